@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the portal locally on http://127.0.0.1:3000 with an SQLite database in ./data/.
+# Installs what it needs, builds, and serves until Ctrl-C. Extra arguments go to `portal`.
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+"$REPO_ROOT/.ci/setup.sh"
+"$REPO_ROOT/.ci/build.sh"
+cd "$REPO_ROOT"
+log "serving http://127.0.0.1:3000 (Ctrl-C stops)"
+exec "$REPO_ROOT/target/portal" "$@"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need that a fresh machine lacks. Idempotent: each
+# step checks first, so a second run takes a second.
+#
+#   - Debian packages: Chromium and its WebDriver (browser tests), PostgreSQL (storage tests);
+#   - the wasm32 Rust target;
+#   - the wasm-bindgen CLI at exactly the version Cargo.toml pins (cached under ~/.cache).
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+apt_packages=()
+command -v chromium >/dev/null || apt_packages+=(chromium)
+command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_packages+=(postgresql)
+if ((${#apt_packages[@]})); then
+  log "installing Debian packages: ${apt_packages[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${apt_packages[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown Rust target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once per machine, a few minutes)"
+  # No --locked: the CLI's lockfile names a crate version the registry no longer serves.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
+    --root "$TOOLS_DIR/wasm-bindgen-$WASM_BINDGEN_VERSION"
+fi

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every check: formatting, clippy (server and browser code, warnings are errors), unit tests,
+# the storage suite on SQLite and on a real PostgreSQL, HTTP tests and browser tests in headless
+# Chromium. Installs what it needs first. The README's test command, and what CI runs.
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$REPO_ROOT"
+start=$SECONDS
+
+"$REPO_ROOT/.ci/setup.sh"
+
+log "rustfmt"
+cargo fmt --all -- --check
+
+log "clippy (server side)"
+cargo clippy --locked -p app -p server -p portal-tests --all-targets -- -D warnings
+log "clippy (browser side)"
+cargo clippy --locked -p portal-hydrate --target wasm32-unknown-unknown -- -D warnings
+
+# The browser tests need the bundle.
+"$REPO_ROOT/.ci/build.sh"
+
+log "unit tests of the pure domain (no features)"
+cargo test --locked -p app --lib
+log "server, storage (SQLite and PostgreSQL), HTTP and browser tests"
+cargo test --locked -p app -p server -p portal-tests
+
+log "all checks passed in $((SECONDS - start)) s"

@@ -1,0 +1,112 @@
+//! The home page.
+
+use super::api::public_config;
+use crate::domain::{NamespaceName, NamingPolicy};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="Home"/>
+        <section class="hero">
+            <h1>"Your self-service corner of the platform"</h1>
+            <p class="lead">
+                "Get a namespace, see who can use it, find out why a Pod was refused and write the "
+                "NetworkPolicy that lets it run, without waiting for a platform administrator."
+            </p>
+        </section>
+        <section class="cards" aria-label="What you can do here">
+            <Capability href="/namespaces" title="Request a namespace">
+                "Ask for a namespace for your team. An administrator approves it, and the portal "
+                "creates it with access for your group and safe network defaults."
+            </Capability>
+            <Capability href="/access" title="See who has access">
+                "Which namespaces you can use, through which group, and who else can use them."
+            </Capability>
+            <Capability href="/faq" title="Find answers">
+                "Search the knowledge base, or paste an error message to find what it means."
+            </Capability>
+            <Capability href="/networkpolicies" title="Write NetworkPolicies">
+                "Build a policy with a live preview, a plain-words explanation and warnings for "
+                "the classic mistakes, plus a safe recipe for kubectl run."
+            </Capability>
+        </section>
+        <NameChecker/>
+    }
+}
+
+#[component]
+fn Capability(href: &'static str, title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <article class="card">
+            <h2><a href=href>{title}</a></h2>
+            <p>{children()}</p>
+        </article>
+    }
+}
+
+/// Checks a namespace name against the platform's rules. Without JavaScript the form submits
+/// `?name=…` and the server renders the verdict; hydrated, the verdict follows every keystroke.
+#[component]
+fn NameChecker() -> impl IntoView {
+    let config = OnceResource::new(public_config());
+    let initial = use_query_map()
+        .read_untracked()
+        .get("name")
+        .unwrap_or_default();
+    let (name, set_name) = signal(initial.clone());
+
+    view! {
+        <section class="card name-checker" aria-labelledby="name-checker-title">
+            <h2 id="name-checker-title">"Is this namespace name available to request?"</h2>
+            <form method="get" action="/">
+                <label for="ns-name">"Namespace name"</label>
+                <div class="inline-form">
+                    <input
+                        id="ns-name"
+                        name="name"
+                        type="text"
+                        maxlength="253"
+                        autocomplete="off"
+                        spellcheck="false"
+                        value=initial
+                        on:input=move |ev| set_name.set(event_target_value(&ev))
+                    />
+                    <button type="submit">"Check"</button>
+                </div>
+            </form>
+            <Suspense fallback=|| view! { <p class="muted">"Loading the naming rules…"</p> }>
+                {move || {
+                    config
+                        .get()
+                        .map(|result| match result {
+                            Ok(config) => view! { <Verdict name=name.get() policy=config.naming/> }.into_any(),
+                            Err(_) => view! {
+                                <p class="notice error" role="status">"The naming rules could not be loaded; try again later."</p>
+                            }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Verdict(name: String, policy: NamingPolicy) -> impl IntoView {
+    if name.trim().is_empty() {
+        return view! {
+            <p id="name-verdict" class="muted" role="status" aria-live="polite">
+                "Lowercase letters, digits and hyphens; at most 63 characters."
+            </p>
+        }
+        .into_any();
+    }
+    let (class, text) = match NamespaceName::parse(&name, &policy) {
+        Ok(valid) => ("notice ok", format!("'{valid}' is a valid namespace name.")),
+        Err(error) => ("notice error", error.to_string()),
+    };
+    view! { <p id="name-verdict" class=class role="status" aria-live="polite">{text}</p> }
+        .into_any()
+}

@@ -1,0 +1,11 @@
+//! One module per capability. Each holds its pages and components (`view`) and, where it needs
+//! the server, its server functions (`api`).
+
+/// The landing page and the public configuration the browser needs.
+pub mod home;
+/// The 404 page.
+pub mod not_found;
+/// Sections whose capability has not been built yet: an honest page for each nav entry.
+pub mod sections;
+/// Small helpers shared by pages (HTTP status of the rendered page).
+pub mod shared;

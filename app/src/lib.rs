@@ -1,0 +1,21 @@
+//! The portal's user interface and its pure domain.
+//!
+//! This crate is compiled twice: with `ssr` into the server (which renders every page to HTML and
+//! runs the server functions) and with `hydrate` into the browser bundle (which makes the rendered
+//! HTML interactive). Everything that needs a database, the cluster or the identity provider lives
+//! in the `server` crate behind the traits in [`ports`].
+
+#![recursion_limit = "256"]
+
+/// Pure rules of the platform: no I/O, no Leptos, no feature flags; unit- and property-tested.
+pub mod domain;
+/// One folder per capability: its pages, components and server functions.
+pub mod features;
+/// The document around every page and the app's routes.
+mod shell;
+
+/// Traits the server implements for the UI's server functions (server side only).
+#[cfg(feature = "ssr")]
+pub mod ports;
+
+pub use shell::{App, AppConfig, shell};

@@ -1,0 +1,85 @@
+//! The ports: what the UI's server functions need from the outside world, as traits.
+//!
+//! The `server` crate implements them (SQLite and PostgreSQL stores, the Kubernetes client, the
+//! identity provider) and hands one [`ServerContext`] to [`provide_server_context`], which both the
+//! page renderer and the server-function handler call, so the two can never see different things.
+
+use crate::shell::AppConfig;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use leptos::prelude::{provide_context, use_context};
+use serde::{Deserialize, Serialize};
+use std::{fmt, sync::Arc};
+
+/// An error from a store. Its message is for logs: it may name tables or hosts, so server
+/// functions map it to a safe message before anything reaches the browser.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or failed while answering.
+    #[error("database error: {0}")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The input breaks a rule the database enforces (a limit, a unique name …).
+    #[error("rejected by the database: {0}")]
+    Rejected(String),
+}
+
+/// One line of the append-only audit trail, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    /// Who did it: a username, or `portal` for the portal's own background work.
+    pub actor: String,
+    /// What happened, for example `namespace_request.approved`.
+    pub action: String,
+    /// What it happened to, for example `namespace_request/42`.
+    pub subject: String,
+    /// Free-form detail (a reason, a comment, an error message).
+    pub detail: String,
+}
+
+/// An audit event about to be recorded; the store assigns its id and time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEvent {
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// Which audit events to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    /// Only events with an id below this one (keyset pagination).
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+/// The portal's own persistent state. One implementation per database backend.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    /// Appends an event to the audit trail and returns it as stored.
+    async fn record_audit_event(&self, event: NewAuditEvent) -> Result<AuditEvent, StoreError>;
+    /// Lists audit events, newest first.
+    async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// Everything a server function may reach, handed in by the server at start-up.
+#[derive(Clone, Debug)]
+pub struct ServerContext {
+    pub config: AppConfig,
+    pub store: Arc<dyn Store>,
+}
+
+/// Makes the server context available to the component tree and to server functions.
+pub fn provide_server_context(context: &ServerContext) {
+    provide_context(context.config.clone());
+    provide_context(context.store.clone());
+}
+
+/// The store, from inside a server function. An internal error if the server forgot to provide it.
+pub fn use_store() -> Option<Arc<dyn Store>> {
+    use_context::<Arc<dyn Store>>()
+}

@@ -1,0 +1,122 @@
+//! The HTML document around every page, the shared layout and the route table.
+
+use crate::domain::NamingPolicy;
+use crate::features::{home::HomePage, not_found::NotFound, sections};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{A, Route, Router, Routes},
+};
+use serde::{Deserialize, Serialize};
+
+/// The product's name as users see it.
+pub const PRODUCT_NAME: &str = "Welkin Developer Portal";
+
+/// Settings the UI needs, sent to the browser too: nothing secret belongs here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppConfig {
+    /// Rules for namespace names, so the browser checks exactly what the server enforces.
+    pub naming: NamingPolicy,
+}
+
+/// The whole HTML document. The server renders it for every page; the browser hydrates `<body>`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The app: layout and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="portal-css" href="/pkg/portal.css"/>
+        <Title formatter=|page: String| format!("{page} · {PRODUCT_NAME}")/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header/>
+            <main id="main" class="page">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=StaticSegment("namespaces") view=sections::Namespaces/>
+                    <Route path=StaticSegment("access") view=sections::Access/>
+                    <Route path=StaticSegment("faq") view=sections::Faq/>
+                    <Route path=StaticSegment("networkpolicies") view=sections::NetworkPolicies/>
+                    <Route path=StaticSegment("admin") view=sections::Admin/>
+                </Routes>
+            </main>
+            <Footer/>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<html>` once the browser bundle has taken over. Effects never run on
+/// the server, so the attribute is proof that hydration happened (the browser tests wait for it).
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            // Failing to set a marker attribute is harmless; there is nothing to recover.
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let links = [
+        ("/", "Home"),
+        ("/namespaces", "Namespaces"),
+        ("/access", "Access"),
+        ("/faq", "FAQ"),
+        ("/networkpolicies", "NetworkPolicies"),
+        ("/admin", "Admin"),
+    ];
+    view! {
+        <header class="site-header">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">"◆"</span>
+                {PRODUCT_NAME}
+            </A>
+            <nav aria-label="Main">
+                <ul class="nav-links">
+                    {links
+                        .into_iter()
+                        .map(|(href, label)| view! { <li><A href=href exact=true>{label}</A></li> })
+                        .collect_view()}
+                </ul>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <p>
+                {concat!(
+                    "Welkin Developer Portal · version ",
+                    env!("CARGO_PKG_VERSION"),
+                    " · for application developers on Compliant Kubernetes (Welkin)"
+                )}
+            </p>
+        </footer>
+    }
+}

@@ -1,0 +1,369 @@
+//! Typed configuration.
+//!
+//! Values come from, in increasing precedence: built-in defaults, an optional TOML file
+//! (`--config FILE` or `PORTAL_CONFIG`), and environment variables `PORTAL_<KEY>` where `<KEY>` is
+//! the field name in upper case (`listen_addr` ← `PORTAL_LISTEN_ADDR`). An unknown key in the file
+//! or an unknown `PORTAL_*` variable is an error that names it, so a typo never goes unnoticed.
+//! Secrets are [`SecretString`]s: they print as `[REDACTED]` in logs and debug output.
+
+use anyhow::bail;
+use app::domain::NamingPolicy;
+use figment::{
+    Figment,
+    providers::{Format, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
+use std::{net::SocketAddr, path::PathBuf};
+
+/// `PORTAL_*` variables that are not configuration keys: the config file's path, and the test
+/// harness's own settings.
+const NOT_CONFIG_KEYS: &[&str] = &["CONFIG"];
+const NOT_CONFIG_PREFIXES: &[&str] = &["TEST_"];
+
+/// The portal's configuration. Every field has a default that works on a developer's machine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on. In a container, use `0.0.0.0:3000`.
+    #[serde(default = "defaults::listen_addr")]
+    pub listen_addr: SocketAddr,
+    /// The URL users reach the portal at (scheme, host and port, no path). Used for login
+    /// redirects and to decide whether cookies are `Secure`.
+    #[serde(default = "defaults::public_url")]
+    pub public_url: String,
+    /// `sqlite://PATH` (the default, a file under `./data/`) or `postgres://USER:PASSWORD@HOST/DB`.
+    /// PostgreSQL is required for more than one replica.
+    #[serde(default = "defaults::database_url")]
+    pub database_url: SecretString,
+    /// Most connections the portal holds open to the database.
+    #[serde(default = "defaults::database_max_connections")]
+    pub database_max_connections: u32,
+    /// Folder with the browser bundle (`pkg/portal.js`, `pkg/portal_bg.wasm`, `pkg/portal.css`).
+    #[serde(default = "defaults::site_root")]
+    pub site_root: PathBuf,
+    /// Write logs as JSON lines.
+    #[serde(default)]
+    pub log_json: bool,
+    /// Which logs to write, in `tracing` filter syntax. `RUST_LOG` overrides it.
+    #[serde(default = "defaults::log_filter")]
+    pub log_filter: String,
+    /// Namespaces nobody may request: the platform's own. A list, or one comma-separated string.
+    #[serde(
+        default = "defaults::reserved_namespaces",
+        deserialize_with = "list_or_csv"
+    )]
+    pub reserved_namespaces: Vec<String>,
+    /// When not empty, every requested namespace name must start with one of these prefixes.
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub namespace_prefixes: Vec<String>,
+}
+
+mod defaults {
+    use super::*;
+
+    pub fn listen_addr() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 3000))
+    }
+    pub fn public_url() -> String {
+        "http://127.0.0.1:3000".to_owned()
+    }
+    pub fn database_url() -> SecretString {
+        SecretString::from("sqlite://data/portal.db")
+    }
+    pub fn database_max_connections() -> u32 {
+        10
+    }
+    pub fn site_root() -> PathBuf {
+        PathBuf::from("target/site")
+    }
+    pub fn log_filter() -> String {
+        "info,sqlx=warn,tower_http=info".to_owned()
+    }
+    pub fn reserved_namespaces() -> Vec<String> {
+        NamingPolicy::welkin_defaults().reserved
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen_addr: defaults::listen_addr(),
+            public_url: defaults::public_url(),
+            database_url: defaults::database_url(),
+            database_max_connections: defaults::database_max_connections(),
+            site_root: defaults::site_root(),
+            log_json: false,
+            log_filter: defaults::log_filter(),
+            reserved_namespaces: defaults::reserved_namespaces(),
+            namespace_prefixes: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the configuration from `file` (when given) and the process environment.
+    pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// Like [`Config::load`], with the environment passed in, so tests need not touch the
+    /// process's own.
+    pub fn load_from(
+        file: Option<&std::path::Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut figment = Figment::new();
+        if let Some(path) = file {
+            if !path.is_file() {
+                bail!("configuration file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let env: Vec<(String, String)> = env
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let key = key.strip_prefix("PORTAL_")?.to_owned();
+                let ignored = NOT_CONFIG_KEYS.contains(&key.as_str())
+                    || NOT_CONFIG_PREFIXES
+                        .iter()
+                        .any(|prefix| key.starts_with(prefix));
+                (!ignored).then(|| (key.to_ascii_lowercase(), value))
+            })
+            .collect();
+        for (key, value) in env {
+            figment = figment.merge((key.as_str(), value_for_env(&value)));
+        }
+        let config: Config = figment.extract().map_err(|error| {
+            // figment's message names the key and where it came from; unknown fields read
+            // "unknown field: found `x`", which we turn into the variable's or the key's name.
+            anyhow::anyhow!("invalid configuration: {}", describe(&error))
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks that need more than one field, or more than a type.
+    fn check(&self) -> anyhow::Result<()> {
+        let url = self.public_url.trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains('?') {
+            bail!(
+                "invalid configuration: public_url must be an http:// or https:// URL, got {url:?}"
+            );
+        }
+        if self.database_max_connections == 0 {
+            bail!("invalid configuration: database_max_connections must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The rules for namespace names that this deployment enforces.
+    pub fn naming_policy(&self) -> NamingPolicy {
+        NamingPolicy {
+            reserved: self.reserved_namespaces.clone(),
+            required_prefixes: self.namespace_prefixes.clone(),
+        }
+    }
+
+    /// The database URL, for the database module only.
+    pub(crate) fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+}
+
+/// An environment variable's value as figment should see it: `true`/`false` and whole numbers
+/// become those types (so `PORTAL_LOG_JSON=true` works); everything else stays a string.
+fn value_for_env(value: &str) -> figment::value::Value {
+    use figment::value::Value;
+    if let Ok(flag) = value.parse::<bool>() {
+        return Value::from(flag);
+    }
+    if let Ok(number) = value.parse::<u32>() {
+        return Value::from(number);
+    }
+    Value::from(value.to_owned())
+}
+
+fn describe(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|error| {
+            let key = error.path.join(".");
+            let source = match &error.metadata {
+                Some(meta) if meta.name.contains("TOML") || meta.source.is_some() => meta
+                    .source
+                    .as_ref()
+                    .map(|s| format!(" in {s}"))
+                    .unwrap_or_default(),
+                _ => format!(" (from PORTAL_{})", key.to_ascii_uppercase()),
+            };
+            match &error.kind {
+                figment::error::Kind::UnknownField(field, _) => {
+                    format!(
+                        "unknown key `{field}`{}",
+                        source_for_unknown(field, &error.metadata)
+                    )
+                }
+                kind => format!("`{key}`: {kind}{source}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn source_for_unknown(field: &str, metadata: &Option<figment::Metadata>) -> String {
+    match metadata.as_ref().and_then(|meta| meta.source.as_ref()) {
+        Some(source) => format!(" in {source}"),
+        None => format!(
+            " (from the environment variable PORTAL_{})",
+            field.to_ascii_uppercase()
+        ),
+    }
+}
+
+/// Accepts `["a", "b"]` (TOML) or `"a, b"` (an environment variable).
+fn list_or_csv<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCsv {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match ListOrCsv::deserialize(deserializer)? {
+        ListOrCsv::List(list) => list,
+        ListOrCsv::Csv(csv) => csv
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn toml_file(contents: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(contents.as_bytes()).expect("write");
+        file
+    }
+
+    #[test]
+    fn defaults_work_on_a_developer_machine() {
+        let config = Config::load_from(None, env(&[])).expect("defaults load");
+        assert_eq!(config.listen_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.database_url(), "sqlite://data/portal.db");
+        assert!(
+            config
+                .reserved_namespaces
+                .contains(&"monitoring".to_owned())
+        );
+    }
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        let file = toml_file("listen_addr = \"0.0.0.0:8080\"\nlog_filter = \"debug\"\n");
+        let config = Config::load_from(
+            Some(file.path()),
+            env(&[
+                ("PORTAL_LOG_FILTER", "warn"),
+                ("PORTAL_LOG_JSON", "true"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .expect("loads");
+        assert_eq!(config.listen_addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.log_filter, "warn");
+        assert!(config.log_json);
+    }
+
+    #[test]
+    fn lists_come_from_toml_arrays_or_comma_separated_variables() {
+        let file = toml_file("namespace_prefixes = [\"team-a-\", \"team-b-\"]\n");
+        let from_file = Config::load_from(Some(file.path()), env(&[])).expect("loads");
+        assert_eq!(from_file.namespace_prefixes, ["team-a-", "team-b-"]);
+        let from_env = Config::load_from(
+            None,
+            env(&[("PORTAL_RESERVED_NAMESPACES", "monitoring, velero,")]),
+        )
+        .expect("loads");
+        assert_eq!(from_env.reserved_namespaces, ["monitoring", "velero"]);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_named() {
+        let file = toml_file("listen_adress = \"0.0.0.0:8080\"\n");
+        let error = Config::load_from(Some(file.path()), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown key `listen_adress`"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_environment_variable_is_named() {
+        let error = Config::load_from(None, env(&[("PORTAL_DATABASE_ULR", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("PORTAL_DATABASE_ULR"), "{error}");
+    }
+
+    #[test]
+    fn test_harness_variables_and_the_config_path_are_not_keys() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("PORTAL_TEST_POSTGRES_URL", "postgres://x"),
+                ("PORTAL_CONFIG", "/nope"),
+            ]),
+        );
+        assert!(config.is_ok(), "{config:?}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_the_key() {
+        let error = Config::load_from(None, env(&[("PORTAL_LISTEN_ADDR", "localhost")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("listen_addr"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        let error = Config::load_from(
+            Some(std::path::Path::new("/nonexistent/portal.toml")),
+            env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("does not exist"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_public_url_is_refused() {
+        let error = Config::load_from(None, env(&[("PORTAL_PUBLIC_URL", "portal.example.com")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("public_url"), "{error}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let config = Config::load_from(
+            None,
+            env(&[("PORTAL_DATABASE_URL", "postgres://portal:hunter2@db/portal")]),
+        )
+        .expect("loads");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,144 @@
+//! The portal's database: SQLite (embedded, the default) or PostgreSQL (production, and required
+//! for more than one replica), chosen by the URL's scheme at start-up.
+//!
+//! Each backend has its own migrations (`migrations/sqlite`, `migrations/postgres`) and its own
+//! [`Store`] implementation; the behavioural test suite runs the same cases against both.
+
+mod postgres;
+mod sqlite;
+
+use crate::config::Config;
+use anyhow::Context;
+use app::ports::{AuditQuery, NewAuditEvent, Store, StoreError};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+use std::sync::Arc;
+
+/// Longest values the audit trail accepts; the same limits are CHECK constraints in the schema.
+pub(crate) const MAX_ACTOR: usize = 256;
+pub(crate) const MAX_ACTION: usize = 128;
+pub(crate) const MAX_SUBJECT: usize = 512;
+pub(crate) const MAX_DETAIL: usize = 8192;
+/// The most rows one listing returns, whatever the caller asks for.
+pub(crate) const MAX_PAGE: u32 = 500;
+
+/// A connected database of either kind.
+#[derive(Debug, Clone)]
+pub enum Database {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Whether the database can serve the portal right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// The database answers, but migrations this binary needs have not been applied.
+    NotMigrated {
+        applied: Option<i64>,
+        expected: i64,
+    },
+    Unreachable(String),
+}
+
+impl Database {
+    /// Connects to the database the configuration names. Fails with a one-line reason when the
+    /// URL is not understood, the SQLite file cannot be created, or PostgreSQL does not answer.
+    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
+        let url = config.database_url();
+        let max = config.database_max_connections;
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            Ok(Self::Sqlite(SqliteStore::connect(path, max).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(PgStore::connect(url, max).await?))
+        } else {
+            anyhow::bail!(
+                "database_url must start with sqlite: or postgres:// (got a URL starting with {:?})",
+                url.split(':').next().unwrap_or_default()
+            )
+        }
+    }
+
+    /// Applies every migration this binary carries that the database does not have yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Self::Sqlite(store) => store.migrate().await,
+            Self::Postgres(store) => store.migrate().await,
+        }
+        .context("could not apply database migrations")
+    }
+
+    /// Reachable, and migrated to the version this binary expects?
+    pub async fn readiness(&self) -> Readiness {
+        let (applied, expected) = match self {
+            Self::Sqlite(store) => (
+                store.latest_applied_migration().await,
+                sqlite::latest_known(),
+            ),
+            Self::Postgres(store) => (
+                store.latest_applied_migration().await,
+                postgres::latest_known(),
+            ),
+        };
+        match applied {
+            Err(error) => Readiness::Unreachable(error.to_string()),
+            Ok(applied) if applied == Some(expected) => Readiness::Ready,
+            Ok(applied) => Readiness::NotMigrated { applied, expected },
+        }
+    }
+
+    /// The store the app's server functions use.
+    pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Sqlite(store) => Arc::new(store.clone()),
+            Self::Postgres(store) => Arc::new(store.clone()),
+        }
+    }
+
+    /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(store) => store.close().await,
+            Self::Postgres(store) => store.close().await,
+        }
+    }
+}
+
+/// Checks an audit event against the limits before it reaches the database, so the caller gets
+/// a message that says which field is wrong instead of a constraint name.
+pub(crate) fn check_audit_event(event: &NewAuditEvent) -> Result<(), StoreError> {
+    let checks = [
+        ("actor", &event.actor, 1, MAX_ACTOR),
+        ("action", &event.action, 1, MAX_ACTION),
+        ("subject", &event.subject, 0, MAX_SUBJECT),
+        ("detail", &event.detail, 0, MAX_DETAIL),
+    ];
+    for (field, value, min, max) in checks {
+        let len = value.chars().count();
+        if len < min {
+            return Err(StoreError::Rejected(format!(
+                "audit event {field} must not be empty"
+            )));
+        }
+        if len > max {
+            return Err(StoreError::Rejected(format!(
+                "audit event {field} is {len} characters long; at most {max} are allowed"
+            )));
+        }
+        if value.contains('\0') {
+            return Err(StoreError::Rejected(format!(
+                "audit event {field} contains a NUL character"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The page size to use for a query that asked for `limit` rows.
+pub(crate) fn page_size(query: &AuditQuery) -> i64 {
+    i64::from(query.limit.clamp(1, MAX_PAGE))
+}
+
+pub(crate) fn database_error(error: sqlx::Error) -> StoreError {
+    StoreError::Database(Box::new(error))
+}

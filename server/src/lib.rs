@@ -1,0 +1,16 @@
+//! The portal's server: configuration, start-up, HTTP routes and the adapters that implement the
+//! app's ports (databases today; the cluster and the identity provider as they arrive).
+//!
+//! It is a library so that integration tests can build the real application on a free port
+//! ([`startup::Application::build`]) and talk to it over a real socket.
+
+/// Typed configuration: defaults, then an optional TOML file, then `PORTAL_*` variables.
+pub mod config;
+/// Storage: one [`app::ports::Store`] implementation each for SQLite and PostgreSQL.
+pub mod db;
+/// `/healthz` and `/readyz`.
+mod health;
+/// Building the router and the running application.
+pub mod startup;
+/// Logging set-up.
+pub mod telemetry;

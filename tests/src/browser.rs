@@ -1,0 +1,236 @@
+//! Headless Chromium over WebDriver (Debian's `chromium` and `chromium-driver`).
+//!
+//! Each [`Browser`] runs its own chromedriver and a Chromium with a fresh profile, so tests never
+//! share cookies. [`Browser::console_errors`] reads the page's console through chromedriver's log
+//! endpoint, so a test can prove hydration ran without a single error.
+
+use fantoccini::{
+    Client, ClientBuilder, Locator, elements::Element, wd::WebDriverCompatibleCommand,
+};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// Whether the browser runs the page's scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JavaScript {
+    On,
+    Off,
+}
+
+/// A headless Chromium session. Call [`Browser::close`] at the end of a test; dropping it
+/// kills chromedriver (and with it the browser) either way.
+#[derive(Debug)]
+pub struct Browser {
+    pub client: Client,
+    base_url: String,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium pointed at `base_url` (for example a
+    /// [`super::TestApp`]'s URL).
+    pub async fn start(base_url: &str, javascript: JavaScript) -> anyhow::Result<Self> {
+        let port = super::free_port();
+        let driver = Command::new(chromedriver())
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|error| anyhow::anyhow!("could not start chromedriver: {error}"))?;
+        let profile = tempfile::Builder::new()
+            .prefix("portal-chromium-")
+            .tempdir()?;
+        let mut prefs = json!({});
+        if javascript == JavaScript::Off {
+            prefs = json!({ "profile.managed_default_content_settings.javascript": 2 });
+        }
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:loggingPrefs": { "browser": "ALL" },
+            "goog:chromeOptions": {
+                "binary": chromium(),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+                "prefs": prefs,
+            }
+        });
+        let capabilities = match capabilities {
+            Value::Object(map) => map,
+            _ => unreachable!("a JSON object literal"),
+        };
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&webdriver)
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if Instant::now() > deadline => {
+                    anyhow::bail!("could not start a Chromium session: {error}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        Ok(Self {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            driver,
+            _profile: profile,
+        })
+    }
+
+    /// Opens `path` on the portal under test.
+    pub async fn goto(&self, path: &str) -> anyhow::Result<()> {
+        self.client
+            .goto(&format!("{}{path}", self.base_url))
+            .await?;
+        Ok(())
+    }
+
+    /// Waits until the browser bundle has hydrated the page (`<html data-hydrated="true">`).
+    pub async fn wait_for_hydration(&self) -> anyhow::Result<()> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("html[data-hydrated='true']"))
+            .await
+            .map_err(|error| anyhow::anyhow!("the page did not hydrate within 30 s: {error}"))?;
+        Ok(())
+    }
+
+    pub async fn find(&self, css: &str) -> anyhow::Result<Element> {
+        Ok(self.client.find(Locator::Css(css)).await?)
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> anyhow::Result<String> {
+        Ok(self.find(css).await?.text().await?)
+    }
+
+    /// Waits until the element matching `css` shows text containing `expected`.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> anyhow::Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(expected) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!("{css} shows {text:?}, never {expected:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Types `text` into the field matching `css` (after clearing it).
+    pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let field = self.find(css).await?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Whether the page has an element matching `css`.
+    pub async fn exists(&self, css: &str) -> anyhow::Result<bool> {
+        Ok(!self.client.find_all(Locator::Css(css)).await?.is_empty())
+    }
+
+    /// Console messages at level SEVERE since the last call (errors, failed loads, panics).
+    pub async fn console_errors(&self) -> anyhow::Result<Vec<String>> {
+        let log = self.client.issue_cmd(BrowserLog).await?;
+        Ok(log
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect())
+    }
+
+    /// Saves a screenshot under `target/test-screenshots/NAME.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let dir = super::repo_root().join("target/test-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+
+    /// Runs a test body; when it fails, saves a screenshot named after the test and says where.
+    pub async fn check(
+        &self,
+        name: &str,
+        body: impl AsyncFnOnce(&Self) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        match body(self).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                let shot = self.screenshot(name).await;
+                Err(error.context(format!("screenshot: {shot:?}")))
+            }
+        }
+    }
+
+    /// Ends the WebDriver session and stops chromedriver.
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        let result = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        result.map_err(Into::into)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// chromedriver's (non-W3C) endpoint for the browser console log.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
+    }
+}
+
+fn chromium() -> String {
+    std::env::var("PORTAL_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned())
+}
+
+fn chromedriver() -> String {
+    std::env::var("PORTAL_TEST_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_owned())
+}

@@ -1,0 +1,33 @@
+//! The test harness: starts the real things the portal's tests need and gives tests short
+//! handles to them.
+//!
+//! - [`TestApp::spawn`]: the whole portal on a free port with a fresh SQLite file;
+//! - [`TestDatabase`]: a fresh SQLite file or a fresh PostgreSQL database on a throwaway server
+//!   that the harness starts itself (or on the server `PORTAL_TEST_POSTGRES_URL` names);
+//! - [`Browser`]: headless Chromium driven over WebDriver, with JavaScript on or off.
+
+mod app;
+mod browser;
+mod postgres;
+
+pub use app::TestApp;
+pub use browser::{Browser, JavaScript};
+pub use postgres::TestDatabase;
+
+use std::path::PathBuf;
+
+/// The repository's root folder.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A free TCP port on loopback (bound, read, released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("the kernel hands out a free loopback port")
+}

@@ -1,0 +1,84 @@
+//! End-to-end tests in headless Chromium: every page must work with JavaScript off, and with it
+//! on the app must hydrate without a console error.
+
+use portal_tests::{Browser, JavaScript, TestApp};
+
+#[tokio::test]
+async fn the_home_page_works_without_javascript() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start(&app.url(""), JavaScript::Off).await?;
+    browser
+        .check("home_without_javascript", async |b| {
+            b.goto("/").await?;
+            anyhow::ensure!(b.text("h1").await?.contains("self-service"));
+            // The check form submits to the server, which renders the verdict.
+            b.fill("#ns-name", "kube-things").await?;
+            b.find("form button[type=submit]").await?.click().await?;
+            b.wait_for_text("#name-verdict", "reserved for Kubernetes")
+                .await?;
+            // Nothing ran in the page: it was never hydrated.
+            anyhow::ensure!(!b.exists("html[data-hydrated]").await?, "JavaScript ran");
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn the_home_page_hydrates_and_checks_names_as_you_type() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start(&app.url(""), JavaScript::On).await?;
+    browser
+        .check("home_hydrated", async |b| {
+            b.goto("/").await?;
+            b.wait_for_hydration().await?;
+            // Only client code can update the verdict without a submit.
+            b.fill("#ns-name", "Team-A").await?;
+            b.wait_for_text("#name-verdict", "'T' is uppercase").await?;
+            b.fill("#ns-name", "team-a-shop").await?;
+            b.wait_for_text("#name-verdict", "'team-a-shop' is a valid namespace name.")
+                .await?;
+            anyhow::ensure!(
+                b.client.current_url().await?.query().is_none(),
+                "the form was submitted"
+            );
+            let errors = b.console_errors().await?;
+            anyhow::ensure!(errors.is_empty(), "console errors: {errors:#?}");
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn navigation_reaches_every_section_and_unknown_pages_say_not_found() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start(&app.url(""), JavaScript::On).await?;
+    browser
+        .check("navigation", async |b| {
+            b.goto("/").await?;
+            b.wait_for_hydration().await?;
+            for (link, heading) in [
+                ("FAQ", "FAQ"),
+                ("Access", "Access"),
+                ("Home", "self-service"),
+            ] {
+                b.client
+                    .find(fantoccini::Locator::LinkText(link))
+                    .await?
+                    .click()
+                    .await?;
+                b.wait_for_text("main h1", heading).await?;
+            }
+            b.goto("/nowhere").await?;
+            b.wait_for_text("main h1", "Page not found").await?;
+            let errors = b.console_errors().await?;
+            anyhow::ensure!(
+                errors.iter().all(|e| e.contains("404")),
+                "console errors: {errors:#?}"
+            );
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}

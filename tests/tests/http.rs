@@ -1,0 +1,157 @@
+//! The portal over HTTP, without a browser: probes, status codes, server-rendered pages and the
+//! static bundle.
+
+use portal_tests::TestApp;
+
+#[tokio::test]
+async fn healthz_says_alive() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.text().await.expect("body"),
+        r#"{"status":"alive"}"#
+    );
+}
+
+#[tokio::test]
+async fn readyz_says_ready_once_the_database_is_migrated() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.text().await.expect("body"),
+        r#"{"status":"ready"}"#
+    );
+}
+
+#[tokio::test]
+async fn the_home_page_is_rendered_on_the_server_with_navigation_and_version() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("body");
+    for text in [
+        "Welkin Developer Portal",
+        "Request a namespace",
+        "Namespaces",
+        "Access",
+        "FAQ",
+        "NetworkPolicies",
+        "Admin",
+        concat!("version ", env!("CARGO_PKG_VERSION")),
+    ] {
+        assert!(html.contains(text), "the home page lacks {text:?}");
+    }
+    assert!(
+        html.contains("/pkg/portal.js"),
+        "the page loads the hydration bundle"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_404_with_the_site_layout() {
+    let app = TestApp::spawn().await;
+    for path in ["/no-such-page", "/namespaces/x/y/z", "/%E2%9C%93?a=b"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        let html = response.text().await.expect("body");
+        assert!(html.contains("Page not found"), "{path}");
+        assert!(
+            html.contains("Welkin Developer Portal"),
+            "{path} keeps the layout"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_name_check_works_without_javascript() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        ("team-a-shop", "'team-a-shop' is a valid namespace name."),
+        (
+            "kube-stuff",
+            "Names starting with 'kube-' are reserved for Kubernetes",
+        ),
+        (
+            "monitoring",
+            "'monitoring' is one of the platform's own namespaces",
+        ),
+        ("My%20Shop", "Use lowercase letters only: 'M' is uppercase."),
+    ];
+    for (query, expected) in cases {
+        let html = app
+            .get(&format!("/?name={query}"))
+            .await
+            .text()
+            .await
+            .expect("body");
+        let expected = expected.replace('\'', "&#x27;");
+        assert!(
+            html.contains(&expected) || html.contains(&expected.replace("&#x27;", "'")),
+            "/?name={query} should say {expected:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn user_input_is_escaped_in_the_page() {
+    let app = TestApp::spawn().await;
+    let html = app
+        .get("/?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || html.contains("&lt;script>"));
+}
+
+#[tokio::test]
+async fn the_configured_naming_rules_reach_the_page() {
+    let app = TestApp::spawn_with(|config| {
+        config.namespace_prefixes = vec!["team-a-".into()];
+    })
+    .await;
+    let html = app.get("/?name=shop").await.text().await.expect("body");
+    assert!(
+        html.contains("The name must start with one of: team-a-."),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_public_config_server_function_answers() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .http
+        .post(app.url("/api/public-config"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert!(
+        body["naming"]["reserved"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|n| n == "velero"))
+    );
+}
+
+#[tokio::test]
+async fn the_stylesheet_and_bundle_are_served_compressed() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .http
+        .get(app.url("/pkg/portal.css"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        response.status(),
+        200,
+        "run .ci/build.sh first: target/site is missing"
+    );
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}

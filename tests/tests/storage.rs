@@ -1,0 +1,268 @@
+//! The storage behaviour every backend must have. Each case runs on a fresh SQLite file and on a
+//! fresh database on a real PostgreSQL server.
+
+use app::ports::{AuditQuery, NewAuditEvent, Store};
+use portal_tests::TestDatabase;
+use server::db::{Database, Readiness};
+use std::sync::Arc;
+
+/// Declares each case once per backend: `sqlite::CASE` and `postgres::CASE`.
+macro_rules! on_every_backend {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(portal_tests::TestDatabase::sqlite()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(portal_tests::TestDatabase::postgres().await).await;
+            })*
+        }
+    };
+}
+
+on_every_backend!(
+    a_fresh_database_is_not_ready_until_migrated,
+    migrating_twice_changes_nothing,
+    audit_events_come_back_newest_first_exactly_as_recorded,
+    audit_events_filter_by_actor_and_subject,
+    audit_events_page_by_keyset,
+    invalid_audit_events_are_refused_and_nothing_is_stored,
+    the_audit_trail_is_append_only,
+);
+
+async fn migrated(db: &TestDatabase) -> (Database, Arc<dyn Store>) {
+    let database = Database::connect(&db.config()).await.expect("connects");
+    database.migrate().await.expect("migrates");
+    let store = database.store();
+    (database, store)
+}
+
+fn event(actor: &str, action: &str, subject: &str, detail: &str) -> NewAuditEvent {
+    NewAuditEvent {
+        actor: actor.into(),
+        action: action.into(),
+        subject: subject.into(),
+        detail: detail.into(),
+    }
+}
+
+fn all() -> AuditQuery {
+    AuditQuery {
+        limit: 100,
+        ..AuditQuery::default()
+    }
+}
+
+async fn a_fresh_database_is_not_ready_until_migrated(db: TestDatabase) {
+    let database = Database::connect(&db.config()).await.expect("connects");
+    assert!(matches!(
+        database.readiness().await,
+        Readiness::NotMigrated { applied: None, .. }
+    ));
+    database.migrate().await.expect("migrates");
+    assert_eq!(database.readiness().await, Readiness::Ready);
+}
+
+async fn migrating_twice_changes_nothing(db: TestDatabase) {
+    let (database, store) = migrated(&db).await;
+    store
+        .record_audit_event(event("alice", "test", "x", ""))
+        .await
+        .expect("records");
+    database
+        .migrate()
+        .await
+        .expect("a second migration run is a no-op");
+    assert_eq!(store.audit_events(&all()).await.expect("lists").len(), 1);
+    assert_eq!(database.readiness().await, Readiness::Ready);
+}
+
+async fn audit_events_come_back_newest_first_exactly_as_recorded(db: TestDatabase) {
+    let (_database, store) = migrated(&db).await;
+    let first = store
+        .record_audit_event(event(
+            "alice",
+            "namespace_request.created",
+            "namespace_request/1",
+            "purpose: shop",
+        ))
+        .await
+        .expect("records");
+    let unusual = "oidc:Ünïcødé 用户 'quotes' \"double\" <tag> ; DROP TABLE audit_events; --";
+    let second = store
+        .record_audit_event(event(
+            unusual,
+            "namespace_request.approved",
+            "namespace_request/1",
+            "line1\nline2",
+        ))
+        .await
+        .expect("records");
+    assert!(second.id > first.id);
+
+    let listed = store.audit_events(&all()).await.expect("lists");
+    assert_eq!(listed, vec![second.clone(), first.clone()]);
+    assert_eq!(listed[0].actor, unusual);
+    assert_eq!(listed[0].detail, "line1\nline2");
+}
+
+async fn audit_events_filter_by_actor_and_subject(db: TestDatabase) {
+    let (_database, store) = migrated(&db).await;
+    for (actor, subject) in [("alice", "a"), ("bob", "a"), ("alice", "b")] {
+        store
+            .record_audit_event(event(actor, "test", subject, ""))
+            .await
+            .expect("records");
+    }
+    let by_alice = AuditQuery {
+        actor: Some("alice".into()),
+        ..all()
+    };
+    let subjects: Vec<_> = store
+        .audit_events(&by_alice)
+        .await
+        .expect("lists")
+        .into_iter()
+        .map(|e| e.subject)
+        .collect();
+    assert_eq!(subjects, ["b", "a"]);
+
+    let on_a = AuditQuery {
+        subject: Some("a".into()),
+        ..all()
+    };
+    let actors: Vec<_> = store
+        .audit_events(&on_a)
+        .await
+        .expect("lists")
+        .into_iter()
+        .map(|e| e.actor)
+        .collect();
+    assert_eq!(actors, ["bob", "alice"]);
+}
+
+async fn audit_events_page_by_keyset(db: TestDatabase) {
+    let (_database, store) = migrated(&db).await;
+    for n in 0..7 {
+        store
+            .record_audit_event(event("alice", "test", &n.to_string(), ""))
+            .await
+            .expect("records");
+    }
+    let mut seen = Vec::new();
+    let mut before_id = None;
+    loop {
+        let page = store
+            .audit_events(&AuditQuery {
+                before_id,
+                limit: 3,
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("lists");
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 3);
+        before_id = page.last().map(|e| e.id);
+        seen.extend(page.into_iter().map(|e| e.subject));
+    }
+    assert_eq!(seen, ["6", "5", "4", "3", "2", "1", "0"]);
+
+    // A limit of zero or a huge one is clamped, not an error.
+    let zero = store
+        .audit_events(&AuditQuery {
+            limit: 0,
+            ..AuditQuery::default()
+        })
+        .await;
+    assert_eq!(zero.expect("lists").len(), 1);
+    let huge = store
+        .audit_events(&AuditQuery {
+            limit: u32::MAX,
+            ..AuditQuery::default()
+        })
+        .await;
+    assert_eq!(huge.expect("lists").len(), 7);
+}
+
+async fn invalid_audit_events_are_refused_and_nothing_is_stored(db: TestDatabase) {
+    let (_database, store) = migrated(&db).await;
+    let cases = [
+        (event("", "test", "x", ""), "actor must not be empty"),
+        (event("alice", "", "x", ""), "action must not be empty"),
+        (
+            event(&"a".repeat(257), "test", "x", ""),
+            "actor is 257 characters long",
+        ),
+        (
+            event("alice", "test", &"s".repeat(513), ""),
+            "subject is 513 characters long",
+        ),
+        (
+            event("alice", "test", "x", &"d".repeat(8193)),
+            "detail is 8193 characters long",
+        ),
+        (
+            event("alice", "test", "x", "nul\0byte"),
+            "detail contains a NUL character",
+        ),
+    ];
+    for (bad, expected) in cases {
+        let error = store
+            .record_audit_event(bad)
+            .await
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            error.contains(expected),
+            "{error:?} should mention {expected:?}"
+        );
+    }
+    assert!(store.audit_events(&all()).await.expect("lists").is_empty());
+
+    // The limit counts characters, not bytes: 256 multi-byte characters are fine.
+    store
+        .record_audit_event(event(&"ü".repeat(256), "test", "x", ""))
+        .await
+        .expect("accepted");
+}
+
+async fn the_audit_trail_is_append_only(db: TestDatabase) {
+    let (_database, store) = migrated(&db).await;
+    store
+        .record_audit_event(event("alice", "test", "x", "original"))
+        .await
+        .expect("records");
+
+    let update = "UPDATE audit_events SET detail = 'rewritten'";
+    let delete = "DELETE FROM audit_events";
+    if db.url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.expect("connects");
+        assert!(
+            sqlx::query(update).execute(&pool).await.is_err(),
+            "UPDATE must be refused"
+        );
+        assert!(
+            sqlx::query(delete).execute(&pool).await.is_err(),
+            "DELETE must be refused"
+        );
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.expect("connects");
+        assert!(
+            sqlx::query(update).execute(&pool).await.is_err(),
+            "UPDATE must be refused"
+        );
+        assert!(
+            sqlx::query(delete).execute(&pool).await.is_err(),
+            "DELETE must be refused"
+        );
+    }
+    let events = store.audit_events(&all()).await.expect("lists");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].detail, "original");
+}
