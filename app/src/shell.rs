@@ -1,7 +1,13 @@
 //! The HTML document around every page, the shared layout and the route table.
 
 use crate::domain::NamingPolicy;
-use crate::features::{home::HomePage, not_found::NotFound, sections};
+use crate::domain::networkpolicy::{LintConfig, PresetOptions, RunRecipeConfig};
+use crate::features::{
+    home::HomePage,
+    networkpolicies::{PolicyPage, RunRecipePage},
+    not_found::NotFound,
+    sections,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
@@ -18,6 +24,12 @@ pub const PRODUCT_NAME: &str = "Welkin Developer Portal";
 pub struct AppConfig {
     /// Rules for namespace names, so the browser checks exactly what the server enforces.
     pub naming: NamingPolicy,
+    /// What the NetworkPolicy lints know about the cluster (its Pod and Service networks).
+    pub lint: LintConfig,
+    /// Which image registries a `kubectl run` recipe may use.
+    pub run_recipe: RunRecipeConfig,
+    /// Settings of the NetworkPolicy presets (the ingress controller's namespace).
+    pub presets: PresetOptions,
 }
 
 /// The whole HTML document. The server renders it for every page; the browser hydrates `<body>`.
@@ -58,7 +70,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("namespaces") view=sections::Namespaces/>
                     <Route path=StaticSegment("access") view=sections::Access/>
                     <Route path=StaticSegment("faq") view=sections::Faq/>
-                    <Route path=StaticSegment("networkpolicies") view=sections::NetworkPolicies/>
+                    <Route path=StaticSegment("networkpolicies") view=PolicyPage/>
+                    <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage/>
                     <Route path=StaticSegment("admin") view=sections::Admin/>
                 </Routes>
             </main>

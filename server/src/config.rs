@@ -7,7 +7,9 @@
 //! Secrets are [`SecretString`]s: they print as `[REDACTED]` in logs and debug output.
 
 use anyhow::bail;
+use app::AppConfig;
 use app::domain::NamingPolicy;
+use app::domain::networkpolicy::{Cidr, LintConfig, PresetOptions, RunRecipeConfig, names};
 use figment::{
     Figment,
     providers::{Format, Toml},
@@ -57,6 +59,21 @@ pub struct Config {
     /// When not empty, every requested namespace name must start with one of these prefixes.
     #[serde(default, deserialize_with = "list_or_csv")]
     pub namespace_prefixes: Vec<String>,
+    /// The cluster's Pod networks (CIDRs), so the NetworkPolicy lints can warn when an ipBlock
+    /// covers Pods (ipBlock is meant for addresses outside the cluster).
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub cluster_pod_cidrs: Vec<String>,
+    /// The cluster's Service networks (CIDRs), for the same lint.
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub cluster_service_cidrs: Vec<String>,
+    /// Image prefixes a Pod may use, for example `harbor.example.com/`: the platform admits only
+    /// images from its own Harbor. Empty means no `kubectl run` recipe can pass.
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub allowed_registries: Vec<String>,
+    /// The namespace of the platform's ingress controller, for the "allow from the ingress
+    /// controller" NetworkPolicy preset.
+    #[serde(default = "defaults::ingress_controller_namespace")]
+    pub ingress_controller_namespace: String,
 }
 
 mod defaults {
@@ -80,6 +97,9 @@ mod defaults {
     pub fn log_filter() -> String {
         "info,sqlx=warn,tower_http=info".to_owned()
     }
+    pub fn ingress_controller_namespace() -> String {
+        "ingress-nginx".to_owned()
+    }
     pub fn reserved_namespaces() -> Vec<String> {
         NamingPolicy::welkin_defaults().reserved
     }
@@ -97,6 +117,10 @@ impl Default for Config {
             log_filter: defaults::log_filter(),
             reserved_namespaces: defaults::reserved_namespaces(),
             namespace_prefixes: Vec::new(),
+            cluster_pod_cidrs: Vec::new(),
+            cluster_service_cidrs: Vec::new(),
+            allowed_registries: Vec::new(),
+            ingress_controller_namespace: defaults::ingress_controller_namespace(),
         }
     }
 }
@@ -154,7 +178,49 @@ impl Config {
         if self.database_max_connections == 0 {
             bail!("invalid configuration: database_max_connections must be at least 1");
         }
+        self.lint_config()?;
+        if !names::is_dns1123_label(&self.ingress_controller_namespace) {
+            bail!(
+                "invalid configuration: ingress_controller_namespace {:?} is not a namespace name",
+                self.ingress_controller_namespace
+            );
+        }
         Ok(())
+    }
+
+    /// What the NetworkPolicy lints know about the cluster. Fails naming the key and the value
+    /// when a CIDR does not parse.
+    pub fn lint_config(&self) -> anyhow::Result<LintConfig> {
+        let parse = |key: &str, values: &[String]| -> anyhow::Result<Vec<Cidr>> {
+            values
+                .iter()
+                .map(|value| {
+                    value.parse::<Cidr>().map_err(|error| {
+                        anyhow::anyhow!(
+                            "invalid configuration: {key}: {value:?} is not a CIDR: {error}"
+                        )
+                    })
+                })
+                .collect()
+        };
+        Ok(LintConfig {
+            pod_cidrs: parse("cluster_pod_cidrs", &self.cluster_pod_cidrs)?,
+            service_cidrs: parse("cluster_service_cidrs", &self.cluster_service_cidrs)?,
+        })
+    }
+
+    /// The settings the UI and the API share, also sent to the browser (nothing secret).
+    pub fn app_config(&self) -> anyhow::Result<AppConfig> {
+        Ok(AppConfig {
+            naming: self.naming_policy(),
+            lint: self.lint_config()?,
+            run_recipe: RunRecipeConfig {
+                allowed_registry_prefixes: self.allowed_registries.clone(),
+            },
+            presets: PresetOptions {
+                ingress_controller_namespace: self.ingress_controller_namespace.clone(),
+            },
+        })
     }
 
     /// The rules for namespace names that this deployment enforces.
@@ -355,6 +421,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("public_url"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_cluster_cidr_names_the_key_and_value() {
+        let error = Config::load_from(
+            None,
+            env(&[("PORTAL_CLUSTER_POD_CIDRS", "10.244.0.0/16, 10.0.0.0/33")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("cluster_pod_cidrs") && error.contains("10.0.0.0/33"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_bad_ingress_controller_namespace_is_refused() {
+        let error = Config::load_from(
+            None,
+            env(&[("PORTAL_INGRESS_CONTROLLER_NAMESPACE", "Ingress NGINX")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("ingress_controller_namespace"), "{error}");
     }
 
     #[test]

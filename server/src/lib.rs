@@ -4,6 +4,8 @@
 //! It is a library so that integration tests can build the real application on a free port
 //! ([`startup::Application::build`]) and talk to it over a real socket.
 
+/// The JSON API for automation (`/api/v1/...`).
+pub mod api;
 /// Typed configuration: defaults, then an optional TOML file, then `PORTAL_*` variables.
 pub mod config;
 /// Storage: one [`app::ports::Store`] implementation each for SQLite and PostgreSQL.

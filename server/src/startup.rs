@@ -1,9 +1,9 @@
 //! Building the application: database, state, router, listener.
 
-use crate::{config::Config, db::Database, health};
+use crate::{api, config::Config, db::Database, health};
 use anyhow::Context;
 use app::{
-    App, AppConfig,
+    App,
     ports::{ServerContext, provide_server_context},
     shell,
 };
@@ -69,9 +69,7 @@ impl Application {
             );
         }
         let server_context = ServerContext {
-            config: AppConfig {
-                naming: config.naming_policy(),
-            },
+            config: config.app_config()?,
             store: database.store(),
         };
         let state = AppState {
@@ -121,6 +119,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(api::router())
         .leptos_routes_with_context(
             &state,
             routes,

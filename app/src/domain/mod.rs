@@ -5,5 +5,8 @@
 
 /// Kubernetes namespace names: syntax, reserved names and team prefixes.
 pub mod namespace_name;
+/// NetworkPolicies: the model behind the generator, its manifest, explanation, lints, presets
+/// and the safe `kubectl run` recipe.
+pub mod networkpolicy;
 
 pub use namespace_name::{NamespaceName, NamespaceNameError, NamingPolicy};

@@ -3,6 +3,8 @@
 
 /// The landing page and the public configuration the browser needs.
 pub mod home;
+/// The NetworkPolicy generator and the safe `kubectl run` recipe.
+pub mod networkpolicies;
 /// The 404 page.
 pub mod not_found;
 /// Sections whose capability has not been built yet: an honest page for each nav entry.

@@ -45,15 +45,6 @@ pub fn Faq() -> impl IntoView {
 }
 
 #[component]
-pub fn NetworkPolicies() -> impl IntoView {
-    view! {
-        <NotYet title="NetworkPolicies">
-            <p>"The NetworkPolicy generator will live here."</p>
-        </NotYet>
-    }
-}
-
-#[component]
 pub fn Admin() -> impl IntoView {
     view! {
         <NotYet title="Admin">

@@ -1,0 +1,807 @@
+//! "Why can't I kubectl run?" answered with a working recipe: a NetworkPolicy that selects the
+//! Pod, and a `kubectl run` command the platform admits.
+//!
+//! The platform refuses Pods that run as root, pull from outside its Harbor registry, use the
+//! `latest` tag, lack resource requests, or are not selected by any NetworkPolicy; user
+//! namespaces also enforce the Pod Security `restricted` level. The recipe covers all of it.
+//!
+//! The command is meant to be pasted into a shell, so every value that goes into it must match a
+//! strict character set (letters, digits and `. _ / : @ + -`): no quotes, spaces, `$`, backticks,
+//! `;`, `&`, `|` or newlines ever reach the shell. The override is built with serde_json, so it is
+//! valid JSON by construction (the FAQ's example was not).
+//!
+//! About `--overrides`: kubectl applies it as a JSON merge patch by default (`--override-type`
+//! defaults to `merge`), which replaces the generated `containers` list as a whole. The override
+//! therefore carries the complete container — name, image, stdin/tty as `-ti` sets them — and
+//! names it after the Pod, as kubectl does, so a strategic merge (`--override-type=strategic`,
+//! which merges containers by name) gives the same Pod.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::lint::LintConfig;
+use super::names;
+use super::presets;
+use super::validate::{Errors, FieldError};
+use super::{Generated, generate};
+
+/// What the person wants to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunRecipeSpec {
+    /// Pod name; `kubectl run` also labels the Pod `run: POD_NAME`. An RFC 1123 label.
+    pub pod_name: String,
+    /// Image reference, `registry/repository:tag` or `…@sha256:…`, from an allowed registry.
+    pub image: String,
+    /// Namespace to run in (the policy goes there too).
+    pub namespace: String,
+    /// Non-zero user id.
+    #[serde(default = "default_id")]
+    pub run_as_user: u32,
+    /// Non-zero group id.
+    #[serde(default = "default_id")]
+    pub run_as_group: u32,
+    /// CPU request, a Kubernetes quantity such as `100m`.
+    #[serde(default = "default_cpu")]
+    pub cpu_request: String,
+    /// Memory request, a Kubernetes quantity such as `128Mi`.
+    #[serde(default = "default_memory")]
+    pub memory_request: String,
+}
+
+impl RunRecipeSpec {
+    /// The FAQ's example, `kubectl run blah`, with the defaults and no image yet.
+    pub fn example() -> Self {
+        Self {
+            pod_name: "blah".to_owned(),
+            image: String::new(),
+            namespace: "my-namespace".to_owned(),
+            run_as_user: default_id(),
+            run_as_group: default_id(),
+            cpu_request: default_cpu(),
+            memory_request: default_memory(),
+        }
+    }
+}
+
+fn default_id() -> u32 {
+    1000
+}
+
+fn default_cpu() -> String {
+    "100m".to_owned()
+}
+
+fn default_memory() -> String {
+    "128Mi".to_owned()
+}
+
+/// The platform's rules for images.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunRecipeConfig {
+    /// Images must start with one of these, e.g. `harbor.example.com/`. A prefix that does not
+    /// end with `/` is treated as if it did, so `harbor.example.com` never admits
+    /// `harbor.example.com.evil.io/x`.
+    pub allowed_registry_prefixes: Vec<String>,
+}
+
+impl RunRecipeConfig {
+    /// The prefixes as matched: trimmed, empty ones dropped, each ending with `/`.
+    pub fn normalized_prefixes(&self) -> Vec<String> {
+        self.allowed_registry_prefixes
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty() && *p != "/")
+            .map(|p| {
+                if p.ends_with('/') {
+                    p.to_owned()
+                } else {
+                    format!("{p}/")
+                }
+            })
+            .collect()
+    }
+}
+
+/// Everything the person needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRecipe {
+    /// The NetworkPolicy `run-POD_NAME`: selects `run: POD_NAME`, no incoming traffic, DNS only
+    /// outgoing; with its YAML, apply command, explanation and warnings.
+    pub policy: Generated,
+    /// The `--overrides` object.
+    pub overrides: serde_json::Value,
+    /// `kubectl run POD_NAME --rm -ti --image=IMAGE --overrides='…' -n NAMESPACE`.
+    pub run_command: String,
+    /// Removes the policy again once the Pod is gone.
+    pub cleanup_command: String,
+}
+
+/// Longest image reference accepted (Docker's limit is 255 for the name, 128 for the tag, plus
+/// a digest).
+const MAX_IMAGE_LEN: usize = 512;
+/// Longest resource quantity accepted.
+const MAX_QUANTITY_LEN: usize = 32;
+/// Largest user or group id Kubernetes accepts.
+const MAX_ID: u32 = 2_147_483_647;
+
+const SHELL_SAFE_RULE: &str = "contains characters that cannot go into a shell command safely; only letters, digits and . _ / : @ + - are allowed";
+
+/// Checks the spec and builds the recipe, or returns every problem found.
+pub fn build_run_recipe(
+    spec: &RunRecipeSpec,
+    config: &RunRecipeConfig,
+    lint_config: &LintConfig,
+) -> Result<RunRecipe, Vec<FieldError>> {
+    let errors = run_recipe_errors(spec, config);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let policy_spec = presets::kubectl_run_dns_only(&spec.namespace, &spec.pod_name);
+    let policy = generate(&policy_spec, lint_config)?;
+    let overrides = overrides(spec);
+    // Cannot fail: the value holds only strings, numbers, booleans, arrays and string-keyed maps.
+    let overrides_text = serde_json::to_string(&overrides).expect("a JSON value always serializes");
+    let run_command = format!(
+        "kubectl run {name} --rm -ti --image={image} --overrides={overrides} -n {namespace}",
+        name = spec.pod_name,
+        image = spec.image,
+        overrides = shell_single_quote(&overrides_text),
+        namespace = spec.namespace,
+    );
+    let cleanup_command = format!(
+        "kubectl delete networkpolicy {} -n {}",
+        policy_spec.name, spec.namespace
+    );
+    Ok(RunRecipe {
+        policy,
+        overrides,
+        run_command,
+        cleanup_command,
+    })
+}
+
+/// Every problem with the spec, with paths in its JSON field names.
+pub fn run_recipe_errors(spec: &RunRecipeSpec, config: &RunRecipeConfig) -> Vec<FieldError> {
+    let mut errors = Errors::default();
+
+    if !is_shell_safe(&spec.pod_name) {
+        errors.push("podName", format!("Pod name {SHELL_SAFE_RULE}"));
+    } else if !names::is_dns1123_label(&spec.pod_name) {
+        errors.push("podName", format!("Pod name {}", names::DNS_LABEL_RULE));
+    }
+
+    if !is_shell_safe(&spec.namespace) {
+        errors.push("namespace", format!("namespace {SHELL_SAFE_RULE}"));
+    } else if !names::is_dns1123_label(&spec.namespace) {
+        errors.push(
+            "namespace",
+            format!("namespace name {}", names::DNS_LABEL_RULE),
+        );
+    }
+
+    check_image(&spec.image, config, &mut errors);
+
+    for (path, id) in [
+        ("runAsUser", spec.run_as_user),
+        ("runAsGroup", spec.run_as_group),
+    ] {
+        if id == 0 {
+            errors.push(
+                path,
+                format!("{path} must not be 0: the platform does not run containers as root"),
+            );
+        } else if id > MAX_ID {
+            errors.push(path, format!("{path} must be at most {MAX_ID}"));
+        }
+    }
+
+    for (path, quantity) in [
+        ("cpuRequest", &spec.cpu_request),
+        ("memoryRequest", &spec.memory_request),
+    ] {
+        if !is_shell_safe(quantity) {
+            errors.push(path, format!("resource request {SHELL_SAFE_RULE}"));
+        } else if let Some(rule) = quantity_error(quantity) {
+            errors.push(path, rule);
+        }
+    }
+
+    errors.finish()
+}
+
+/// `[A-Za-z0-9._/:@+-]+`: nothing a POSIX shell treats specially, and no space.
+fn is_shell_safe(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | ':' | '@' | '+' | '-')
+        })
+}
+
+/// Wraps `s` in single quotes for a POSIX shell; a `'` inside becomes `'"'"'`.
+fn shell_single_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r#"'"'"'"#))
+}
+
+fn overrides(spec: &RunRecipeSpec) -> serde_json::Value {
+    json!({
+        "apiVersion": "v1",
+        "spec": {
+            "securityContext": {
+                "runAsNonRoot": true,
+                "runAsUser": spec.run_as_user,
+                "runAsGroup": spec.run_as_group,
+            },
+            "containers": [{
+                "name": spec.pod_name,
+                "image": spec.image,
+                "stdin": true,
+                "stdinOnce": true,
+                "tty": true,
+                "resources": {
+                    "requests": {
+                        "cpu": spec.cpu_request,
+                        "memory": spec.memory_request,
+                    },
+                },
+                "securityContext": {
+                    "allowPrivilegeEscalation": false,
+                    "capabilities": { "drop": ["ALL"] },
+                    "seccompProfile": { "type": "RuntimeDefault" },
+                },
+            }],
+        },
+    })
+}
+
+fn check_image(image: &str, config: &RunRecipeConfig, errors: &mut Errors) {
+    if image.is_empty() {
+        errors.push(
+            "image",
+            "image is required, e.g. harbor.example.com/project/tool:1.2.3",
+        );
+        return;
+    }
+    if image.len() > MAX_IMAGE_LEN {
+        errors.push(
+            "image",
+            format!("image reference must be at most {MAX_IMAGE_LEN} characters"),
+        );
+        return;
+    }
+    if !is_shell_safe(image) {
+        errors.push("image", format!("image reference {SHELL_SAFE_RULE}"));
+        return;
+    }
+    let reference = match ImageReference::parse(image) {
+        Ok(reference) => reference,
+        Err(rule) => {
+            errors.push("image", rule);
+            return;
+        }
+    };
+
+    let prefixes = config.normalized_prefixes();
+    if prefixes.is_empty() {
+        errors.push(
+            "image",
+            "no image registry is configured for this platform, so no image can be allowed; ask your administrator",
+        );
+    } else if !prefixes.iter().any(|p| image.starts_with(p.as_str())) {
+        errors.push(
+            "image",
+            format!(
+                "image must come from the platform's registry: it must start with {}; push the image to Harbor first",
+                prefixes.join(" or ")
+            ),
+        );
+    }
+
+    match (reference.tag, reference.digest) {
+        (None, None) => errors.push(
+            "image",
+            "image must name a tag (such as :1.2.3) or a digest (@sha256:…); without one it means :latest, which the platform refuses",
+        ),
+        (Some(tag), _) if tag.eq_ignore_ascii_case("latest") => errors.push(
+            "image",
+            "the tag latest is refused by the platform: it can change under a running Pod; use a version tag or a digest",
+        ),
+        _ => {}
+    }
+}
+
+/// `registry[:port]/path[:tag][@digest]`, the grammar of `distribution/reference`, with the
+/// registry required (images must come from Harbor, so a bare `ubuntu` is never right).
+#[derive(Debug, PartialEq, Eq)]
+struct ImageReference<'a> {
+    tag: Option<&'a str>,
+    digest: Option<&'a str>,
+}
+
+impl<'a> ImageReference<'a> {
+    fn parse(image: &'a str) -> Result<Self, &'static str> {
+        let (name_and_tag, digest) = match image.split_once('@') {
+            Some((name, digest)) => (name, Some(digest)),
+            None => (image, None),
+        };
+        if let Some(digest) = digest {
+            check_digest(digest)?;
+        }
+        // A tag is a ':' after the last '/', so a registry port is not mistaken for one.
+        let last_slash = name_and_tag.rfind('/').unwrap_or(0);
+        let (name, tag) = match name_and_tag[last_slash..].rfind(':') {
+            Some(colon) => {
+                let at = last_slash + colon;
+                (&name_and_tag[..at], Some(&name_and_tag[at + 1..]))
+            }
+            None => (name_and_tag, None),
+        };
+        if let Some(tag) = tag {
+            check_tag(tag)?;
+        }
+        if name.len() > 255 {
+            return Err("image name (registry and repository) must be at most 255 characters");
+        }
+        let Some((registry, path)) = name.split_once('/') else {
+            return Err(
+                "image must include its registry, like harbor.example.com/project/tool:1.2.3",
+            );
+        };
+        let looks_like_registry =
+            registry.contains('.') || registry.contains(':') || registry == "localhost";
+        if !looks_like_registry || !is_registry(registry) {
+            return Err(
+                "image must start with a registry host name, like harbor.example.com/project/tool:1.2.3",
+            );
+        }
+        if !path.split('/').all(is_path_component) {
+            return Err(
+                "image repository path must be lowercase letters and digits, separated by '/' and single '.', '_', '__' or runs of '-'",
+            );
+        }
+        Ok(Self { tag, digest })
+    }
+}
+
+/// `host[:port]`, host being dot-separated `[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?`.
+fn is_registry(registry: &str) -> bool {
+    let (host, port) = match registry.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (registry, None),
+    };
+    let host_ok = host.split('.').all(|part| {
+        let (Some(first), Some(last)) = (part.chars().next(), part.chars().last()) else {
+            return false;
+        };
+        first.is_ascii_alphanumeric()
+            && last.is_ascii_alphanumeric()
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
+}
+
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+fn is_path_component(component: &str) -> bool {
+    let bytes = component.as_bytes();
+    if bytes.is_empty() {
+        return false;
+    }
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let mut i = 0;
+    loop {
+        let start = i;
+        while i < bytes.len() && alnum(bytes[i]) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+        if i == bytes.len() {
+            return true;
+        }
+        let separator_start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let separator = &component[separator_start..i];
+        let separator_ok =
+            matches!(separator, "." | "_" | "__") || separator.bytes().all(|b| b == b'-');
+        if !separator_ok || i == bytes.len() {
+            return false;
+        }
+    }
+}
+
+/// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+fn check_tag(tag: &str) -> Result<(), &'static str> {
+    let ok = tag.len() <= 128
+        && tag
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            "image tag must be 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+        )
+    }
+}
+
+/// `algorithm:hex`; sha256 and sha512 digests must have their exact length in lowercase hex.
+fn check_digest(digest: &str) -> Result<(), &'static str> {
+    const RULE: &str =
+        "image digest must look like sha256: followed by 64 lowercase hexadecimal digits";
+    let Some((algorithm, hex)) = digest.split_once(':') else {
+        return Err(RULE);
+    };
+    let algorithm_ok = !algorithm.is_empty()
+        && algorithm.split(['+', '.', '_', '-']).all(|part| {
+            part.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && part.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+    let lower_hex = |n: usize| {
+        hex.len() == n
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let hex_ok = match algorithm {
+        "sha256" => lower_hex(64),
+        "sha512" => lower_hex(128),
+        _ => hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+    };
+    if algorithm_ok && hex_ok {
+        Ok(())
+    } else {
+        Err(RULE)
+    }
+}
+
+/// Checks a Kubernetes resource quantity for a request:
+/// `<digits>[.<digits>]` followed by a binary SI suffix (`Ki Mi Gi Ti Pi Ei`), a decimal SI suffix
+/// (`m k M G T P E` or none), or a decimal exponent (`e3`, `E-2`); positive and non-zero.
+fn quantity_error(quantity: &str) -> Option<&'static str> {
+    const RULE: &str = "resource request must be a positive Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi (a number, then optionally one of m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent such as e3)";
+    if quantity.len() > MAX_QUANTITY_LEN {
+        return Some(RULE);
+    }
+    let unsigned = quantity.strip_prefix('+').unwrap_or(quantity);
+    let number_len = unsigned
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(number_len);
+    let number_ok = match number.split_once('.') {
+        None => !number.is_empty(),
+        Some((whole, fraction)) => {
+            let has_digits = !(whole.is_empty() && fraction.is_empty());
+            has_digits && !fraction.contains('.')
+        }
+    };
+    let suffix_ok = match suffix {
+        "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => {
+            true
+        }
+        exponent => exponent
+            .strip_prefix(['e', 'E'])
+            .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
+            .is_some_and(|digits| {
+                !digits.is_empty()
+                    && digits.len() <= 3
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+            }),
+    };
+    let non_zero = number.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    if number_ok && suffix_ok && non_zero {
+        None
+    } else {
+        Some(RULE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn config() -> RunRecipeConfig {
+        RunRecipeConfig {
+            allowed_registry_prefixes: vec!["harbor.example.com".into()],
+        }
+    }
+
+    fn spec() -> RunRecipeSpec {
+        serde_json::from_value(json!({
+            "podName": "blah",
+            "image": "harbor.example.com/team/debug-tools:1.4.2",
+            "namespace": "demo",
+        }))
+        .expect("defaults fill the rest")
+    }
+
+    fn errors_for(edit: impl FnOnce(&mut RunRecipeSpec)) -> Vec<FieldError> {
+        let mut spec = spec();
+        edit(&mut spec);
+        run_recipe_errors(&spec, &config())
+    }
+
+    fn assert_refused(edit: impl FnOnce(&mut RunRecipeSpec), path: &str, message_part: &str) {
+        let errors = errors_for(edit);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.path == path && e.message.contains(message_part)),
+            "expected {path}: …{message_part}… in {errors:#?}"
+        );
+    }
+
+    fn assert_accepted(edit: impl FnOnce(&mut RunRecipeSpec)) {
+        let errors = errors_for(edit);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+
+    #[test]
+    fn defaults() {
+        let spec = spec();
+        assert_eq!((spec.run_as_user, spec.run_as_group), (1000, 1000));
+        assert_eq!(
+            (spec.cpu_request.as_str(), spec.memory_request.as_str()),
+            ("100m", "128Mi")
+        );
+        assert_accepted(|_| {});
+    }
+
+    #[test]
+    fn the_recipe() {
+        let recipe = build_run_recipe(&spec(), &config(), &LintConfig::default()).expect("valid");
+        let expected_overrides = json!({
+            "apiVersion": "v1",
+            "spec": {
+                "securityContext": { "runAsNonRoot": true, "runAsUser": 1000, "runAsGroup": 1000 },
+                "containers": [{
+                    "name": "blah",
+                    "image": "harbor.example.com/team/debug-tools:1.4.2",
+                    "stdin": true,
+                    "stdinOnce": true,
+                    "tty": true,
+                    "resources": { "requests": { "cpu": "100m", "memory": "128Mi" } },
+                    "securityContext": {
+                        "allowPrivilegeEscalation": false,
+                        "capabilities": { "drop": ["ALL"] },
+                        "seccompProfile": { "type": "RuntimeDefault" },
+                    },
+                }],
+            },
+        });
+        assert_eq!(recipe.overrides, expected_overrides);
+
+        let prefix = "kubectl run blah --rm -ti --image=harbor.example.com/team/debug-tools:1.4.2 --overrides='";
+        let suffix = "' -n demo";
+        assert!(
+            recipe.run_command.starts_with(prefix),
+            "{}",
+            recipe.run_command
+        );
+        assert!(
+            recipe.run_command.ends_with(suffix),
+            "{}",
+            recipe.run_command
+        );
+        let quoted = &recipe.run_command[prefix.len()..recipe.run_command.len() - suffix.len()];
+        assert!(!quoted.contains('\''));
+        let parsed: serde_json::Value =
+            serde_json::from_str(quoted).expect("the override is valid JSON");
+        assert_eq!(parsed, expected_overrides);
+        // Numbers and booleans are JSON numbers and booleans, not strings.
+        assert!(parsed["spec"]["securityContext"]["runAsUser"].is_u64());
+        assert!(parsed["spec"]["securityContext"]["runAsNonRoot"].is_boolean());
+
+        assert_eq!(
+            recipe.cleanup_command,
+            "kubectl delete networkpolicy run-blah -n demo"
+        );
+        assert!(recipe.policy.yaml.contains("name: run-blah\n"));
+        assert!(recipe.policy.yaml.contains("      run: blah\n"));
+        assert!(recipe.policy.yaml.contains("k8s-app: kube-dns"));
+        assert!(
+            !recipe.policy.yaml.contains("ingress:"),
+            "no ingress rule: nothing may connect in"
+        );
+        assert!(
+            recipe.policy.warnings.is_empty(),
+            "{:#?}",
+            recipe.policy.warnings
+        );
+        assert!(
+            recipe
+                .policy
+                .explanation
+                .sentences()
+                .any(|s| s == "All incoming traffic to these Pods is blocked.")
+        );
+    }
+
+    #[test]
+    fn pod_name_is_an_rfc1123_label() {
+        assert_accepted(|s| s.pod_name = "debug-1".into());
+        assert_refused(|s| s.pod_name = "Debug".into(), "podName", "RFC 1123 label");
+        assert_refused(|s| s.pod_name = "a".repeat(64), "podName", "RFC 1123 label");
+        assert_refused(|s| s.pod_name = "a.b".into(), "podName", "RFC 1123 label");
+        assert_refused(|s| s.pod_name = "".into(), "podName", "shell");
+        assert_refused(|s| s.pod_name = "x;rm -rf".into(), "podName", "shell");
+    }
+
+    #[test]
+    fn namespace_is_an_rfc1123_label() {
+        assert_refused(
+            |s| s.namespace = "Demo".into(),
+            "namespace",
+            "RFC 1123 label",
+        );
+        assert_refused(|s| s.namespace = "demo$(id)".into(), "namespace", "shell");
+    }
+
+    #[test]
+    fn image_references() {
+        for ok in [
+            "harbor.example.com/team/tool:1.2.3",
+            "harbor.example.com/tool:v1",
+            "harbor.example.com/a/b/c-d__e.f:1_0-rc.1",
+            &format!("harbor.example.com/team/tool@sha256:{}", "a".repeat(64)),
+            &format!("harbor.example.com/team/tool:1.0@sha256:{}", "0".repeat(64)),
+        ] {
+            assert_accepted(|s| s.image = ok.into());
+        }
+        let refused: &[(&str, &str)] = &[
+            ("", "required"),
+            ("harbor.example.com/team/tool", "tag"),
+            ("harbor.example.com/team/tool:latest", "latest"),
+            ("harbor.example.com/team/tool:LATEST", "latest"),
+            (
+                "docker.io/library/ubuntu:24.04",
+                "must start with harbor.example.com/",
+            ),
+            ("ubuntu:24.04", "registry"),
+            ("team/tool:1.0", "registry host"),
+            (
+                "harbor.example.com.evil.io/x:1.0",
+                "must start with harbor.example.com/",
+            ),
+            (
+                "harbor.example.comx/x:1.0",
+                "must start with harbor.example.com/",
+            ),
+            ("harbor.example.com/Team/tool:1.0", "lowercase"),
+            ("harbor.example.com/team//tool:1.0", "lowercase"),
+            ("harbor.example.com/team/tool-:1.0", "lowercase"),
+            ("harbor.example.com/team/tool:.1", "image tag"),
+            ("harbor.example.com/team/tool:", "image tag"),
+            ("harbor.example.com/team/tool@sha256:abc", "digest"),
+            ("harbor.example.com/team/tool@sha256:", "digest"),
+            ("harbor.example.com/team/tool:1 ; rm -rf ~", "shell"),
+            ("harbor.example.com/team/tool:$(id)", "shell"),
+            ("harbor.example.com/team/tool:`id`", "shell"),
+            ("harbor.example.com/team/tool:1'", "shell"),
+            ("harbor.example.com/team/tool:1\"", "shell"),
+            ("harbor.example.com/team/tool:1|x", "shell"),
+            ("harbor.example.com/team/tool:1&", "shell"),
+            ("harbor.example.com/team/tool:1\nx", "shell"),
+        ];
+        for (image, part) in refused {
+            assert_refused(|s| s.image = (*image).into(), "image", part);
+        }
+        assert_refused(|s| s.image = "x".repeat(600), "image", "at most 512");
+    }
+
+    #[test]
+    fn registry_prefixes_are_normalised() {
+        let config = RunRecipeConfig {
+            allowed_registry_prefixes: vec![
+                " harbor.example.com ".into(),
+                "registry.example.org/team/".into(),
+                "".into(),
+                "/".into(),
+            ],
+        };
+        assert_eq!(
+            config.normalized_prefixes(),
+            ["harbor.example.com/", "registry.example.org/team/"]
+        );
+        let mut spec = spec();
+        spec.image = "registry.example.org/other/tool:1.0".into();
+        assert_eq!(run_recipe_errors(&spec, &config).len(), 1);
+        spec.image = "registry.example.org/team/tool:1.0".into();
+        assert_eq!(run_recipe_errors(&spec, &config), []);
+
+        let nothing = RunRecipeConfig::default();
+        let errors = run_recipe_errors(&spec, &nothing);
+        assert!(
+            errors[0]
+                .message
+                .contains("no image registry is configured")
+        );
+    }
+
+    #[test]
+    fn ids_must_not_be_root() {
+        assert_refused(|s| s.run_as_user = 0, "runAsUser", "must not be 0");
+        assert_refused(|s| s.run_as_group = 0, "runAsGroup", "must not be 0");
+        assert_refused(
+            |s| s.run_as_user = u32::MAX,
+            "runAsUser",
+            "at most 2147483647",
+        );
+        assert_accepted(|s| s.run_as_user = 2_147_483_647);
+        assert_accepted(|s| s.run_as_group = 1);
+    }
+
+    #[test]
+    fn resource_quantities() {
+        for ok in [
+            "100m", "1", "0.5", ".5", "1.", "128Mi", "1Gi", "2G", "1e3", "1E-2", "+1", "250k",
+        ] {
+            assert_accepted(|s| s.cpu_request = ok.into());
+        }
+        for bad in [
+            "", "0", "0m", "-1", "1.2.3", "1mi", "1MB", "Mi", "1 Mi", "1e", "100mm", "1Ki2", ".",
+        ] {
+            let errors = errors_for(|s| s.memory_request = bad.into());
+            assert_eq!(errors.len(), 1, "{bad:?}: {errors:#?}");
+            assert_eq!(errors[0].path, "memoryRequest");
+        }
+        assert_refused(
+            |s| s.memory_request = "1Gi;x".into(),
+            "memoryRequest",
+            "shell",
+        );
+    }
+
+    #[test]
+    fn all_errors_at_once() {
+        let errors = errors_for(|s| {
+            s.pod_name = "Bad".into();
+            s.image = "docker.io/x:latest".into();
+            s.run_as_user = 0;
+            s.cpu_request = "lots".into();
+        });
+        let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["podName", "image", "image", "runAsUser", "cpuRequest"]
+        );
+    }
+
+    #[test]
+    fn single_quotes_are_escaped_for_the_shell() {
+        assert_eq!(shell_single_quote("a'b"), r#"'a'"'"'b'"#);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_never_lets_shell_characters_through(
+            pod_name in any::<String>(),
+            image in prop_oneof![any::<String>(), "harbor\\.example\\.com/[a-z0-9/._:@-]{0,30}"],
+            namespace in any::<String>(),
+            run_as_user in any::<u32>(),
+            cpu_request in any::<String>(),
+            memory_request in "[0-9.eEkMGTPmi+-]{0,6}",
+        ) {
+            let spec = RunRecipeSpec {
+                pod_name, image, namespace, run_as_user, run_as_group: 1000, cpu_request, memory_request,
+            };
+            if let Ok(recipe) = build_run_recipe(&spec, &config(), &LintConfig::default()) {
+                for value in [&spec.pod_name, &spec.image, &spec.namespace, &spec.cpu_request, &spec.memory_request] {
+                    prop_assert!(is_shell_safe(value));
+                }
+                prop_assert!(!recipe.run_command.contains('\n'));
+            }
+        }
+    }
+}

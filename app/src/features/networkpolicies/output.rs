@@ -1,0 +1,87 @@
+//! Rendering a generated policy: field errors, warnings, the explanation, YAML and commands.
+
+use crate::domain::networkpolicy::{FieldError, Generated, Severity};
+use leptos::prelude::*;
+
+/// The errors that stop generation, each with the field it concerns.
+#[component]
+pub fn FieldErrors(errors: Vec<FieldError>) -> impl IntoView {
+    view! {
+        <div class="notice error" role="alert" id="field-errors">
+            <p><strong>"Nothing is generated until these are fixed:"</strong></p>
+            <ul>
+                {errors
+                    .into_iter()
+                    .map(|error| {
+                        let field = if error.path.is_empty() { "the policy".to_owned() } else { error.path };
+                        view! { <li><code>{field}</code>": "{error.message}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// Warnings, explanation, YAML and apply command of a valid policy.
+#[component]
+pub fn GeneratedPolicy(generated: Generated, file_name: String) -> impl IntoView {
+    let download = format!(
+        "data:application/yaml;charset=utf-8,{}",
+        percent_encode(&generated.yaml)
+    );
+    view! {
+        <div class="generated">
+            {(!generated.warnings.is_empty()).then(|| view! {
+                <section aria-labelledby="warnings-title">
+                    <h2 id="warnings-title">"Warnings"</h2>
+                    <ul class="lints" id="policy-warnings">
+                        {generated.warnings.into_iter().map(|lint| {
+                            let class = match lint.severity {
+                                Severity::Warning => "notice error",
+                                Severity::Info => "notice info",
+                            };
+                            view! { <li class=class>{lint.message}</li> }
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+            <section aria-labelledby="explanation-title">
+                <h2 id="explanation-title">"What this policy does"</h2>
+                <div id="policy-explanation">
+                    {generated.explanation.sections.into_iter().map(|section| view! {
+                        <h3>{section.heading}</h3>
+                        <ul>{section.sentences.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+                    }).collect_view()}
+                </div>
+            </section>
+            <section aria-labelledby="yaml-title">
+                <h2 id="yaml-title">"Manifest"</h2>
+                <pre id="policy-yaml"><code>{generated.yaml}</code></pre>
+                <p><a href=download download=file_name>"Download the YAML"</a></p>
+                <h3>"Apply it"</h3>
+                <pre id="apply-command"><code>{generated.apply_command}</code></pre>
+            </section>
+        </div>
+    }
+}
+
+/// Percent-encodes everything but unreserved characters, for a `data:` URL.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percent_encoding_keeps_unreserved_and_escapes_the_rest() {
+        assert_eq!(super::percent_encode("a: \"b\"\n#"), "a%3A%20%22b%22%0A%23");
+    }
+}

@@ -1,0 +1,145 @@
+//! `/networkpolicies/run`: the safe way to `kubectl run` a one-off Pod on the platform.
+
+use super::output::{FieldErrors, GeneratedPolicy};
+use crate::AppConfig;
+use crate::domain::networkpolicy::{RunRecipeSpec, build_run_recipe};
+use crate::features::home::public_config;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn RunRecipePage() -> impl IntoView {
+    let config = OnceResource::new(public_config());
+    view! {
+        <Title text="Safe kubectl run"/>
+        <h1>"A kubectl run the platform accepts"</h1>
+        <p class="lead">
+            "The platform refuses Pods that run as root, use images from outside its registry, "
+            "lack resource requests or are not selected by a NetworkPolicy. Give a name and an "
+            "image, and get the policy and the exact command."
+        </p>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || config.get().map(|result| match result {
+                Ok(config) => view! { <RunForm config/> }.into_any(),
+                Err(_) => view! { <p class="notice error">"The settings could not be loaded; try again later."</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// The recipe spec from the query string; `None` when the form was never submitted.
+fn submitted_spec() -> Option<RunRecipeSpec> {
+    use_query_map().with_untracked(|q| {
+        let image = q.get("image")?;
+        let number = |key: &str, default: u32| {
+            q.get(key)
+                .map_or(Ok(default), |v| v.trim().parse::<u32>().map_err(|_| v))
+        };
+        let defaults = RunRecipeSpec::example();
+        Some(RunRecipeSpec {
+            pod_name: q.get("pod").unwrap_or_default(),
+            image,
+            namespace: q.get("ns").unwrap_or_default(),
+            // A non-number becomes u32::MAX, which validation refuses with the field named.
+            run_as_user: number("user", defaults.run_as_user).unwrap_or(u32::MAX),
+            run_as_group: number("group", defaults.run_as_group).unwrap_or(u32::MAX),
+            cpu_request: q.get("cpu").unwrap_or(defaults.cpu_request),
+            memory_request: q.get("memory").unwrap_or(defaults.memory_request),
+        })
+    })
+}
+
+#[component]
+fn RunForm(config: AppConfig) -> impl IntoView {
+    let submitted = submitted_spec();
+    let touched = RwSignal::new(submitted.is_some());
+    let initial = submitted.unwrap_or_else(|| {
+        let mut spec = RunRecipeSpec::example();
+        spec.image = config
+            .run_recipe
+            .allowed_registry_prefixes
+            .first()
+            .map(|prefix| {
+                format!(
+                    "{}team/debug-tools:1.0.0",
+                    prefix.trim_end_matches('/').to_owned() + "/"
+                )
+            })
+            .unwrap_or_default();
+        spec
+    });
+    let spec = RwSignal::new(initial.clone());
+    let (registries, lint) = (config.run_recipe.clone(), config.lint.clone());
+    let recipe = Memo::new(move |_| spec.with(|spec| build_run_recipe(spec, &registries, &lint)));
+    let allowed = config.run_recipe.allowed_registry_prefixes.join(", ");
+
+    let number_input = move |label: &'static str,
+                             name: &'static str,
+                             value: u32,
+                             set: fn(&mut RunRecipeSpec, u32)| {
+        view! {
+            <label for=name>{label}</label>
+            <input type="number" id=name name=name min="1" value=value.to_string()
+                on:input=move |ev| {
+                    let value = event_target_value(&ev).trim().parse::<u32>().unwrap_or(u32::MAX);
+                    touched.set(true);
+                    spec.update(|s| set(s, value));
+                }/>
+        }
+    };
+    let text_input = move |label: &'static str,
+                           name: &'static str,
+                           value: String,
+                           set: fn(&mut RunRecipeSpec, String)| {
+        view! {
+            <label for=name>{label}</label>
+            <input type="text" id=name name=name value=value autocomplete="off" spellcheck="false"
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    touched.set(true);
+                    spec.update(|s| set(s, value));
+                }/>
+        }
+    };
+
+    view! {
+        <div class="split">
+            <form method="get" action="/networkpolicies/run" class="card" id="run-form">
+                {text_input("Pod name", "pod", initial.pod_name.clone(), |s, v| s.pod_name = v)}
+                {text_input("Image", "image", initial.image.clone(), |s, v| s.image = v)}
+                <p class="muted">{if allowed.is_empty() {
+                    "No image registry is configured for this platform yet.".to_owned()
+                } else {
+                    format!("Images must come from: {allowed}")
+                }}</p>
+                {text_input("Namespace", "ns", initial.namespace.clone(), |s, v| s.namespace = v)}
+                {number_input("Run as user (not 0)", "user", initial.run_as_user, |s, v| s.run_as_user = v)}
+                {number_input("Run as group (not 0)", "group", initial.run_as_group, |s, v| s.run_as_group = v)}
+                {text_input("CPU request", "cpu", initial.cpu_request.clone(), |s, v| s.cpu_request = v)}
+                {text_input("Memory request", "memory", initial.memory_request.clone(), |s, v| s.memory_request = v)}
+                <button type="submit">"Generate"</button>
+            </form>
+            <div class="card output" aria-live="polite">
+                {move || match (touched.get(), recipe.get()) {
+                    (false, _) => view! { <p class="muted">"Fill in the form to get your recipe."</p> }.into_any(),
+                    (true, Err(errors)) => view! { <FieldErrors errors/> }.into_any(),
+                    (true, Ok(recipe)) => {
+                        let file_name = format!("{}.yaml", recipe.policy.manifest_json["metadata"]["name"].as_str().unwrap_or("policy"));
+                        view! {
+                            <section aria-labelledby="steps-title">
+                                <h2 id="steps-title">"Run it in three steps"</h2>
+                                <p>"1. Apply the NetworkPolicy below (it selects the Pod by its run label)."</p>
+                                <p>"2. Start the Pod:"</p>
+                                <pre id="run-command"><code>{recipe.run_command}</code></pre>
+                                <p>"3. When you are done, remove the policy:"</p>
+                                <pre id="cleanup-command"><code>{recipe.cleanup_command}</code></pre>
+                            </section>
+                            <GeneratedPolicy generated=recipe.policy file_name/>
+                        }.into_any()
+                    }
+                }}
+            </div>
+        </div>
+    }
+}
