@@ -155,3 +155,29 @@ async fn the_stylesheet_and_bundle_are_served_compressed() {
     );
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }
+
+#[tokio::test]
+async fn pasted_text_of_any_size_never_breaks_the_generator_pages() {
+    let app = TestApp::spawn().await;
+    let huge = "%3Cx%3E%22%27".repeat(400);
+    for path in [
+        format!(
+            "/networkpolicies?name={huge}&ns=a&target=labels&tv={huge}&in=on&i0k=pods&i0v={huge}&i0p={huge}"
+        ),
+        "/networkpolicies?name=x&i0k=%00%FF&i0p=99999999999999999999".to_owned(),
+        format!("/networkpolicies/run?pod={huge}&image={huge}&ns=x&user=-1&group=abc"),
+        "/networkpolicies?preset=no-such-preset".to_owned(),
+    ] {
+        let response = app.get(&path).await;
+        let status = response.status().as_u16();
+        assert!(
+            status == 200 || status == 414 || status == 431,
+            "{status} for a {}-byte URL",
+            path.len()
+        );
+        if status == 200 {
+            let html = response.text().await.expect("body");
+            assert!(!html.contains("<x>"), "user input must be escaped");
+        }
+    }
+}

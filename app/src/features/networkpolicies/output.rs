@@ -1,6 +1,7 @@
 //! Rendering a generated policy: field errors, warnings, the explanation, YAML and commands.
 
 use crate::domain::networkpolicy::{FieldError, Generated, Severity};
+use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 
 /// The errors that stop generation, each with the field it concerns.
@@ -56,10 +57,16 @@ pub fn GeneratedPolicy(generated: Generated, file_name: String) -> impl IntoView
             </section>
             <section aria-labelledby="yaml-title">
                 <h2 id="yaml-title">"Manifest"</h2>
-                <pre id="policy-yaml"><code>{generated.yaml}</code></pre>
+                <div class="code-block">
+                    <CopyButton text=generated.yaml.clone() label="Copy the YAML"/>
+                    <pre id="policy-yaml"><code>{generated.yaml}</code></pre>
+                </div>
                 <p><a href=download download=file_name>"Download the YAML"</a></p>
                 <h3>"Apply it"</h3>
-                <pre id="apply-command"><code>{generated.apply_command}</code></pre>
+                <div class="code-block">
+                    <CopyButton text=generated.apply_command.clone() label="Copy the apply command"/>
+                    <pre id="apply-command"><code>{generated.apply_command}</code></pre>
+                </div>
             </section>
         </div>
     }

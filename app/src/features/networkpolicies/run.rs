@@ -4,6 +4,7 @@ use super::output::{FieldErrors, GeneratedPolicy};
 use crate::AppConfig;
 use crate::domain::networkpolicy::{RunRecipeSpec, build_run_recipe};
 use crate::features::home::public_config;
+use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -131,9 +132,15 @@ fn RunForm(config: AppConfig) -> impl IntoView {
                                 <h2 id="steps-title">"Run it in three steps"</h2>
                                 <p>"1. Apply the NetworkPolicy below (it selects the Pod by its run label)."</p>
                                 <p>"2. Start the Pod:"</p>
-                                <pre id="run-command"><code>{recipe.run_command}</code></pre>
+                                <div class="code-block">
+                                    <CopyButton text=recipe.run_command.clone() label="Copy the kubectl run command"/>
+                                    <pre id="run-command"><code>{recipe.run_command}</code></pre>
+                                </div>
                                 <p>"3. When you are done, remove the policy:"</p>
-                                <pre id="cleanup-command"><code>{recipe.cleanup_command}</code></pre>
+                                <div class="code-block">
+                                    <CopyButton text=recipe.cleanup_command.clone() label="Copy the clean-up command"/>
+                                    <pre id="cleanup-command"><code>{recipe.cleanup_command}</code></pre>
+                                </div>
                             </section>
                             <GeneratedPolicy generated=recipe.policy file_name/>
                         }.into_any()
