@@ -9,9 +9,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 server_profile=dev
 wasm_profile=dev
+bindgen_flags=()
 if [[ "${1:-}" == "--release" ]]; then
   server_profile=release
   wasm_profile=wasm-release
+  # The name section only serves debuggers; without it the bundle is 57 % smaller raw and
+  # 28 % smaller gzipped (measured, see BENCHMARKS.md).
+  bindgen_flags=(--remove-name-section --remove-producers-section)
 fi
 profile_dir() { [[ "$1" == dev ]] && echo debug || echo "$1"; }
 
@@ -28,7 +32,7 @@ env -u LEPTOS_OUTPUT_NAME cargo build --locked -p portal-hydrate --lib \
 log "assembling $SITE_DIR"
 rm -rf "$SITE_DIR.tmp"
 mkdir -p "$SITE_DIR.tmp/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$SITE_DIR.tmp/pkg" --out-name portal \
+wasm-bindgen --target web --no-typescript "${bindgen_flags[@]}" --out-dir "$SITE_DIR.tmp/pkg" --out-name portal \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$(profile_dir "$wasm_profile")/portal_hydrate.wasm"
 cp style/portal.css "$SITE_DIR.tmp/pkg/portal.css"
 cp -R app/public/. "$SITE_DIR.tmp/"

@@ -4,13 +4,17 @@
 #
 #   - Debian packages: Chromium and its WebDriver (browser tests), PostgreSQL (storage tests);
 #   - the wasm32 Rust target;
-#   - the wasm-bindgen CLI at exactly the version Cargo.toml pins (cached under ~/.cache).
+#   - the wasm-bindgen CLI at exactly the version Cargo.toml pins (cached under ~/.cache);
+#   - a real kube-apiserver and etcd, built from their Go modules (tests/kube/build.sh, cached
+#     under ~/.cache; about 10 minutes on a cold machine, a tenth of a second after that).
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 apt_packages=()
 command -v chromium >/dev/null || apt_packages+=(chromium)
 command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_packages+=(postgresql)
+command -v openssl >/dev/null || apt_packages+=(openssl)
+command -v curl >/dev/null || apt_packages+=(curl)
 if ((${#apt_packages[@]})); then
   log "installing Debian packages: ${apt_packages[*]}"
   sudo_cmd=()
@@ -30,4 +34,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
   # No --locked: the CLI's lockfile names a crate version the registry no longer serves.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
     --root "$TOOLS_DIR/wasm-bindgen-$WASM_BINDGEN_VERSION"
+fi
+
+# The test control plane. setup.sh is the one-off install step, so let the build use both cores.
+if [[ -z "${PORTAL_TEST_KUBE_ASSETS:-}" ]]; then
+  # Debian's golang-go is too old for Kubernetes 1.34 (it needs Go 1.24); the machine's Go is used.
+  command -v go >/dev/null || { echo "setup: Go 1.24 or newer is needed to build the test kube-apiserver" >&2; exit 1; }
+  GOMAXPROCS="${GOMAXPROCS:-$(nproc)}" PORTAL_KUBE_BUILD_JOBS="${PORTAL_KUBE_BUILD_JOBS:-$(nproc)}" \
+    PORTAL_KUBE_NICE="${PORTAL_KUBE_NICE:-0}" "$REPO_ROOT/tests/kube/build.sh" >/dev/null
 fi

@@ -7,6 +7,9 @@ cd "$REPO_ROOT"
 start=$SECONDS
 
 "$REPO_ROOT/.ci/setup.sh"
+# Built (or found) by setup.sh; the Kubernetes tests start them.
+PORTAL_TEST_KUBE_ASSETS="${PORTAL_TEST_KUBE_ASSETS:-$("$REPO_ROOT/tests/kube/build.sh" 2>/dev/null | tail -n 1)}"
+export PORTAL_TEST_KUBE_ASSETS
 
 log "rustfmt"
 cargo fmt --all -- --check
@@ -21,7 +24,7 @@ cargo clippy --locked -p portal-hydrate --target wasm32-unknown-unknown -- -D wa
 
 log "unit tests of the pure domain (no features)"
 cargo test --locked -p app --lib
-log "server, storage (SQLite and PostgreSQL), HTTP and browser tests"
+log "server, storage (SQLite and PostgreSQL), HTTP, API, Kubernetes and browser tests"
 cargo test --locked -p app -p server -p portal-tests
 
 log "all checks passed in $((SECONDS - start)) s"

@@ -4,14 +4,18 @@
 //! - [`TestApp::spawn`]: the whole portal on a free port with a fresh SQLite file;
 //! - [`TestDatabase`]: a fresh SQLite file or a fresh PostgreSQL database on a throwaway server
 //!   that the harness starts itself (or on the server `PORTAL_TEST_POSTGRES_URL` names);
+//! - [`TestCluster`]: a real `kube-apiserver` + `etcd` (built from their Go modules by
+//!   `tests/kube/build.sh`), shared by the tests of one binary;
 //! - [`Browser`]: headless Chromium driven over WebDriver, with JavaScript on or off.
 
 mod app;
 mod browser;
+mod kube;
 mod postgres;
 
 pub use app::TestApp;
 pub use browser::{Browser, JavaScript};
+pub use kube::TestCluster;
 pub use postgres::TestDatabase;
 
 use std::path::PathBuf;
