@@ -16,6 +16,13 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// Static tokens the test control plane accepts besides the admin's (`--token-auth-file`).
+const PORTAL_TOKEN: &str = "portal-serviceaccount-test-token";
+const ALICE_TOKEN: &str = "alice-test-token";
+const EXTRA_TOKENS: &str = "portal-serviceaccount-test-token,system:serviceaccount:welkin-portal:welkin-portal,welkin-portal-sa,\"system:serviceaccounts,system:serviceaccounts:welkin-portal,system:authenticated\"
+alice-test-token,alice,alice,\"team-a,system:authenticated\"
+";
+
 /// A running control plane and an admin kubeconfig for it.
 #[derive(Debug)]
 pub struct TestCluster {
@@ -38,11 +45,27 @@ impl TestCluster {
 
     /// A client with the admin token, on the calling test's runtime.
     pub async fn admin_client(&self) -> kube::Client {
+        self.client_with_token(&self.admin_token).await
+    }
+
+    /// A client acting as the portal's ServiceAccount (`welkin-portal/welkin-portal`), which has
+    /// only what `deploy/rbac.yaml` grants once a test has applied it.
+    pub async fn portal_client(&self) -> kube::Client {
+        self.client_with_token(PORTAL_TOKEN).await
+    }
+
+    /// A client acting as the developer `alice`, in the IdP group `team-a`.
+    pub async fn alice_client(&self) -> kube::Client {
+        self.client_with_token(ALICE_TOKEN).await
+    }
+
+    async fn client_with_token(&self, token: &str) -> kube::Client {
         let kubeconfig = kube::config::Kubeconfig::read_from(self.dir.join("kubeconfig"))
             .expect("start.sh wrote a kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
             .await
             .expect("a usable kubeconfig");
+        config.auth_info.token = Some(token.to_owned().into());
         kube::Client::try_from(config).expect("a Kubernetes client")
     }
 
@@ -55,6 +78,8 @@ impl TestCluster {
             .expect("temp dir");
         let dir = tmp.path().join("cluster");
         std::fs::create_dir_all(&dir).expect("cluster folder");
+        let extra_tokens = tmp.path().join("extra-tokens.csv");
+        std::fs::write(&extra_tokens, EXTRA_TOKENS).expect("write the extra tokens");
         let mut supervisor = Command::new("/bin/sh")
             .args([
                 "-c",
@@ -64,6 +89,7 @@ impl TestCluster {
             .arg(kube_dir.join("start.sh"))
             .arg(&dir)
             .env("PORTAL_TEST_KUBE_ASSETS", &assets)
+            .env("PORTAL_KUBE_EXTRA_TOKENS", &extra_tokens)
             .stdin(Stdio::piped())
             .spawn()
             .expect("start the test control plane");

@@ -5,8 +5,13 @@
 
 /// Kubernetes namespace names: syntax, reserved names and team prefixes.
 pub mod namespace_name;
+/// The life of a namespace request: its statuses and the transitions between them.
+pub mod namespace_request;
 /// NetworkPolicies: the model behind the generator, its manifest, explanation, lints, presets
 /// and the safe `kubectl run` recipe.
 pub mod networkpolicy;
+/// What approving a namespace request creates in the cluster.
+pub mod provisioning;
 
 pub use namespace_name::{NamespaceName, NamespaceNameError, NamingPolicy};
+pub use namespace_request::{IllegalTransition, RequestEvent, RequestStatus};

@@ -1,0 +1,246 @@
+//! The life of a namespace request, as a state machine.
+//!
+//! ```text
+//! pending ──approve──▶ approved ──start──▶ provisioning ──succeed──▶ ready
+//!    │                                          │    ▲
+//!    ├──reject──▶ rejected                     fail  retry
+//!    └──cancel──▶ cancelled                     ▼    │
+//!                                               failed
+//! ```
+//!
+//! Every other combination is an [`IllegalTransition`], never a silent no-op, so a double click,
+//! a stale page or two administrators acting at once are reported instead of corrupting history.
+
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestStatus {
+    /// Waiting for an administrator.
+    Pending,
+    /// Approved; the portal has not started creating anything yet (or has no cluster right now).
+    Approved,
+    /// The portal is creating the Namespace, its RoleBinding and its NetworkPolicies.
+    Provisioning,
+    /// Everything exists in the cluster.
+    Ready,
+    /// Provisioning failed; an administrator may retry.
+    Failed,
+    /// An administrator said no.
+    Rejected,
+    /// The requester withdrew it.
+    Cancelled,
+}
+
+/// Something that happens to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RequestEvent {
+    Approve,
+    Reject,
+    Cancel,
+    StartProvisioning,
+    Succeed,
+    Fail,
+    Retry,
+}
+
+/// An event that the request's current status does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a request that is {from} cannot be {}", event.past_tense())]
+pub struct IllegalTransition {
+    pub from: RequestStatus,
+    pub event: RequestEvent,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 7] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Provisioning,
+        Self::Ready,
+        Self::Failed,
+        Self::Rejected,
+        Self::Cancelled,
+    ];
+
+    /// The status after `event`, or why `event` is not allowed now.
+    pub fn after(self, event: RequestEvent) -> Result<Self, IllegalTransition> {
+        use RequestEvent as E;
+        use RequestStatus as S;
+        match (self, event) {
+            (S::Pending, E::Approve) => Ok(S::Approved),
+            (S::Pending, E::Reject) => Ok(S::Rejected),
+            (S::Pending, E::Cancel) => Ok(S::Cancelled),
+            (S::Approved, E::StartProvisioning) => Ok(S::Provisioning),
+            (S::Provisioning, E::Succeed) => Ok(S::Ready),
+            (S::Provisioning, E::Fail) => Ok(S::Failed),
+            (S::Failed, E::Retry) => Ok(S::Provisioning),
+            (from, event) => Err(IllegalTransition { from, event }),
+        }
+    }
+
+    /// Whether the request still holds its namespace name: another open request for the same
+    /// name is refused. Rejected and cancelled requests free the name; a ready one holds it
+    /// through the namespace itself.
+    pub fn holds_name(self) -> bool {
+        matches!(
+            self,
+            Self::Pending | Self::Approved | Self::Provisioning | Self::Failed
+        )
+    }
+
+    /// Whether nothing more can happen to the request.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Ready | Self::Rejected | Self::Cancelled)
+    }
+
+    /// The stored and displayed form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Provisioning => "provisioning",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+            Self::Rejected => "rejected",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for RequestStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status name that is not one of the seven.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown request status {0:?}")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for RequestStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownStatus(s.to_owned()))
+    }
+}
+
+impl RequestEvent {
+    pub const ALL: [RequestEvent; 7] = [
+        Self::Approve,
+        Self::Reject,
+        Self::Cancel,
+        Self::StartProvisioning,
+        Self::Succeed,
+        Self::Fail,
+        Self::Retry,
+    ];
+
+    fn past_tense(self) -> &'static str {
+        match self {
+            Self::Approve => "approved",
+            Self::Reject => "rejected",
+            Self::Cancel => "cancelled",
+            Self::StartProvisioning => "provisioned",
+            Self::Succeed => "marked ready",
+            Self::Fail => "marked failed",
+            Self::Retry => "retried",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RequestEvent as E, RequestStatus as S, *};
+
+    #[test]
+    fn the_happy_path_and_the_retry_loop() {
+        let mut status = S::Pending;
+        for event in [
+            E::Approve,
+            E::StartProvisioning,
+            E::Fail,
+            E::Retry,
+            E::Succeed,
+        ] {
+            status = status.after(event).expect("allowed");
+        }
+        assert_eq!(status, S::Ready);
+    }
+
+    #[test]
+    fn exactly_the_documented_transitions_are_allowed() {
+        let allowed = [
+            (S::Pending, E::Approve, S::Approved),
+            (S::Pending, E::Reject, S::Rejected),
+            (S::Pending, E::Cancel, S::Cancelled),
+            (S::Approved, E::StartProvisioning, S::Provisioning),
+            (S::Provisioning, E::Succeed, S::Ready),
+            (S::Provisioning, E::Fail, S::Failed),
+            (S::Failed, E::Retry, S::Provisioning),
+        ];
+        for from in S::ALL {
+            for event in E::ALL {
+                let expected = allowed
+                    .iter()
+                    .find(|(f, e, _)| *f == from && *e == event)
+                    .map(|(_, _, to)| *to);
+                match (from.after(event), expected) {
+                    (Ok(to), Some(expected)) => assert_eq!(to, expected),
+                    (Err(error), None) => assert_eq!(error, IllegalTransition { from, event }),
+                    (result, expected) => {
+                        panic!("{from} + {event:?}: {result:?}, expected {expected:?}")
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_illegal_transition_says_what_was_attempted() {
+        let error = S::Ready.after(E::Approve).expect_err("illegal");
+        assert_eq!(
+            error.to_string(),
+            "a request that is ready cannot be approved"
+        );
+        let error = S::Approved
+            .after(E::Approve)
+            .expect_err("a second approval");
+        assert_eq!(
+            error.to_string(),
+            "a request that is approved cannot be approved"
+        );
+    }
+
+    #[test]
+    fn final_states_allow_nothing_and_free_or_keep_the_name() {
+        for status in S::ALL.into_iter().filter(|s| s.is_final()) {
+            assert!(
+                E::ALL.into_iter().all(|event| status.after(event).is_err()),
+                "{status}"
+            );
+        }
+        assert!(!S::Rejected.holds_name() && !S::Cancelled.holds_name());
+        assert!(S::Pending.holds_name() && S::Failed.holds_name());
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for status in S::ALL {
+            assert_eq!(status.as_str().parse::<S>(), Ok(status));
+            assert_eq!(
+                serde_json::to_string(&status).expect("json"),
+                format!("\"{status}\"")
+            );
+        }
+        assert_eq!("Pending".parse::<S>(), Err(UnknownStatus("Pending".into())));
+    }
+}
