@@ -36,6 +36,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
     --root "$TOOLS_DIR/wasm-bindgen-$WASM_BINDGEN_VERSION"
 fi
 
+# The test identity provider (tests/idp) runs on the machine's Node.js (20 or newer).
+command -v npm >/dev/null || { echo "setup: Node.js 20+ with npm is needed for the test identity provider" >&2; exit 1; }
+if [[ ! -d "$REPO_ROOT/tests/idp/node_modules" ]]; then
+  log "installing the test identity provider's npm packages"
+  (cd "$REPO_ROOT/tests/idp" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # The test control plane. setup.sh is the one-off install step, so let the build use both cores.
 if [[ -z "${PORTAL_TEST_KUBE_ASSETS:-}" ]]; then
   # Debian's golang-go is too old for Kubernetes 1.34 (it needs Go 1.24); the machine's Go is used.

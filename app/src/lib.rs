@@ -7,6 +7,8 @@
 
 #![recursion_limit = "256"]
 
+/// The logged-in user and the guards every server function starts with.
+pub mod auth;
 /// Pure rules of the platform: no I/O, no Leptos, no feature flags; unit- and property-tested.
 pub mod domain;
 /// One folder per capability: its pages, components and server functions.

@@ -71,12 +71,35 @@ pub trait Store: Send + Sync + fmt::Debug {
 pub struct ServerContext {
     pub config: AppConfig,
     pub store: Arc<dyn Store>,
+    /// Origins besides the portal's own that forms may submit to (the identity provider, where
+    /// logout continues), for the Content-Security-Policy's `form-action`.
+    pub form_action_origins: Vec<String>,
 }
 
-/// Makes the server context available to the component tree and to server functions.
+/// Makes the server context available to the component tree and to server functions, and gives
+/// the page a Content-Security-Policy that admits only the portal's own scripts plus the one
+/// inline hydration script carrying this response's nonce.
 pub fn provide_server_context(context: &ServerContext) {
     provide_context(context.config.clone());
     provide_context(context.store.clone());
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let form_action: String = context
+            .form_action_origins
+            .iter()
+            .map(|origin| format!(" {origin}"))
+            .collect();
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+             base-uri 'none'; frame-ancestors 'none'; form-action 'self'{form_action}"
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
 }
 
 /// The store, from inside a server function. An internal error if the server forgot to provide it.

@@ -3,6 +3,7 @@
 use crate::domain::NamingPolicy;
 use crate::domain::networkpolicy::{LintConfig, PresetOptions, RunRecipeConfig};
 use crate::features::{
+    account::{AccountMenu, who_am_i},
     home::HomePage,
     networkpolicies::{PolicyPage, RunRecipePage},
     not_found::NotFound,
@@ -99,8 +100,16 @@ fn Header() -> impl IntoView {
         ("/access", "Access"),
         ("/faq", "FAQ"),
         ("/networkpolicies", "NetworkPolicies"),
-        ("/admin", "Admin"),
     ];
+    // The Admin entry is shown to administrators only (the pages check again on the server).
+    let user = OnceResource::new(who_am_i());
+    let admin_link = move || {
+        user.get()
+            .and_then(Result::ok)
+            .flatten()
+            .filter(|user| user.is_admin)
+            .map(|_| view! { <li><A href="/admin" exact=true>"Admin"</A></li> })
+    };
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">
@@ -113,8 +122,10 @@ fn Header() -> impl IntoView {
                         .into_iter()
                         .map(|(href, label)| view! { <li><A href=href exact=true>{label}</A></li> })
                         .collect_view()}
+                    <Suspense fallback=|| ()>{admin_link}</Suspense>
                 </ul>
             </nav>
+            <AccountMenu/>
         </header>
     }
 }

@@ -74,6 +74,38 @@ pub struct Config {
     /// controller" NetworkPolicy preset.
     #[serde(default = "defaults::ingress_controller_namespace")]
     pub ingress_controller_namespace: String,
+
+    /// The OpenID Provider's issuer URL (Dex: `https://dex.example.com`). Without it, login is
+    /// off and only the public pages work.
+    #[serde(default)]
+    pub oidc_issuer: Option<String>,
+    /// The portal's client id at the provider.
+    #[serde(default = "defaults::oidc_client_id")]
+    pub oidc_client_id: String,
+    /// The portal's client secret. Prefer `oidc_client_secret_file` in production.
+    #[serde(default)]
+    pub oidc_client_secret: Option<SecretString>,
+    /// A file holding the client secret (a mounted Kubernetes Secret).
+    #[serde(default)]
+    pub oidc_client_secret_file: Option<PathBuf>,
+    /// Scopes to ask for, space- or comma-separated.
+    #[serde(default = "defaults::oidc_scopes")]
+    pub oidc_scopes: String,
+    /// The ID token claim that names the user (`preferred_username`, `email`, `name`, `sub`).
+    #[serde(default = "defaults::oidc_username_claim")]
+    pub oidc_username_claim: String,
+    /// The ID token claim that lists the user's groups (Dex: `groups`).
+    #[serde(default = "defaults::oidc_groups_claim")]
+    pub oidc_groups_claim: String,
+    /// Members of any of these IdP groups are platform administrators in the portal.
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub admin_groups: Vec<String>,
+    /// A session ends after this many minutes without a request.
+    #[serde(default = "defaults::session_idle_minutes")]
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after login, however active.
+    #[serde(default = "defaults::session_max_hours")]
+    pub session_max_hours: u32,
 }
 
 mod defaults {
@@ -96,6 +128,24 @@ mod defaults {
     }
     pub fn log_filter() -> String {
         "info,sqlx=warn,tower_http=info".to_owned()
+    }
+    pub fn oidc_client_id() -> String {
+        "welkin-portal".to_owned()
+    }
+    pub fn oidc_scopes() -> String {
+        "openid email profile groups".to_owned()
+    }
+    pub fn oidc_username_claim() -> String {
+        "preferred_username".to_owned()
+    }
+    pub fn oidc_groups_claim() -> String {
+        "groups".to_owned()
+    }
+    pub fn session_idle_minutes() -> u32 {
+        60
+    }
+    pub fn session_max_hours() -> u32 {
+        12
     }
     pub fn ingress_controller_namespace() -> String {
         "ingress-nginx".to_owned()
@@ -121,6 +171,16 @@ impl Default for Config {
             cluster_service_cidrs: Vec::new(),
             allowed_registries: Vec::new(),
             ingress_controller_namespace: defaults::ingress_controller_namespace(),
+            oidc_issuer: None,
+            oidc_client_id: defaults::oidc_client_id(),
+            oidc_client_secret: None,
+            oidc_client_secret_file: None,
+            oidc_scopes: defaults::oidc_scopes(),
+            oidc_username_claim: defaults::oidc_username_claim(),
+            oidc_groups_claim: defaults::oidc_groups_claim(),
+            admin_groups: Vec::new(),
+            session_idle_minutes: defaults::session_idle_minutes(),
+            session_max_hours: defaults::session_max_hours(),
         }
     }
 }
@@ -179,6 +239,16 @@ impl Config {
             bail!("invalid configuration: database_max_connections must be at least 1");
         }
         self.lint_config()?;
+        if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
+            bail!(
+                "invalid configuration: session_idle_minutes and session_max_hours must be at least 1"
+            );
+        }
+        if let Some(issuer) = &self.oidc_issuer
+            && !(issuer.starts_with("https://") || issuer.starts_with("http://"))
+        {
+            bail!("invalid configuration: oidc_issuer must be an http(s) URL, got {issuer:?}");
+        }
         if !names::is_dns1123_label(&self.ingress_controller_namespace) {
             bail!(
                 "invalid configuration: ingress_controller_namespace {:?} is not a namespace name",
@@ -229,6 +299,26 @@ impl Config {
             reserved: self.reserved_namespaces.clone(),
             required_prefixes: self.namespace_prefixes.clone(),
         }
+    }
+
+    /// The client secret: from `oidc_client_secret_file` when set (trailing newline removed),
+    /// else `oidc_client_secret`.
+    pub fn oidc_client_secret(&self) -> anyhow::Result<Option<SecretString>> {
+        if let Some(path) = &self.oidc_client_secret_file {
+            let secret = std::fs::read_to_string(path).map_err(|error| {
+                anyhow::anyhow!(
+                    "could not read oidc_client_secret_file {}: {error}",
+                    path.display()
+                )
+            })?;
+            return Ok(Some(SecretString::from(secret.trim_end().to_owned())));
+        }
+        Ok(self.oidc_client_secret.clone())
+    }
+
+    /// Whether cookies must be `Secure` (and get the `__Host-` prefix).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 
     /// The database URL, for the database module only.

@@ -6,12 +6,16 @@
 
 /// The JSON API for automation (`/api/v1/...`).
 pub mod api;
+/// OpenID Connect login, sessions and who is asking.
+pub mod auth;
 /// Typed configuration: defaults, then an optional TOML file, then `PORTAL_*` variables.
 pub mod config;
 /// Storage: one [`app::ports::Store`] implementation each for SQLite and PostgreSQL.
 pub mod db;
 /// `/healthz` and `/readyz`.
 mod health;
+/// Security headers and the refusal of cross-site writes.
+pub mod security;
 /// Building the router and the running application.
 pub mod startup;
 /// Logging set-up.

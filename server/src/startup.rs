@@ -1,18 +1,32 @@
 //! Building the application: database, state, router, listener.
 
-use crate::{api, config::Config, db::Database, health};
+use crate::{
+    api,
+    auth::{self, oidc::Oidc, session::SessionBackend},
+    config::Config,
+    db::Database,
+    health, security,
+};
 use anyhow::Context;
 use app::{
     App,
     ports::{ServerContext, provide_server_context},
     shell,
 };
-use axum::{Router, extract::FromRef, routing::get, serve::ListenerExt};
+use axum::{
+    Router,
+    extract::FromRef,
+    middleware,
+    routing::{get, post},
+    serve::ListenerExt,
+};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
 use std::{future::Future, net::SocketAddr};
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time};
 
 /// What every request handler can reach. Cheap to clone: everything inside is shared.
 #[derive(Debug, Clone)]
@@ -20,6 +34,14 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub server_context: ServerContext,
     pub database: Database,
+    /// The identity provider; `None` when login is not configured.
+    pub oidc: Option<Arc<Oidc>>,
+    pub public_url: String,
+    /// `scheme://host[:port]` of `public_url`, compared with the `Origin` of unsafe requests.
+    pub public_origin: String,
+    /// ` ORIGIN` of the identity provider for `form-action`, or empty.
+    pub csp_form_action_extra: String,
+    pub session_max_hours: u32,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -68,18 +90,49 @@ impl Application {
                  (build it with .ci/build.sh)"
             );
         }
+        let oidc = Oidc::from_config(&config)?.map(Arc::new);
+        let form_action_origins: Vec<String> = oidc
+            .iter()
+            .map(|oidc| security::origin_of(oidc.issuer()))
+            .collect();
         let server_context = ServerContext {
             config: config.app_config()?,
             store: database.store(),
+            form_action_origins: form_action_origins.clone(),
         };
+        let sessions = SessionBackend::for_database(&database)
+            .await
+            .context("could not prepare the session table")?;
+        sessions.spawn_expired_deletion(std::time::Duration::from_secs(60));
+        let session_layer = SessionManagerLayer::new(sessions)
+            .with_name(if config.is_https() {
+                "__Host-portal_session"
+            } else {
+                "portal_session"
+            })
+            .with_secure(config.is_https())
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
+                config.session_idle_minutes,
+            ))));
         let state = AppState {
             leptos_options,
             server_context,
             database: database.clone(),
+            oidc,
+            public_origin: security::origin_of(&config.public_url),
+            public_url: config.public_url.clone(),
+            csp_form_action_extra: form_action_origins
+                .iter()
+                .map(|o| format!(" {o}"))
+                .collect(),
+            session_max_hours: config.session_max_hours,
         };
         Ok(Self {
             listener,
-            router: router(state),
+            router: router(state, session_layer),
             database,
             address,
         })
@@ -118,7 +171,7 @@ impl Application {
 
 /// Every route of the portal. One context function serves both the page renderer and the
 /// server-function handler (`leptos_routes_with_context` registers both), so they cannot drift.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) -> Router {
     let routes = generate_route_list(App);
     let context = state.server_context.clone();
     let fallback_context = context.clone();
@@ -138,6 +191,24 @@ pub fn router(state: AppState) -> Router {
             _,
         >(
             move || provide_server_context(&fallback_context), shell
+        ))
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
+        .route("/auth/logout", post(auth::logout))
+        // Layers run outside-in from the last one added: trace, compress, security headers,
+        // refuse cross-site writes, load the session, then find who is asking.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::load_user,
+        ))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::refuse_cross_site,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

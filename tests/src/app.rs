@@ -20,15 +20,38 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
+    /// The portal with login through the shared [`super::TestIdp`]; members of
+    /// `platform-admins` are administrators.
+    pub async fn spawn_with_login() -> Self {
+        Self::build(|_| {}, true).await
+    }
+
     /// Like [`TestApp::spawn`], after `configure` has adjusted the configuration.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::build(configure, false).await
+    }
+
+    /// Like [`TestApp::spawn_with`], with login through the shared test identity provider.
+    pub async fn spawn_with_login_and(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::build(configure, true).await
+    }
+
+    async fn build(configure: impl FnOnce(&mut Config), login: bool) -> Self {
         let data = tempfile::tempdir().expect("temporary folder");
+        // The public URL must be the real one: login redirects and the Origin check use it.
+        let port = super::free_port();
         let mut config = Config {
-            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            public_url: format!("http://127.0.0.1:{port}"),
             database_url: format!("sqlite://{}/portal.db", data.path().display()).into(),
             site_root: super::repo_root().join("target/site"),
             ..Config::default()
         };
+        if login {
+            config.oidc_issuer = Some(super::TestIdp::shared().issuer.clone());
+            config.oidc_client_secret = Some("portal-secret".to_owned().into());
+            config.admin_groups = vec!["platform-admins".into()];
+        }
         configure(&mut config);
         let application = Application::build(config).await.expect("the portal starts");
         let address = application.address();

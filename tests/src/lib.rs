@@ -6,15 +6,19 @@
 //!   that the harness starts itself (or on the server `PORTAL_TEST_POSTGRES_URL` names);
 //! - [`TestCluster`]: a real `kube-apiserver` + `etcd` (built from their Go modules by
 //!   `tests/kube/build.sh`), shared by the tests of one binary;
+//! - [`TestIdp`]: a real OpenID Provider (`tests/idp`, the npm package oidc-provider) with the
+//!   users alice (team-a), bob (team-b), carol (both) and root (platform-admins);
 //! - [`Browser`]: headless Chromium driven over WebDriver, with JavaScript on or off.
 
 mod app;
 mod browser;
+mod idp;
 mod kube;
 mod postgres;
 
 pub use app::TestApp;
 pub use browser::{Browser, JavaScript};
+pub use idp::TestIdp;
 pub use kube::TestCluster;
 pub use postgres::TestDatabase;
 

@@ -38,11 +38,15 @@ async fn the_home_page_is_rendered_on_the_server_with_navigation_and_version() {
         "Access",
         "FAQ",
         "NetworkPolicies",
-        "Admin",
+        "Log in",
         concat!("version ", env!("CARGO_PKG_VERSION")),
     ] {
         assert!(html.contains(text), "the home page lacks {text:?}");
     }
+    assert!(
+        !html.contains(">Admin<"),
+        "the Admin entry is for administrators only"
+    );
     assert!(
         html.contains("/pkg/portal.js"),
         "the page loads the hydration bundle"

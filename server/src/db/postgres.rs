@@ -43,6 +43,11 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// The connection pool, for components that keep their own tables (sessions).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     pub(super) async fn migrate(&self) -> anyhow::Result<()> {
         MIGRATOR.run(&self.pool).await?;
         Ok(())

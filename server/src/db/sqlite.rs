@@ -66,6 +66,11 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// The connection pool, for components that keep their own tables (sessions).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub(super) async fn migrate(&self) -> anyhow::Result<()> {
         MIGRATOR.run(&self.pool).await?;
         Ok(())

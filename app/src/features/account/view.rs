@@ -1,0 +1,52 @@
+//! The account corner of the header.
+
+use super::api::who_am_i;
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+#[component]
+pub fn AccountMenu() -> impl IntoView {
+    let user = OnceResource::new(who_am_i());
+    let location = use_location();
+    let next = move || {
+        let path = location.pathname.get();
+        let query = location.search.get();
+        let target = if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        };
+        format!("/auth/login?next={}", encode(&target))
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || user.get().map(|result| match result {
+                Ok(Some(user)) => view! {
+                    <div class="account">
+                        <span class="who" title=user.groups.join(", ")>
+                            {user.display_name().to_owned()}
+                            <span class="groups">{user.groups.join(", ")}</span>
+                        </span>
+                        <form method="post" action="/auth/logout">
+                            <button type="submit" class="link">"Log out"</button>
+                        </form>
+                    </div>
+                }.into_any(),
+                _ => view! { <a class="login" rel="external" href=next()>"Log in"</a> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// Percent-encodes a path for the `next` parameter.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

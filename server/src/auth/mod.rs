@@ -1,0 +1,301 @@
+//! Login through the company's identity provider (OpenID Connect), sessions in the database, and
+//! the middleware that tells every request who is asking.
+
+pub mod oidc;
+pub mod session;
+
+use app::auth::CurrentUser;
+use axum::{
+    extract::{Query, Request, State},
+    http::StatusCode,
+    middleware::Next,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use oidc::{LoginError, PendingLogin};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tower_sessions::Session;
+
+use crate::startup::AppState;
+
+const PENDING_LOGIN: &str = "pending_login";
+const USER: &str = "user";
+
+/// The logged-in user as stored in the session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionUser {
+    user: CurrentUser,
+    /// Sent back to the provider at logout (`id_token_hint`).
+    id_token: String,
+    /// Unix seconds; the session ends `session_max_hours` after this, however active.
+    logged_in_at: i64,
+}
+
+/// Puts the request's user (`Option<CurrentUser>`) into its extensions, for pages, server
+/// functions and the API alike. A session past its absolute lifetime is ended here.
+pub async fn load_user(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let user = match session.get::<SessionUser>(USER).await {
+        Ok(Some(stored)) => {
+            let age = chrono::Utc::now().timestamp() - stored.logged_in_at;
+            if age > i64::from(state.session_max_hours) * 3600 {
+                let _ = session.flush().await;
+                None
+            } else {
+                Some(stored.user)
+            }
+        }
+        Ok(None) => None,
+        Err(error) => {
+            // A session that cannot be read (garbage cookie, database hiccup) is no session.
+            tracing::warn!(%error, "could not read the session");
+            None
+        }
+    };
+    request.extensions_mut().insert(user);
+    next.run(request).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginParams {
+    next: Option<String>,
+}
+
+/// `GET /auth/login?next=/path`: sends the browser to the provider.
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<LoginParams>,
+) -> Response {
+    let Some(oidc) = state.oidc.as_deref() else {
+        return page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Login is not set up",
+            "This portal has no identity provider configured, so only the public pages are available. Ask a platform administrator.",
+            false,
+        );
+    };
+    let next = safe_next(params.next.as_deref());
+    match oidc.start(next).await {
+        Ok((url, pending)) => match session.insert(PENDING_LOGIN, pending).await {
+            Ok(()) => Redirect::to(&url).into_response(),
+            Err(error) => {
+                tracing::error!(%error, "could not store the pending login");
+                page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Login is unavailable",
+                    "The portal could not start a login just now. Try again in a moment.",
+                    true,
+                )
+            }
+        },
+        Err(error) => login_failed(error),
+    }
+}
+
+/// `GET /auth/callback`: the provider sends the browser back here.
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(oidc) = state.oidc.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // Whatever happens next, this login attempt is used up.
+    let pending: Option<PendingLogin> = session.remove(PENDING_LOGIN).await.ok().flatten();
+    if let Some(error) = params.get("error") {
+        let description = params
+            .get("error_description")
+            .map(String::as_str)
+            .unwrap_or_default();
+        return login_failed(LoginError::Denied(
+            format!("{error} {description}").trim().to_owned(),
+        ));
+    }
+    let (Some(code), Some(returned_state)) = (params.get("code"), params.get("state")) else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "The login response is incomplete",
+            "The identity provider's answer lacked the code or the state. Start the login again.",
+            true,
+        );
+    };
+    let Some(pending) = pending else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "No login in progress",
+            "This login link was already used, has expired, or was started in another browser. Start the login again.",
+            true,
+        );
+    };
+    if !constant_time_eq(pending.state.as_bytes(), returned_state.as_bytes()) {
+        tracing::warn!("login callback with a state that does not match the session");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "The login could not be verified",
+            "The answer from the identity provider does not belong to the login this browser started. Start the login again.",
+            true,
+        );
+    }
+    let next = pending.next.clone();
+    match oidc.finish(code.clone(), pending).await {
+        Ok((user, id_token)) => {
+            // A new session id at login: a session id planted before login is worth nothing.
+            if let Err(error) = session.cycle_id().await {
+                tracing::error!(%error, "could not renew the session id");
+                return page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Login is unavailable",
+                    "The portal could not store the login. Try again in a moment.",
+                    true,
+                );
+            }
+            tracing::info!(user = %user.username, admin = user.is_admin, "login");
+            let stored = SessionUser {
+                user,
+                id_token,
+                logged_in_at: chrono::Utc::now().timestamp(),
+            };
+            match session.insert(USER, stored).await {
+                Ok(()) => Redirect::to(&next).into_response(),
+                Err(error) => {
+                    tracing::error!(%error, "could not store the session");
+                    page(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Login is unavailable",
+                        "The portal could not store the login. Try again in a moment.",
+                        true,
+                    )
+                }
+            }
+        }
+        Err(error) => login_failed(error),
+    }
+}
+
+/// `POST /auth/logout`: ends the session here, then at the provider when it supports that.
+pub async fn logout(State(state): State<AppState>, session: Session) -> Response {
+    let stored: Option<SessionUser> = session.get(USER).await.ok().flatten();
+    if let Err(error) = session.flush().await {
+        tracing::error!(%error, "could not end the session");
+    }
+    let after = format!("{}/", state.public_url.trim_end_matches('/'));
+    if let (Some(oidc), Some(stored)) = (state.oidc.as_deref(), stored) {
+        tracing::info!(user = %stored.user.username, "logout");
+        if let Some(url) = oidc.logout_url(&stored.id_token, &after).await {
+            return Redirect::to(&url).into_response();
+        }
+    }
+    Redirect::to("/").into_response()
+}
+
+fn login_failed(error: LoginError) -> Response {
+    tracing::warn!(error = %cause_chain(&error), "login failed");
+    match error {
+        LoginError::ProviderUnreachable(_) => page(
+            StatusCode::BAD_GATEWAY,
+            "Identity provider unreachable",
+            "The portal cannot reach the identity provider right now. The public pages still work; try logging in again in a moment.",
+            true,
+        ),
+        LoginError::Denied(_) => page(
+            StatusCode::FORBIDDEN,
+            "Login was not completed",
+            "The identity provider did not let the login through (it was cancelled or refused).",
+            true,
+        ),
+        LoginError::Invalid(_) => page(
+            StatusCode::BAD_REQUEST,
+            "The login could not be verified",
+            "The identity provider's answer did not pass the portal's checks. Start the login again; if it keeps happening, tell a platform administrator.",
+            true,
+        ),
+    }
+}
+
+/// The error with its whole cause chain, for the log line.
+fn cause_chain(error: &LoginError) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+/// A small, self-contained page for login outcomes (outside the Leptos app on purpose: it must
+/// work even when the app's assets do not).
+fn page(status: StatusCode, title: &str, text: &str, retry: bool) -> Response {
+    let retry = if retry {
+        r#"<p><a class="button" href="/auth/login">Try again</a></p>"#
+    } else {
+        ""
+    };
+    let body = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Welkin Developer Portal</title><link rel="stylesheet" href="/pkg/portal.css"></head><body><main class="page"><section class="card narrow"><h1>{title}</h1><p>{text}</p>{retry}<p><a href="/">Back to the home page</a></p></section></main></body></html>"#,
+        title = escape(title),
+        text = escape(text),
+    );
+    (status, Html(body)).into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Only a same-origin path may follow a login: `/faq?q=x`, never `//evil.example`,
+/// `https://evil.example`, `/\evil.example` or anything with control characters.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.contains(['\\', '\r', '\n', '\t'])
+                && !path.chars().any(char::is_control)
+                && path.len() <= 2048 =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_origin_paths_survive_as_the_return_page() {
+        for good in ["/", "/faq?q=x", "/access/team-a", "/a/b#c"] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+            "/a\r\nSet-Cookie: x",
+            "javascript:alert(1)",
+            "/\t/evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

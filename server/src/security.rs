@@ -1,0 +1,107 @@
+//! Response headers every page gets, and the refusal of cross-site state-changing requests.
+//!
+//! Pages rendered by Leptos carry their own Content-Security-Policy with a per-response nonce
+//! for the hydration script (set in `app::ports::provide_server_context`); every other response
+//! gets the strict default below unless it already has one.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use crate::startup::AppState;
+
+/// The policy for responses that are not Leptos pages (they run no inline script).
+pub fn default_csp(form_action_extra: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'{form_action_extra}"
+    )
+}
+
+/// Adds the security headers to every response.
+pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&default_csp(&state.csp_form_action_extra))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
+/// Refuses state-changing requests that a browser marks as coming from another site: the
+/// `Sec-Fetch-Site` header when the browser sends it, else the `Origin` header, which must be the
+/// portal's own. Requests with neither (curl, automation) carry no ambient browser credentials
+/// worth forging and pass.
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe {
+        let headers = request.headers();
+        let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let cross_site = match (fetch_site, origin) {
+            (Some(site), _) => !matches!(site, "same-origin" | "none"),
+            (None, Some(origin)) => origin.trim_end_matches('/') != state.public_origin,
+            (None, None) => false,
+        };
+        if cross_site {
+            tracing::warn!(method = %request.method(), path = %request.uri().path(), ?fetch_site, ?origin, "cross-site request refused");
+            return (
+                StatusCode::FORBIDDEN,
+                "cross-site requests are not accepted",
+            )
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
+pub fn origin_of(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    match url.find("://") {
+        Some(scheme_end) => match url[scheme_end + 3..].find('/') {
+            Some(path) => url[..scheme_end + 3 + path].to_owned(),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origins() {
+        assert_eq!(
+            origin_of("https://portal.example.com/"),
+            "https://portal.example.com"
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000/x/y"),
+            "http://127.0.0.1:3000"
+        );
+    }
+}

@@ -1,0 +1,57 @@
+//! A real OpenID Provider for login tests: `tests/idp/start.sh` (Node and the npm package
+//! `oidc-provider`), shared by the tests of one binary and stopped when the binary exits (it
+//! exits when its stdin, a pipe from this process, closes).
+//!
+//! Users (password = username): `alice` (group team-a), `bob` (team-b), `carol` (team-a and
+//! team-b), `root` (platform-admins). The portal's client is `welkin-portal` / `portal-secret`,
+//! registered for `/auth/callback` on any loopback port.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, ChildStdin, Command, Stdio},
+    sync::{Mutex, OnceLock},
+};
+
+#[derive(Debug)]
+pub struct TestIdp {
+    /// The issuer, exactly as the provider announces it (`http://127.0.0.1:PORT`).
+    pub issuer: String,
+    _process: Mutex<(Child, ChildStdin)>,
+}
+
+impl TestIdp {
+    pub fn shared() -> &'static TestIdp {
+        static IDP: OnceLock<TestIdp> = OnceLock::new();
+        IDP.get_or_init(Self::start)
+    }
+
+    fn start() -> Self {
+        let mut child = Command::new(super::repo_root().join("tests/idp/start.sh"))
+            .args(["--port", "0", "--exit-on-stdin-close"])
+            .env("IDP_PORTAL_ANY_PORT", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tests/idp/start.sh (needs node and npm)");
+        let stdin = child.stdin.take().expect("the provider's stdin");
+        let stdout = child.stdout.take().expect("the provider's stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let issuer = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(issuer) = line.strip_prefix("idp ready ") {
+                        break issuer.trim().to_owned();
+                    }
+                }
+                _ => panic!("the test identity provider exited before it was ready"),
+            }
+        };
+        // Keep draining stdout so the provider never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self {
+            issuer,
+            _process: Mutex::new((child, stdin)),
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! Login through the real identity provider, and the attacks on it: each case drives the real
+//! provider over HTTP (no browser), stopping at the redirect back to the portal so the test can
+//! tamper with it.
+
+use portal_tests::{TestApp, TestIdp};
+use reqwest::{Client, StatusCode, header};
+use serde_json::Value;
+
+/// A browser-like client: keeps cookies, follows no redirects (the tests follow them).
+fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Starts a login at the portal and signs in at the provider's login form as `user`; returns
+/// the callback URL the provider sends the browser to (not yet visited).
+async fn sign_in_at_provider(app: &TestApp, client: &Client, user: &str, next: &str) -> String {
+    let response = client
+        .get(app.url(&format!("/auth/login?next={next}")))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "login redirects to the provider"
+    );
+    let mut url = location(&response);
+    assert!(url.starts_with(&TestIdp::shared().issuer), "{url}");
+    for _ in 0..20 {
+        if url.starts_with(&app.url("/auth/callback")) {
+            return url;
+        }
+        let absolute = if url.starts_with('/') {
+            format!("{}{url}", TestIdp::shared().issuer)
+        } else {
+            url.clone()
+        };
+        let response = client
+            .get(&absolute)
+            .send()
+            .await
+            .expect("provider answers");
+        if response.status().is_redirection() {
+            url = location(&response);
+            continue;
+        }
+        // The login form: post the credentials to the same URL.
+        let response = client
+            .post(&absolute)
+            .form(&[("login", user), ("password", user)])
+            .send()
+            .await
+            .expect("provider answers");
+        assert!(
+            response.status().is_redirection(),
+            "the login form accepted {user}"
+        );
+        url = location(&response);
+    }
+    panic!("the provider never redirected back to the portal");
+}
+
+async fn who_am_i(app: &TestApp, client: &Client) -> Value {
+    let response = client
+        .post(app.url("/api/who-am-i"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("JSON")
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("portal_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn alice_logs_in_and_logout_really_ends_the_session() {
+    let app = TestApp::spawn_with_login().await;
+    let client = browser();
+    assert_eq!(who_am_i(&app, &client).await, Value::Null);
+
+    let callback = sign_in_at_provider(&app, &client, "alice", "/networkpolicies").await;
+    let response = client.get(&callback).send().await.expect("callback");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        "/networkpolicies",
+        "back to the page login started from"
+    );
+    let cookie = session_cookie(&response).expect("a session cookie");
+
+    let me = who_am_i(&app, &client).await;
+    assert_eq!(me["username"], "alice");
+    assert_eq!(me["groups"], serde_json::json!(["team-a"]));
+    assert_eq!(me["is_admin"], false);
+
+    let response = client
+        .post(app.url("/auth/logout"))
+        .header(header::ORIGIN, app.url(""))
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        location(&response).contains("/session/end"),
+        "logout continues at the provider"
+    );
+    // The old cookie, replayed by anyone who kept it, is worth nothing now.
+    let replay = Client::new()
+        .post(app.url("/api/who-am-i"))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(replay.json::<Value>().await.expect("JSON"), Value::Null);
+}
+
+#[tokio::test]
+async fn a_tampered_or_missing_state_is_refused() {
+    let app = TestApp::spawn_with_login().await;
+    let client = browser();
+    let callback = sign_in_at_provider(&app, &client, "alice", "/").await;
+    let tampered = callback.replace("state=", "state=x");
+    let response = client.get(&tampered).send().await.expect("callback");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.expect("body").contains("Try again"));
+    assert_eq!(who_am_i(&app, &client).await, Value::Null);
+
+    let client = browser();
+    let callback = sign_in_at_provider(&app, &client, "alice", "/").await;
+    let without_state: String = callback
+        .split(['?', '&'])
+        .filter(|part| !part.starts_with("state="))
+        .enumerate()
+        .map(|(i, part)| match i {
+            0 => part.to_owned(),
+            1 => format!("?{part}"),
+            _ => format!("&{part}"),
+        })
+        .collect();
+    let response = client.get(&without_state).send().await.expect("callback");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(who_am_i(&app, &client).await, Value::Null);
+}
+
+#[tokio::test]
+async fn a_replayed_authorization_code_is_refused() {
+    let app = TestApp::spawn_with_login().await;
+    let client = browser();
+    let callback = sign_in_at_provider(&app, &client, "alice", "/").await;
+    assert_eq!(
+        client
+            .get(&callback)
+            .send()
+            .await
+            .expect("first use")
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // The same callback again: the login it belonged to is used up.
+    let attacker = browser();
+    let replay = attacker.get(&callback).send().await.expect("replay");
+    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+
+    // The old code under a fresh login's state: the provider refuses the code.
+    let fresh = attacker
+        .get(app.url("/auth/login"))
+        .send()
+        .await
+        .expect("login");
+    let state = location(&fresh)
+        .split(['?', '&'])
+        .find_map(|part| part.strip_prefix("state=").map(str::to_owned))
+        .expect("a state");
+    let code = callback
+        .split(['?', '&'])
+        .find_map(|part| part.strip_prefix("code="))
+        .expect("a code");
+    let response = attacker
+        .get(app.url(&format!("/auth/callback?code={code}&state={state}")))
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(who_am_i(&app, &attacker).await, Value::Null);
+}
+
+#[tokio::test]
+async fn the_return_page_cannot_leave_the_portal() {
+    let app = TestApp::spawn_with_login().await;
+    for next in [
+        "//evil.example/x",
+        "https%3A%2F%2Fevil.example",
+        "/%5Cevil.example",
+    ] {
+        let client = browser();
+        let callback = sign_in_at_provider(&app, &client, "alice", next).await;
+        let response = client.get(&callback).send().await.expect("callback");
+        assert_eq!(location(&response), "/", "next={next}");
+    }
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_login() {
+    let app = TestApp::spawn_with_login().await;
+    let client = browser();
+    let before = client
+        .get(app.url("/auth/login"))
+        .send()
+        .await
+        .expect("login");
+    let planted = session_cookie(&before).expect("a session for the pending login");
+    let callback = sign_in_at_provider(&app, &client, "alice", "/").await;
+    let response = client.get(&callback).send().await.expect("callback");
+    let after = session_cookie(&response).expect("a new session cookie");
+    assert_ne!(planted, after);
+    let with_planted = Client::new()
+        .post(app.url("/api/who-am-i"))
+        .header(header::COOKIE, planted)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        with_planted.json::<Value>().await.expect("JSON"),
+        Value::Null
+    );
+}
+
+#[tokio::test]
+async fn cross_site_writes_are_refused() {
+    let app = TestApp::spawn_with_login().await;
+    let client = browser();
+    let callback = sign_in_at_provider(&app, &client, "alice", "/").await;
+    client.get(&callback).send().await.expect("callback");
+
+    for (name, value) in [
+        ("origin", "http://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ] {
+        let response = client
+            .post(app.url("/auth/logout"))
+            .header(name, value)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+        let response = client
+            .post(app.url("/api/who-am-i"))
+            .header(name, value)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+    }
+    assert_eq!(
+        who_am_i(&app, &client).await["username"],
+        "alice",
+        "still logged in"
+    );
+}
+
+#[tokio::test]
+async fn admin_functions_need_an_administrator() {
+    let app = TestApp::spawn_with_login().await;
+    let anonymous = browser();
+    let response = anonymous
+        .post(app.url("/api/admin/recent-audit-events"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let alice = browser();
+    let callback = sign_in_at_provider(&app, &alice, "alice", "/").await;
+    alice.get(&callback).send().await.expect("callback");
+    let response = alice
+        .post(app.url("/api/admin/recent-audit-events"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let root = browser();
+    let callback = sign_in_at_provider(&app, &root, "root", "/").await;
+    root.get(&callback).send().await.expect("callback");
+    assert_eq!(who_am_i(&app, &root).await["is_admin"], true);
+    let response = root
+        .post(app.url("/api/admin/recent-audit-events"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unreachable_provider_does_not_stop_the_portal() {
+    let closed = portal_tests::free_port();
+    let app = TestApp::spawn_with(|config| {
+        config.oidc_issuer = Some(format!("http://127.0.0.1:{closed}"));
+    })
+    .await;
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    let response = app.get("/auth/login").await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("Identity provider unreachable")
+    );
+}
+
+#[tokio::test]
+async fn malformed_callbacks_get_a_clean_400() {
+    let app = TestApp::spawn_with_login().await;
+    for query in [
+        "",
+        "?code=x",
+        "?state=y",
+        "?code=%FF%FE&state=%00",
+        "?error=access_denied&state=x",
+    ] {
+        let response = app.get(&format!("/auth/callback{query}")).await;
+        let status = response.status();
+        assert!(
+            status == StatusCode::BAD_REQUEST || status == StatusCode::FORBIDDEN,
+            "{query}: {status}"
+        );
+        assert!(
+            response.text().await.expect("body").contains("Try again"),
+            "{query}"
+        );
+    }
+    let garbage = Client::new()
+        .get(app.url("/"))
+        .header(
+            header::COOKIE,
+            format!("portal_session={}", "%%garbage".repeat(300)),
+        )
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(garbage.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let app = TestApp::spawn_with_login().await;
+    let response = app.get("/").await;
+    let headers = response.headers().clone();
+    let csp = headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::REFERRER_POLICY], "same-origin");
+    let html = response.text().await.expect("body");
+    let nonce = csp
+        .split_whitespace()
+        .find_map(|part| {
+            part.strip_prefix("'nonce-")
+                .map(|n| n.trim_end_matches(['\'', ';']).to_owned())
+        })
+        .expect("a nonce in the policy");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the nonce"
+    );
+    let api = app.get("/healthz").await;
+    assert!(api.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+}
+
+#[tokio::test]
+async fn sessions_work_on_postgresql_too() {
+    let database = portal_tests::TestDatabase::postgres().await;
+    let url = database.url.clone();
+    let app = TestApp::spawn_with_login_and(move |config| config.database_url = url.into()).await;
+    let client = browser();
+    let callback = sign_in_at_provider(&app, &client, "carol", "/").await;
+    assert_eq!(
+        client
+            .get(&callback)
+            .send()
+            .await
+            .expect("callback")
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let me = who_am_i(&app, &client).await;
+    assert_eq!(me["username"], "carol");
+    assert_eq!(me["groups"], serde_json::json!(["team-a", "team-b"]));
+}
