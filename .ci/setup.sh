@@ -36,6 +36,10 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
     --root "$TOOLS_DIR/wasm-bindgen-$WASM_BINDGEN_VERSION"
 fi
 
+# kubectl checks the downloaded kubeconfig; machines of this kind ship it (Debian has no package).
+command -v kubectl >/dev/null || [[ -n "${PORTAL_TEST_KUBECTL:-}" ]] || {
+  echo "setup: kubectl is needed (or PORTAL_TEST_KUBECTL naming one)" >&2; exit 1; }
+
 # The test identity provider (tests/idp) runs on the machine's Node.js (20 or newer).
 command -v npm >/dev/null || { echo "setup: Node.js 20+ with npm is needed for the test identity provider" >&2; exit 1; }
 if [[ ! -d "$REPO_ROOT/tests/idp/node_modules" ]]; then

@@ -5,6 +5,7 @@ use crate::domain::networkpolicy::{LintConfig, PresetOptions, RunRecipeConfig};
 use crate::features::{
     account::{AccountMenu, who_am_i},
     home::HomePage,
+    kubeconfig::KubeconfigPage,
     networkpolicies::{PolicyPage, RunRecipePage},
     not_found::NotFound,
     sections,
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("networkpolicies") view=PolicyPage/>
                     <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage/>
                     <Route path=StaticSegment("admin") view=sections::Admin/>
+                    <Route path=StaticSegment("kubeconfig") view=KubeconfigPage/>
                 </Routes>
             </main>
             <Footer/>

@@ -9,7 +9,9 @@
 use anyhow::bail;
 use app::AppConfig;
 use app::domain::NamingPolicy;
+use app::domain::kubeconfig::ClusterAccess;
 use app::domain::networkpolicy::{Cidr, LintConfig, PresetOptions, RunRecipeConfig, names};
+use base64::Engine;
 use figment::{
     Figment,
     providers::{Format, Toml},
@@ -106,6 +108,26 @@ pub struct Config {
     /// A session ends this many hours after login, however active.
     #[serde(default = "defaults::session_max_hours")]
     pub session_max_hours: u32,
+
+    /// The cluster's name in downloaded kubeconfigs.
+    #[serde(default = "defaults::cluster_name")]
+    pub cluster_name: String,
+    /// The cluster's API server URL for downloaded kubeconfigs; without it there is no download.
+    #[serde(default)]
+    pub cluster_server: Option<String>,
+    /// The API server's CA certificate (PEM file) for downloaded kubeconfigs.
+    #[serde(default)]
+    pub cluster_ca_file: Option<PathBuf>,
+    /// kubectl's own client id at the identity provider (not the portal's).
+    #[serde(default = "defaults::kubectl_client_id")]
+    pub kubectl_client_id: String,
+    /// Scopes kubelogin asks for besides `openid`.
+    #[serde(default = "defaults::kubectl_scopes", deserialize_with = "list_or_csv")]
+    pub kubectl_scopes: Vec<String>,
+    /// Local ports kubelogin listens on for the login callback, in order; the provider must have
+    /// `http://localhost:PORT` registered for each (releases since April 2022 register both).
+    #[serde(default = "defaults::kubelogin_ports")]
+    pub kubelogin_ports: Vec<u16>,
 }
 
 mod defaults {
@@ -147,6 +169,18 @@ mod defaults {
     pub fn session_max_hours() -> u32 {
         12
     }
+    pub fn cluster_name() -> String {
+        "welkin".to_owned()
+    }
+    pub fn kubectl_client_id() -> String {
+        "kubectl".to_owned()
+    }
+    pub fn kubectl_scopes() -> Vec<String> {
+        vec!["email".to_owned(), "groups".to_owned()]
+    }
+    pub fn kubelogin_ports() -> Vec<u16> {
+        vec![8000, 18000]
+    }
     pub fn ingress_controller_namespace() -> String {
         "ingress-nginx".to_owned()
     }
@@ -181,6 +215,12 @@ impl Default for Config {
             admin_groups: Vec::new(),
             session_idle_minutes: defaults::session_idle_minutes(),
             session_max_hours: defaults::session_max_hours(),
+            cluster_name: defaults::cluster_name(),
+            cluster_server: None,
+            cluster_ca_file: None,
+            kubectl_client_id: defaults::kubectl_client_id(),
+            kubectl_scopes: defaults::kubectl_scopes(),
+            kubelogin_ports: defaults::kubelogin_ports(),
         }
     }
 }
@@ -314,6 +354,32 @@ impl Config {
             return Ok(Some(SecretString::from(secret.trim_end().to_owned())));
         }
         Ok(self.oidc_client_secret.clone())
+    }
+
+    /// What a downloaded kubeconfig needs, or `None` when the cluster or the issuer is not
+    /// configured. Fails when the CA file cannot be read.
+    pub fn cluster_access(&self) -> anyhow::Result<Option<ClusterAccess>> {
+        let (Some(server), Some(issuer)) = (&self.cluster_server, &self.oidc_issuer) else {
+            return Ok(None);
+        };
+        let certificate_authority_data = match &self.cluster_ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|error| {
+                    anyhow::anyhow!("could not read cluster_ca_file {}: {error}", path.display())
+                })?;
+                base64::engine::general_purpose::STANDARD.encode(pem)
+            }
+            None => String::new(),
+        };
+        Ok(Some(ClusterAccess {
+            name: self.cluster_name.clone(),
+            server: server.clone(),
+            certificate_authority_data,
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            client_id: self.kubectl_client_id.clone(),
+            scopes: self.kubectl_scopes.clone(),
+            callback_ports: self.kubelogin_ports.clone(),
+        }))
     }
 
     /// Whether cookies must be `Secure` (and get the `__Host-` prefix).

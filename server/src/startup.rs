@@ -8,6 +8,7 @@ use crate::{
     health, security,
 };
 use anyhow::Context;
+use app::domain::kubeconfig::ClusterAccess;
 use app::{
     App,
     ports::{ServerContext, provide_server_context},
@@ -42,6 +43,8 @@ pub struct AppState {
     /// ` ORIGIN` of the identity provider for `form-action`, or empty.
     pub csp_form_action_extra: String,
     pub session_max_hours: u32,
+    /// What downloaded kubeconfigs point at; `None` when no cluster is configured.
+    pub cluster_access: Option<Arc<ClusterAccess>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -129,6 +132,7 @@ impl Application {
                 .map(|o| format!(" {o}"))
                 .collect(),
             session_max_hours: config.session_max_hours,
+            cluster_access: config.cluster_access()?.map(Arc::new),
         };
         Ok(Self {
             listener,
@@ -195,6 +199,7 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))
+        .route("/kubeconfig/download", get(auth::kubeconfig))
         // Layers run outside-in from the last one added: trace, compress, security headers,
         // refuse cross-site writes, load the session, then find who is asking.
         .layer(middleware::from_fn_with_state(

@@ -14,6 +14,8 @@ mod app;
 mod browser;
 mod idp;
 mod kube;
+/// Logging in over HTTP through the test provider.
+pub mod login;
 mod postgres;
 
 pub use app::TestApp;

@@ -39,9 +39,17 @@ impl TestDatabase {
     pub async fn postgres() -> Self {
         let server_url = shared_server_url();
         let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&server_url)
-            .await
-            .expect("connect to PostgreSQL");
+        // A server that has just opened its port may still refuse logins while it starts up.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut admin = loop {
+            match PgConnection::connect(&server_url).await {
+                Ok(connection) => break connection,
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("connect to PostgreSQL: {error}"),
+            }
+        };
         admin
             .execute(format!("CREATE DATABASE {name}").as_str())
             .await

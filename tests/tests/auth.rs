@@ -2,76 +2,12 @@
 //! provider over HTTP (no browser), stopping at the redirect back to the portal so the test can
 //! tamper with it.
 
-use portal_tests::{TestApp, TestIdp};
+use portal_tests::{
+    TestApp,
+    login::{http_browser as browser, location, sign_in_at_provider},
+};
 use reqwest::{Client, StatusCode, header};
 use serde_json::Value;
-
-/// A browser-like client: keeps cookies, follows no redirects (the tests follow them).
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("an HTTP client")
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Starts a login at the portal and signs in at the provider's login form as `user`; returns
-/// the callback URL the provider sends the browser to (not yet visited).
-async fn sign_in_at_provider(app: &TestApp, client: &Client, user: &str, next: &str) -> String {
-    let response = client
-        .get(app.url(&format!("/auth/login?next={next}")))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "login redirects to the provider"
-    );
-    let mut url = location(&response);
-    assert!(url.starts_with(&TestIdp::shared().issuer), "{url}");
-    for _ in 0..20 {
-        if url.starts_with(&app.url("/auth/callback")) {
-            return url;
-        }
-        let absolute = if url.starts_with('/') {
-            format!("{}{url}", TestIdp::shared().issuer)
-        } else {
-            url.clone()
-        };
-        let response = client
-            .get(&absolute)
-            .send()
-            .await
-            .expect("provider answers");
-        if response.status().is_redirection() {
-            url = location(&response);
-            continue;
-        }
-        // The login form: post the credentials to the same URL.
-        let response = client
-            .post(&absolute)
-            .form(&[("login", user), ("password", user)])
-            .send()
-            .await
-            .expect("provider answers");
-        assert!(
-            response.status().is_redirection(),
-            "the login form accepted {user}"
-        );
-        url = location(&response);
-    }
-    panic!("the provider never redirected back to the portal");
-}
 
 async fn who_am_i(app: &TestApp, client: &Client) -> Value {
     let response = client

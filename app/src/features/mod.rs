@@ -5,6 +5,8 @@
 pub mod account;
 /// The landing page and the public configuration the browser needs.
 pub mod home;
+/// How to use kubectl with the platform's login, and the kubeconfig download.
+pub mod kubeconfig;
 /// The NetworkPolicy generator and the safe `kubectl run` recipe.
 pub mod networkpolicies;
 /// The 404 page.

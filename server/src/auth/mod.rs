@@ -194,6 +194,38 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> Response
     Redirect::to("/").into_response()
 }
 
+/// `GET /kubeconfig/download`: the logged-in user's kubeconfig for the configured cluster.
+pub async fn kubeconfig(State(state): State<AppState>, session: Session) -> Response {
+    let Ok(Some(stored)) = session.get::<SessionUser>(USER).await else {
+        return Redirect::to("/auth/login?next=/kubeconfig").into_response();
+    };
+    let Some(access) = state.cluster_access.as_deref() else {
+        return page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "No cluster configured",
+            "This portal has no cluster API server configured, so there is no kubeconfig to download. Ask a platform administrator.",
+            false,
+        );
+    };
+    let yaml = app::domain::kubeconfig::render(access, &stored.user.username);
+    let file = format!(
+        "attachment; filename=\"{}-kubeconfig.yaml\"",
+        app::domain::provisioning::label_value(&access.name)
+    );
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, file),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        yaml,
+    )
+        .into_response()
+}
+
 fn login_failed(error: LoginError) -> Response {
     tracing::warn!(error = %cause_chain(&error), "login failed");
     match error {

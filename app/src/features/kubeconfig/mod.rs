@@ -1,0 +1,42 @@
+//! `/kubeconfig`: how to use kubectl with the platform's login, and the download.
+
+use crate::features::account::who_am_i;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn KubeconfigPage() -> impl IntoView {
+    let user = OnceResource::new(who_am_i());
+    view! {
+        <Title text="kubectl access"/>
+        <section class="card narrow">
+            <h1>"Use kubectl with your platform login"</h1>
+            <p>
+                "The kubeconfig below has no password or token in it. The first time kubectl "
+                "needs the cluster, the oidc-login plugin opens your browser, you log in as you "
+                "do here, and kubectl gets a short-lived token."
+            </p>
+            <h2>"1. Install the login plugin"</h2>
+            <pre><code>"kubectl krew install oidc-login"</code></pre>
+            <p class="muted">"Without krew: install kubelogin from your package manager, which provides kubectl-oidc_login."</p>
+            <h2>"2. Download your kubeconfig"</h2>
+            <Suspense fallback=|| ()>
+                {move || user.get().map(|result| match result {
+                    Ok(Some(_)) => view! {
+                        <p><a class="button" rel="external" href="/kubeconfig/download" id="kubeconfig-download">"Download kubeconfig"</a></p>
+                    }.into_any(),
+                    _ => view! {
+                        <p><a rel="external" href="/auth/login?next=/kubeconfig">"Log in"</a>" to download your kubeconfig."</p>
+                    }.into_any(),
+                })}
+            </Suspense>
+            <h2>"3. Use it"</h2>
+            <pre><code>"export KUBECONFIG=~/Downloads/welkin-kubeconfig.yaml\nkubectl get pods -n YOUR-NAMESPACE"</code></pre>
+            <p>
+                "The plugin listens on localhost port 8000 for the login, and on 18000 if 8000 is "
+                "taken. If login fails with \"Unregistered redirect_uri\", free port 8000 and try "
+                "again; the FAQ explains why."
+            </p>
+        </section>
+    }
+}
