@@ -13,7 +13,7 @@ use crate::features::{
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{A, Route, Router, Routes},
 };
 use serde::{Deserialize, Serialize};
@@ -74,7 +74,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("faq") view=sections::Faq/>
                     <Route path=StaticSegment("networkpolicies") view=PolicyPage/>
                     <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage/>
-                    <Route path=StaticSegment("admin") view=sections::Admin/>
+                    // Async rendering: the status (302 to login, 403) is decided after the user
+                    // is known, so nothing may be streamed before.
+                    <Route path=StaticSegment("admin") view=sections::Admin ssr=SsrMode::Async/>
                     <Route path=StaticSegment("kubeconfig") view=KubeconfigPage/>
                 </Routes>
             </main>

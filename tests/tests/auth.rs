@@ -353,3 +353,31 @@ async fn sessions_work_on_postgresql_too() {
     assert_eq!(me["username"], "carol");
     assert_eq!(me["groups"], serde_json::json!(["team-a", "team-b"]));
 }
+
+#[tokio::test]
+async fn the_admin_page_is_for_administrators() {
+    let app = TestApp::spawn_with_login().await;
+    let anonymous = browser();
+    let response = anonymous
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .expect("answers");
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert!(location(&response).starts_with("/auth/login"));
+
+    let alice = portal_tests::login::logged_in(&app, "alice").await;
+    let response = alice.get(app.url("/admin")).send().await.expect("answers");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let root = portal_tests::login::logged_in(&app, "root").await;
+    let response = root.get(app.url("/admin")).send().await.expect("answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("approval queue")
+    );
+}

@@ -5,4 +5,4 @@ mod api;
 mod view;
 
 pub use api::{recent_audit_events, who_am_i};
-pub use view::AccountMenu;
+pub use view::{AccountMenu, AdminOnly};

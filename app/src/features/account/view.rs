@@ -50,3 +50,34 @@ fn encode(text: &str) -> String {
         })
         .collect()
 }
+
+/// Shows `children` to administrators only: anonymous visitors are sent to log in, developers
+/// get a 403 page (the server functions behind admin pages check again).
+#[component]
+pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let user = OnceResource::new(who_am_i());
+    view! {
+        <Suspense fallback=|| ()>
+            {
+                let children = children.clone();
+                move || user.get().map(|result| match result {
+                    Ok(Some(user)) if user.is_admin => children().into_any(),
+                    Ok(Some(_)) => {
+                        crate::features::shared::status::set_status(403);
+                        view! {
+                            <section class="card narrow">
+                                <h1>"For platform administrators"</h1>
+                                <p>"This page is for platform administrators. If you need something from one, ask them; the FAQ may already answer it."</p>
+                            </section>
+                        }.into_any()
+                    }
+                    _ => {
+                        // Redirect sets Location; the status must say it is a redirect too.
+                        crate::features::shared::status::set_status(303);
+                        view! { <leptos_router::components::Redirect path="/auth/login?next=/admin"/> }.into_any()
+                    }
+                })
+            }
+        </Suspense>
+    }
+}

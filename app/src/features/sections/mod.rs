@@ -47,8 +47,10 @@ pub fn Faq() -> impl IntoView {
 #[component]
 pub fn Admin() -> impl IntoView {
     view! {
+        <crate::features::account::AdminOnly>
         <NotYet title="Admin">
             <p>"The approval queue and audit trail for platform administrators will live here."</p>
         </NotYet>
+        </crate::features::account::AdminOnly>
     }
 }
