@@ -1,11 +1,53 @@
 #!/usr/bin/env bash
-# Runs the portal locally on http://127.0.0.1:3000 with an SQLite database in ./data/.
-# Installs what it needs, builds, and serves until Ctrl-C. Extra arguments go to `portal`.
+# Runs the portal locally on http://127.0.0.1:3000 with an SQLite database in ./data/, a local
+# identity provider on http://127.0.0.1:5556 (users alice, bob, carol, root; password = name)
+# and, when its binaries are built (tests/kube/build.sh, or `.ci/dev.sh --cluster` builds them),
+# a local Kubernetes API server for the kubeconfig download. Installs what it needs, builds,
+# and serves until Ctrl-C. Other arguments go to `portal`.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+with_cluster=false
+if [[ "${1:-}" == "--cluster" ]]; then with_cluster=true; shift; fi
+
 "$REPO_ROOT/.ci/setup.sh"
 "$REPO_ROOT/.ci/build.sh"
 cd "$REPO_ROOT"
+
+run_dir="$(mktemp -d)"
+children=()
+cleanup() {
+  for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  [[ -f "$run_dir/cluster/env" ]] && "$REPO_ROOT/tests/kube/start.sh" --stop "$run_dir/cluster" 2>/dev/null
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT INT TERM
+
+log "starting the local identity provider on http://127.0.0.1:5556"
+"$REPO_ROOT/tests/idp/start.sh" --port 5556 >"$run_dir/idp.out" 2>"$run_dir/idp.log" &
+children+=($!)
+until grep -q '^idp ready' "$run_dir/idp.out" 2>/dev/null; do
+  kill -0 "${children[0]}" 2>/dev/null || { cat "$run_dir/idp.log" >&2; exit 1; }
+  sleep 0.1
+done
+export PORTAL_OIDC_ISSUER="${PORTAL_OIDC_ISSUER:-http://127.0.0.1:5556}"
+export PORTAL_OIDC_CLIENT_SECRET="${PORTAL_OIDC_CLIENT_SECRET:-portal-secret}"
+export PORTAL_ADMIN_GROUPS="${PORTAL_ADMIN_GROUPS:-platform-admins}"
+
+kube_version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' "$REPO_ROOT/tests/kube/go.mod")"
+if $with_cluster || [[ -x "$CACHE_DIR/kube/$kube_version/kube-apiserver" ]]; then
+  log "starting a local Kubernetes API server"
+  mkdir -p "$run_dir/cluster"
+  if "$REPO_ROOT/tests/kube/start.sh" "$run_dir/cluster" >/dev/null; then
+    source "$run_dir/cluster/env"
+    export PORTAL_CLUSTER_SERVER="$KUBE_SERVER" PORTAL_CLUSTER_CA_FILE="$KUBE_CA_FILE"
+    log "Kubernetes API server at $KUBE_SERVER (admin kubeconfig: $KUBECONFIG)"
+  fi
+else
+  log "no local Kubernetes API server (run .ci/dev.sh --cluster to build one, ~10 minutes once)"
+fi
+
 # A demo registry, so the kubectl run recipe has something to accept on a laptop.
 export PORTAL_ALLOWED_REGISTRIES="${PORTAL_ALLOWED_REGISTRIES:-harbor.example.com/}"
-log "serving http://127.0.0.1:3000 (Ctrl-C stops)"
-exec "$REPO_ROOT/target/portal" "$@"
+log "serving http://127.0.0.1:3000 (Ctrl-C stops); log in as alice/alice or root/root"
+"$REPO_ROOT/target/portal" "$@" &
+children+=($!)
+wait "${children[-1]}"
