@@ -107,3 +107,36 @@ fn migrate_creates_and_migrates_an_sqlite_database() {
     );
     assert!(dir.path().join("nested/portal.db").is_file());
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portal"))
+        .arg("serve")
+        .env("RUST_LOG", "off")
+        .env("PORTAL_LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "PORTAL_DATABASE_URL",
+            format!("sqlite://{}/portal.db", dir.path().display()),
+        )
+        .spawn()
+        .expect("the portal starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the portal never listened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(killed.is_ok_and(|status| status.success()));
+    let status = child.wait().expect("the portal exits");
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}
