@@ -12,6 +12,7 @@
 
 mod app;
 mod browser;
+mod fake_op;
 mod idp;
 mod kube;
 /// Logging in over HTTP through the test provider.
@@ -20,6 +21,7 @@ mod postgres;
 
 pub use app::TestApp;
 pub use browser::{Browser, JavaScript};
+pub use fake_op::{FakeOp, FakeToken};
 pub use idp::TestIdp;
 pub use kube::TestCluster;
 pub use postgres::TestDatabase;

@@ -381,3 +381,64 @@ async fn the_admin_page_is_for_administrators() {
             .contains("approval queue")
     );
 }
+
+/// Logs in through a fake provider that issues `kind`; returns the callback's status and body.
+async fn callback_with(kind: portal_tests::FakeToken) -> (StatusCode, String) {
+    let op = portal_tests::FakeOp::start(kind).await;
+    let issuer = op.issuer.clone();
+    let app = TestApp::spawn_with(move |config| {
+        config.oidc_issuer = Some(issuer);
+        config.oidc_client_secret = Some("portal-secret".to_owned().into());
+        config.admin_groups = vec!["platform-admins".into()];
+    })
+    .await;
+    let client = browser();
+    let login = client
+        .get(app.url("/auth/login"))
+        .send()
+        .await
+        .expect("login");
+    let authorize = client
+        .get(location(&login))
+        .send()
+        .await
+        .expect("fake authorize");
+    let callback = client
+        .get(location(&authorize))
+        .send()
+        .await
+        .expect("callback");
+    let status = callback.status();
+    let body = callback.text().await.expect("body");
+    assert_eq!(
+        who_am_i(&app, &client).await["username"] == "mallory",
+        status == StatusCode::SEE_OTHER,
+        "a session exists exactly when the callback succeeded"
+    );
+    (status, body)
+}
+
+#[tokio::test]
+async fn id_tokens_a_real_provider_would_not_issue_are_refused() {
+    use portal_tests::FakeToken;
+    // The control: the fake's honest token is accepted, so the refusals below are real ones.
+    assert_eq!(
+        callback_with(FakeToken::Valid).await.0,
+        StatusCode::SEE_OTHER
+    );
+    for kind in [
+        FakeToken::WrongAudience,
+        FakeToken::WrongIssuer,
+        FakeToken::Expired,
+        FakeToken::Unsigned,
+        FakeToken::BadSignature,
+        FakeToken::WrongNonce,
+    ] {
+        let (status, body) = callback_with(kind).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{kind:?}");
+        assert!(
+            body.contains("could not be verified") && body.contains("Try again"),
+            "{kind:?}"
+        );
+    }
+}
