@@ -108,6 +108,10 @@ pub struct Config {
     /// A session ends this many hours after login, however active.
     #[serde(default = "defaults::session_max_hours")]
     pub session_max_hours: u32,
+    /// Require login for every page, the FAQ and the NetworkPolicy generator included (by default
+    /// those are public). Health probes and the static bundle stay open.
+    #[serde(default)]
+    pub login_everywhere: bool,
 
     /// The cluster's name in downloaded kubeconfigs.
     #[serde(default = "defaults::cluster_name")]
@@ -215,6 +219,7 @@ impl Default for Config {
             admin_groups: Vec::new(),
             session_idle_minutes: defaults::session_idle_minutes(),
             session_max_hours: defaults::session_max_hours(),
+            login_everywhere: false,
             cluster_name: defaults::cluster_name(),
             cluster_server: None,
             cluster_ca_file: None,

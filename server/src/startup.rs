@@ -43,6 +43,8 @@ pub struct AppState {
     /// ` ORIGIN` of the identity provider for `form-action`, or empty.
     pub csp_form_action_extra: String,
     pub session_max_hours: u32,
+    /// Every page needs a logged-in user (see `Config::login_everywhere`).
+    pub login_everywhere: bool,
     /// What downloaded kubeconfigs point at; `None` when no cluster is configured.
     pub cluster_access: Option<Arc<ClusterAccess>>,
 }
@@ -132,6 +134,7 @@ impl Application {
                 .map(|o| format!(" {o}"))
                 .collect(),
             session_max_hours: config.session_max_hours,
+            login_everywhere: config.login_everywhere,
             cluster_access: config.cluster_access()?.map(Arc::new),
         };
         Ok(Self {

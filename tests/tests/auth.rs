@@ -442,3 +442,38 @@ async fn id_tokens_a_real_provider_would_not_issue_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn login_everywhere_closes_the_public_pages() {
+    let open = TestApp::spawn_with_login().await;
+    assert_eq!(
+        open.get("/networkpolicies").await.status(),
+        StatusCode::OK,
+        "public by default"
+    );
+
+    let closed = TestApp::spawn_with_login_and(|config| config.login_everywhere = true).await;
+    let response = closed.get("/networkpolicies?preset=allow-dns").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        "/auth/login?next=%2Fnetworkpolicies%3Fpreset%3Dallow-dns"
+    );
+    let api = closed
+        .http
+        .post(closed.url("/api/v1/run-recipes/generate"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(closed.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(closed.get("/pkg/portal.css").await.status(), StatusCode::OK);
+
+    let alice = portal_tests::login::logged_in(&closed, "alice").await;
+    let response = alice
+        .get(closed.url("/networkpolicies"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::OK);
+}

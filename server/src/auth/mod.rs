@@ -56,8 +56,25 @@ pub async fn load_user(
             None
         }
     };
+    if state.login_everywhere && user.is_none() && !is_always_public(request.uri().path()) {
+        let path = request.uri().path();
+        if path.starts_with("/api/") {
+            return (StatusCode::UNAUTHORIZED, "log in to continue").into_response();
+        }
+        let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let next: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+        return Redirect::to(&format!("/auth/login?next={next}")).into_response();
+    }
     request.extensions_mut().insert(user);
     next.run(request).await
+}
+
+/// What stays reachable without login even when the operator requires it everywhere: the login
+/// itself, the probes, and the static files the login pages use.
+fn is_always_public(path: &str) -> bool {
+    path.starts_with("/auth/")
+        || path.starts_with("/pkg/")
+        || matches!(path, "/healthz" | "/readyz" | "/favicon.svg")
 }
 
 #[derive(Debug, Deserialize)]
