@@ -10,6 +10,8 @@ pub mod api;
 pub mod config;
 /// Storage: one [`app::ports::Store`] implementation each for SQLite and PostgreSQL.
 pub mod db;
+/// The FAQ knowledge base: entries, search index, feedback.
+pub mod faq;
 /// `/healthz` and `/readyz`.
 mod health;
 /// Building the router and the running application.

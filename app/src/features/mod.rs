@@ -1,6 +1,8 @@
 //! One module per capability. Each holds its pages and components (`view`) and, where it needs
 //! the server, its server functions (`api`).
 
+/// The FAQ knowledge base: browse, search, entries, feedback.
+pub mod faq;
 /// The landing page and the public configuration the browser needs.
 pub mod home;
 /// The NetworkPolicy generator and the safe `kubectl run` recipe.
