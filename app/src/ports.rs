@@ -4,6 +4,7 @@
 //! identity provider) and hands one [`ServerContext`] to [`provide_server_context`], which both the
 //! page renderer and the server-function handler call, so the two can never see different things.
 
+use crate::features::faq::model::VoteOutcome;
 use crate::shell::AppConfig;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -64,6 +65,67 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn record_audit_event(&self, event: NewAuditEvent) -> Result<AuditEvent, StoreError>;
     /// Lists audit events, newest first.
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// The anonymous id of one FAQ reader (a random UUID kept in a cookie), so each reader has one
+/// "Was this helpful?" vote per entry. Only ever made by [`VoterId::random`] or parsed back from
+/// the cookie, so the store never sees anything but a well-formed UUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoterId(String);
+
+impl VoterId {
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().hyphenated().to_string())
+    }
+
+    /// The id in a cookie's value, or `None` when it is not one of ours.
+    pub fn parse(value: &str) -> Option<Self> {
+        uuid::Uuid::try_parse(value)
+            .ok()
+            .map(|id| Self(id.hyphenated().to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The vote counts of one FAQ entry, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteTally {
+    pub slug: String,
+    pub helpful: i64,
+    pub not_helpful: i64,
+}
+
+/// A FAQ search that found nothing, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnansweredSearch {
+    pub query: String,
+    pub count: i64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// What the FAQ keeps in the database: helpfulness votes and searches that found nothing.
+/// One implementation per database backend, beside [`Store`].
+#[async_trait]
+pub trait FaqStore: Send + Sync + fmt::Debug {
+    /// Records `voter`'s answer for the entry `slug`; a second vote replaces the first.
+    async fn record_faq_vote(
+        &self,
+        slug: &str,
+        voter: &VoterId,
+        helpful: bool,
+    ) -> Result<VoteOutcome, StoreError>;
+    /// `voter`'s current answer for `slug`, if any.
+    async fn faq_vote(&self, slug: &str, voter: &VoterId) -> Result<Option<bool>, StoreError>;
+    /// The vote counts of every entry that has votes.
+    async fn faq_vote_tallies(&self) -> Result<Vec<VoteTally>, StoreError>;
+    /// Counts one more search for `query` (already normalised) that found nothing.
+    async fn record_unanswered_search(&self, query: &str) -> Result<(), StoreError>;
+    /// The unanswered searches, most frequent first (then most recent).
+    async fn unanswered_searches(&self, limit: u32) -> Result<Vec<UnansweredSearch>, StoreError>;
 }
 
 /// Everything a server function may reach, handed in by the server at start-up.
