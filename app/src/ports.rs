@@ -4,7 +4,9 @@
 //! identity provider) and hands one [`ServerContext`] to [`provide_server_context`], which both the
 //! page renderer and the server-function handler call, so the two can never see different things.
 
-use crate::features::faq::model::VoteOutcome;
+use crate::features::faq::model::{
+    Entry, FaqApiError, Overview, Report, SearchResults, VoteOutcome,
+};
 use crate::shell::AppConfig;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -128,20 +130,62 @@ pub trait FaqStore: Send + Sync + fmt::Debug {
     async fn unanswered_searches(&self, limit: u32) -> Result<Vec<UnansweredSearch>, StoreError>;
 }
 
+/// The FAQ knowledge base: its entries, search, and readers' feedback. The server implements it
+/// over its search index and a [`FaqStore`].
+#[async_trait]
+pub trait Faq: Send + Sync + fmt::Debug {
+    /// The categories and the entries that apply to this platform.
+    fn overview(&self) -> Overview;
+    /// One entry by its slug, whether or not it applies to this platform.
+    fn entry(&self, slug: &str) -> Option<Entry>;
+    /// Searches the entries that apply to this platform, most relevant first. Never fails: any
+    /// text is a valid query. With `record`, a query that finds nothing is kept for the report.
+    async fn search(&self, query: &str, record: bool) -> SearchResults;
+    /// Records a "Was this helpful?" answer.
+    async fn vote(
+        &self,
+        slug: &str,
+        voter: &VoterId,
+        helpful: bool,
+    ) -> Result<VoteOutcome, FaqApiError>;
+    /// The reader's current answer for an entry.
+    async fn vote_of(&self, slug: &str, voter: &VoterId) -> Result<Option<bool>, FaqApiError>;
+    /// Helpfulness of every entry, and the searches that found nothing.
+    async fn report(&self) -> Result<Report, FaqApiError>;
+}
+
+/// What the FAQ's server functions reach.
+#[derive(Clone, Debug)]
+pub struct FaqContext {
+    pub faq: Arc<dyn Faq>,
+    /// Serve `/admin/faq` to anyone. Until the portal has a login this is the operator's choice
+    /// (off by default); when login lands, the page's guard becomes "is an administrator".
+    pub admin_public: bool,
+    /// Give cookies the `Secure` attribute (the portal is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
 /// Everything a server function may reach, handed in by the server at start-up.
 #[derive(Clone, Debug)]
 pub struct ServerContext {
     pub config: AppConfig,
     pub store: Arc<dyn Store>,
+    pub faq: FaqContext,
 }
 
 /// Makes the server context available to the component tree and to server functions.
 pub fn provide_server_context(context: &ServerContext) {
     provide_context(context.config.clone());
     provide_context(context.store.clone());
+    provide_context(context.faq.clone());
 }
 
 /// The store, from inside a server function. An internal error if the server forgot to provide it.
 pub fn use_store() -> Option<Arc<dyn Store>> {
     use_context::<Arc<dyn Store>>()
+}
+
+/// The FAQ, from inside a server function. `None` if the server forgot to provide it.
+pub fn use_faq() -> Option<FaqContext> {
+    use_context::<FaqContext>()
 }

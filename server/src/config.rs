@@ -83,6 +83,10 @@ pub struct Config {
     /// version-limited ones say which versions they are about.
     #[serde(default)]
     pub platform_version: String,
+    /// Serve the FAQ administrators' page (`/admin/faq`: helpfulness votes and searches that
+    /// found nothing) to anyone. The portal has no login yet, so it is off by default.
+    #[serde(default)]
+    pub faq_admin_public: bool,
 }
 
 mod defaults {
@@ -132,6 +136,7 @@ impl Default for Config {
             ingress_controller_namespace: defaults::ingress_controller_namespace(),
             faq_dir: None,
             platform_version: String::new(),
+            faq_admin_public: false,
         }
     }
 }
@@ -511,11 +516,19 @@ mod tests {
 
     #[test]
     fn the_faq_settings_come_from_the_environment() {
-        let config =
-            Config::load_from(None, env(&[("PORTAL_FAQ_DIR", "/etc/portal/faq")])).expect("loads");
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("PORTAL_FAQ_DIR", "/etc/portal/faq"),
+                ("PORTAL_FAQ_ADMIN_PUBLIC", "true"),
+            ]),
+        )
+        .expect("loads");
         assert_eq!(config.faq_dir, Some(PathBuf::from("/etc/portal/faq")));
+        assert!(config.faq_admin_public);
         let defaults = Config::load_from(None, env(&[])).expect("loads");
         assert_eq!(defaults.faq_dir, None);
+        assert!(!defaults.faq_admin_public);
     }
 
     #[test]

@@ -1,16 +1,22 @@
 //! Building the application: database, state, router, listener.
 
-use crate::{api, config::Config, db::Database, health};
+use crate::{
+    api,
+    config::Config,
+    db::Database,
+    faq::{FaqLibrary, FaqService},
+    health,
+};
 use anyhow::Context;
 use app::{
     App,
-    ports::{ServerContext, provide_server_context},
+    ports::{FaqContext, ServerContext, provide_server_context},
     shell,
 };
 use axum::{Router, extract::FromRef, routing::get};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
@@ -41,6 +47,9 @@ impl Application {
     /// Connects to and migrates the database, builds the router and binds the listener.
     /// Port 0 picks a free port (tests); [`Application::address`] tells which.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // The FAQ first: a bad entry file is a configuration mistake to report before anything
+        // else is opened.
+        let faq_library = FaqLibrary::load(&config)?;
         let database = Database::connect(&config).await?;
         database.migrate().await?;
         let listener = TcpListener::bind(config.listen_addr)
@@ -71,6 +80,11 @@ impl Application {
         let server_context = ServerContext {
             config: config.app_config()?,
             store: database.store(),
+            faq: FaqContext {
+                faq: Arc::new(FaqService::new(faq_library, database.faq_store())),
+                admin_public: config.faq_admin_public,
+                secure_cookies: config.public_url.starts_with("https://"),
+            },
         };
         let state = AppState {
             leptos_options,

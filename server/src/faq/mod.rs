@@ -1,8 +1,9 @@
-//! The FAQ knowledge base, server side.
+//! The FAQ knowledge base behind the app's [`Faq`] port.
 //!
 //! At start-up the entries are read (the shipped ones compiled in, plus the operator's folder),
 //! checked, rendered from Markdown and indexed; a [`FaqLibrary`] then answers browsing, entry and
-//! search requests from memory.
+//! search requests from memory. [`FaqService`] adds what needs the database: "Was this helpful?"
+//! votes and the record of searches that found nothing.
 
 /// Entry files: front matter, the shipped entries and the operator's folder.
 pub mod content;
@@ -13,16 +14,26 @@ pub mod search;
 
 use crate::config::Config;
 use anyhow::Context;
-use app::features::faq::model::{
-    BodyBlock, Category, Entry, EntrySummary, Hit, Overview, SearchResults,
+use app::{
+    features::faq::model::{
+        BodyBlock, Category, Entry, EntrySummary, FaqApiError, Helpfulness, Hit, Overview, Report,
+        SearchResults, Unanswered, VoteOutcome,
+    },
+    ports::{Faq, FaqStore, StoreError, VoterId},
 };
+use async_trait::async_trait;
 use content::Document;
 use search::{IndexedEntry, SearchIndex};
 use semver::Version;
-use std::{collections::BTreeMap, time::Instant};
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
 /// How many results a search returns.
 pub const RESULTS: usize = 10;
+/// How many unanswered searches the report lists.
+const REPORT_UNANSWERED: u32 = 100;
+/// Unanswered searches are recorded lower-cased and at most this long.
+pub const MAX_RECORDED_QUERY: usize = 200;
+
 /// One entry as the library keeps it.
 #[derive(Debug)]
 struct Record {
@@ -192,6 +203,158 @@ impl FaqLibrary {
                 .collect(),
         }
     }
+
+    /// Entries by helpfulness: least helpful first (what to improve), unvoted ones last.
+    fn helpfulness(&self, tallies: &BTreeMap<String, (u64, u64)>) -> Vec<Helpfulness> {
+        let mut rows: Vec<Helpfulness> = self
+            .entries
+            .values()
+            .map(|record| {
+                let (helpful, not_helpful) = tallies
+                    .get(&record.summary.slug)
+                    .copied()
+                    .unwrap_or_default();
+                Helpfulness {
+                    entry: record.summary.clone(),
+                    helpful,
+                    not_helpful,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            let votes = |row: &Helpfulness| row.helpful + row.not_helpful;
+            (votes(a) == 0)
+                .cmp(&(votes(b) == 0))
+                // a.helpful / votes(a) < b.helpful / votes(b), without division
+                .then((a.helpful * votes(b)).cmp(&(b.helpful * votes(a))))
+                .then(votes(b).cmp(&votes(a)))
+                .then(a.entry.title.cmp(&b.entry.title))
+        });
+        rows
+    }
+}
+
+/// A search as it is recorded when it found nothing: lower case, single spaces, at most
+/// [`MAX_RECORDED_QUERY`] characters; `None` when it has no letters or digits at all.
+pub fn recordable_query(query: &str) -> Option<String> {
+    if !query.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let collapsed = query
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    Some(search::truncate_chars(&collapsed, MAX_RECORDED_QUERY).to_owned())
+}
+
+/// The [`Faq`] port: the library, and the database for feedback.
+#[derive(Debug, Clone)]
+pub struct FaqService {
+    library: Arc<FaqLibrary>,
+    store: Arc<dyn FaqStore>,
+}
+
+impl FaqService {
+    pub fn new(library: FaqLibrary, store: Arc<dyn FaqStore>) -> Self {
+        Self {
+            library: Arc::new(library),
+            store,
+        }
+    }
+
+    fn known(&self, slug: &str) -> Result<(), FaqApiError> {
+        if self.library.contains(slug) {
+            Ok(())
+        } else {
+            Err(FaqApiError::UnknownEntry(
+                search::truncate_chars(slug, 100).to_owned(),
+            ))
+        }
+    }
+}
+
+/// Logs a store error with its cause, and gives the browser only "not available".
+fn unavailable(error: StoreError) -> FaqApiError {
+    tracing::error!(error = %error, "the FAQ feedback store failed");
+    FaqApiError::Unavailable
+}
+
+#[async_trait]
+impl Faq for FaqService {
+    fn overview(&self) -> Overview {
+        self.library.overview()
+    }
+
+    fn entry(&self, slug: &str) -> Option<Entry> {
+        self.library.entry(slug)
+    }
+
+    #[tracing::instrument(skip(self), fields(hits))]
+    async fn search(&self, query: &str, record: bool) -> SearchResults {
+        let results = self.library.search(query);
+        tracing::Span::current().record("hits", results.hits.len());
+        let unanswered = (record && results.hits.is_empty())
+            .then(|| recordable_query(&results.query))
+            .flatten();
+        if let Some(query) = unanswered {
+            // Losing one record of an unanswered search is not worth failing the search for.
+            if let Err(error) = self.store.record_unanswered_search(&query).await {
+                tracing::warn!(error = %error, "could not record an unanswered FAQ search");
+            }
+        }
+        results
+    }
+
+    #[tracing::instrument(skip(self, voter))]
+    async fn vote(
+        &self,
+        slug: &str,
+        voter: &VoterId,
+        helpful: bool,
+    ) -> Result<VoteOutcome, FaqApiError> {
+        self.known(slug)?;
+        self.store
+            .record_faq_vote(slug, voter, helpful)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn vote_of(&self, slug: &str, voter: &VoterId) -> Result<Option<bool>, FaqApiError> {
+        self.known(slug)?;
+        self.store.faq_vote(slug, voter).await.map_err(unavailable)
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn report(&self) -> Result<Report, FaqApiError> {
+        let tallies = self
+            .store
+            .faq_vote_tallies()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|tally| {
+                let count = |n: i64| u64::try_from(n).unwrap_or_default();
+                (tally.slug, (count(tally.helpful), count(tally.not_helpful)))
+            })
+            .collect();
+        let unanswered = self
+            .store
+            .unanswered_searches(REPORT_UNANSWERED)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|search| Unanswered {
+                query: search.query,
+                count: u64::try_from(search.count).unwrap_or_default(),
+                last_seen: search.last_seen.format("%Y-%m-%d %H:%M UTC").to_string(),
+            })
+            .collect();
+        Ok(Report {
+            entries: self.library.helpfulness(&tallies),
+            unanswered,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -359,5 +522,33 @@ mod tests {
             })
             .collect();
         assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn recorded_queries_are_normalised() {
+        assert_eq!(
+            recordable_query("  How   do I\tFOO? "),
+            Some("how do i foo?".into())
+        );
+        assert_eq!(recordable_query("?!* ::"), None);
+        assert_eq!(recordable_query(""), None);
+        let long = recordable_query(&"ab ".repeat(500)).expect("recordable");
+        assert_eq!(long.chars().count(), MAX_RECORDED_QUERY);
+    }
+
+    #[test]
+    fn helpfulness_lists_the_least_helpful_first_and_unvoted_last() {
+        let library = shipped(None);
+        let tallies: BTreeMap<String, (u64, u64)> = [
+            ("node-reboots".to_owned(), (9, 1)),
+            ("namespace-names".to_owned(), (1, 3)),
+            ("access-page".to_owned(), (2, 2)),
+        ]
+        .into();
+        let rows = library.helpfulness(&tallies);
+        let order: Vec<_> = rows.iter().take(3).map(|r| r.entry.slug.as_str()).collect();
+        assert_eq!(order, ["namespace-names", "access-page", "node-reboots"]);
+        assert_eq!(rows.len(), 23);
+        assert!(rows[3..].iter().all(|r| r.helpful + r.not_helpful == 0));
     }
 }
