@@ -4,6 +4,9 @@
 //! identity provider) and hands one [`ServerContext`] to [`provide_server_context`], which both the
 //! page renderer and the server-function handler call, so the two can never see different things.
 
+use crate::features::faq::model::{
+    Entry, FaqApiError, Overview, Report, SearchResults, VoteOutcome,
+};
 use crate::shell::AppConfig;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -66,6 +69,102 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
+/// The anonymous id of one FAQ reader (a random UUID kept in a cookie), so each reader has one
+/// "Was this helpful?" vote per entry. Only ever made by [`VoterId::random`] or parsed back from
+/// the cookie, so the store never sees anything but a well-formed UUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoterId(String);
+
+impl VoterId {
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().hyphenated().to_string())
+    }
+
+    /// The id in a cookie's value, or `None` when it is not one of ours.
+    pub fn parse(value: &str) -> Option<Self> {
+        uuid::Uuid::try_parse(value)
+            .ok()
+            .map(|id| Self(id.hyphenated().to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The vote counts of one FAQ entry, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteTally {
+    pub slug: String,
+    pub helpful: i64,
+    pub not_helpful: i64,
+}
+
+/// A FAQ search that found nothing, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnansweredSearch {
+    pub query: String,
+    pub count: i64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// What the FAQ keeps in the database: helpfulness votes and searches that found nothing.
+/// One implementation per database backend, beside [`Store`].
+#[async_trait]
+pub trait FaqStore: Send + Sync + fmt::Debug {
+    /// Records `voter`'s answer for the entry `slug`; a second vote replaces the first.
+    async fn record_faq_vote(
+        &self,
+        slug: &str,
+        voter: &VoterId,
+        helpful: bool,
+    ) -> Result<VoteOutcome, StoreError>;
+    /// `voter`'s current answer for `slug`, if any.
+    async fn faq_vote(&self, slug: &str, voter: &VoterId) -> Result<Option<bool>, StoreError>;
+    /// The vote counts of every entry that has votes.
+    async fn faq_vote_tallies(&self) -> Result<Vec<VoteTally>, StoreError>;
+    /// Counts one more search for `query` (already normalised) that found nothing.
+    async fn record_unanswered_search(&self, query: &str) -> Result<(), StoreError>;
+    /// The unanswered searches, most frequent first (then most recent).
+    async fn unanswered_searches(&self, limit: u32) -> Result<Vec<UnansweredSearch>, StoreError>;
+}
+
+/// The FAQ knowledge base: its entries, search, and readers' feedback. The server implements it
+/// over its search index and a [`FaqStore`].
+#[async_trait]
+pub trait Faq: Send + Sync + fmt::Debug {
+    /// The categories and the entries that apply to this platform.
+    fn overview(&self) -> Overview;
+    /// One entry by its slug, whether or not it applies to this platform.
+    fn entry(&self, slug: &str) -> Option<Entry>;
+    /// Searches the entries that apply to this platform, most relevant first. Never fails: any
+    /// text is a valid query. With `record`, a query that finds nothing is kept for the report.
+    async fn search(&self, query: &str, record: bool) -> SearchResults;
+    /// Records a "Was this helpful?" answer.
+    async fn vote(
+        &self,
+        slug: &str,
+        voter: &VoterId,
+        helpful: bool,
+    ) -> Result<VoteOutcome, FaqApiError>;
+    /// The reader's current answer for an entry.
+    async fn vote_of(&self, slug: &str, voter: &VoterId) -> Result<Option<bool>, FaqApiError>;
+    /// Helpfulness of every entry, and the searches that found nothing.
+    async fn report(&self) -> Result<Report, FaqApiError>;
+}
+
+/// What the FAQ's server functions reach.
+#[derive(Clone, Debug)]
+pub struct FaqContext {
+    pub faq: Arc<dyn Faq>,
+    /// Serve `/admin/faq` to anyone. Until the portal has a login this is the operator's choice
+    /// (off by default); when login lands, the page's guard becomes "is an administrator".
+    pub admin_public: bool,
+    /// Give cookies the `Secure` attribute (the portal is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
 /// Everything a server function may reach, handed in by the server at start-up.
 #[derive(Clone, Debug)]
 pub struct ServerContext {
@@ -74,6 +173,7 @@ pub struct ServerContext {
     /// Origins besides the portal's own that forms may submit to (the identity provider, where
     /// logout continues), for the Content-Security-Policy's `form-action`.
     pub form_action_origins: Vec<String>,
+    pub faq: FaqContext,
 }
 
 /// Makes the server context available to the component tree and to server functions, and gives
@@ -100,9 +200,15 @@ pub fn provide_server_context(context: &ServerContext) {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }
     }
+    provide_context(context.faq.clone());
 }
 
 /// The store, from inside a server function. An internal error if the server forgot to provide it.
 pub fn use_store() -> Option<Arc<dyn Store>> {
     use_context::<Arc<dyn Store>>()
+}
+
+/// The FAQ, from inside a server function. `None` if the server forgot to provide it.
+pub fn use_faq() -> Option<FaqContext> {
+    use_context::<FaqContext>()
 }

@@ -4,6 +4,7 @@ use crate::domain::NamingPolicy;
 use crate::domain::networkpolicy::{LintConfig, PresetOptions, RunRecipeConfig};
 use crate::features::{
     account::{AccountMenu, who_am_i},
+    faq::{FaqAdminPage, FaqEntryPage, FaqPage},
     home::HomePage,
     kubeconfig::KubeconfigPage,
     networkpolicies::{PolicyPage, RunRecipePage},
@@ -13,7 +14,7 @@ use crate::features::{
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{A, Route, Router, Routes},
 };
 use serde::{Deserialize, Serialize};
@@ -71,13 +72,17 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("namespaces") view=sections::Namespaces/>
                     <Route path=StaticSegment("access") view=sections::Access/>
-                    <Route path=StaticSegment("faq") view=sections::Faq/>
+                    // The FAQ waits for its data before answering, so that without JavaScript
+                    // the results, the page title and a 404 status are in the first response.
+                    <Route path=StaticSegment("faq") view=FaqPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("faq"), ParamSegment("slug")) view=FaqEntryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("networkpolicies") view=PolicyPage/>
                     <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage/>
                     // Async rendering: the status (302 to login, 403) is decided after the user
                     // is known, so nothing may be streamed before.
                     <Route path=StaticSegment("admin") view=sections::Admin ssr=SsrMode::Async/>
                     <Route path=StaticSegment("kubeconfig") view=KubeconfigPage/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("faq")) view=FaqAdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -132,6 +132,19 @@ pub struct Config {
     /// `http://localhost:PORT` registered for each (releases since April 2022 register both).
     #[serde(default = "defaults::kubelogin_ports")]
     pub kubelogin_ports: Vec<u16>,
+    /// A folder of FAQ entries (`*.md` with front matter, like `content/faq/`) read at start-up:
+    /// they add to the shipped entries and replace a shipped entry with the same slug.
+    #[serde(default)]
+    pub faq_dir: Option<PathBuf>,
+    /// The platform (Welkin) version this cluster runs, such as `0.34.0`. FAQ entries limited to
+    /// other versions are hidden from browsing and search. Empty: every entry is shown, and
+    /// version-limited ones say which versions they are about.
+    #[serde(default)]
+    pub platform_version: String,
+    /// Serve the FAQ administrators' page (`/admin/faq`: helpfulness votes and searches that
+    /// found nothing) to anyone. The portal has no login yet, so it is off by default.
+    #[serde(default)]
+    pub faq_admin_public: bool,
 }
 
 mod defaults {
@@ -226,6 +239,9 @@ impl Default for Config {
             kubectl_client_id: defaults::kubectl_client_id(),
             kubectl_scopes: defaults::kubectl_scopes(),
             kubelogin_ports: defaults::kubelogin_ports(),
+            faq_dir: None,
+            platform_version: String::new(),
+            faq_admin_public: false,
         }
     }
 }
@@ -300,7 +316,29 @@ impl Config {
                 self.ingress_controller_namespace
             );
         }
+        self.platform_version()?;
         Ok(())
+    }
+
+    /// The platform version, when set. Accepts `0.34.0`, `v0.34.0` and `0.34` (read as 0.34.0);
+    /// anything else is an error naming the key.
+    pub fn platform_version(&self) -> anyhow::Result<Option<semver::Version>> {
+        let text = self.platform_version.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let bare = text.strip_prefix('v').unwrap_or(text);
+        let full = if bare.matches('.').count() == 1 {
+            format!("{bare}.0")
+        } else {
+            bare.to_owned()
+        };
+        semver::Version::parse(&full).map(Some).map_err(|error| {
+            anyhow::anyhow!(
+                "invalid configuration: platform_version {text:?} is not a version such as \
+                 0.34.0: {error}"
+            )
+        })
     }
 
     /// What the NetworkPolicy lints know about the cluster. Fails naming the key and the value
@@ -607,6 +645,51 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(error.contains("ingress_controller_namespace"), "{error}");
+    }
+
+    #[test]
+    fn the_platform_version_is_a_semantic_version() {
+        for (value, expected) in [
+            ("", None),
+            ("0.34.0", Some("0.34.0")),
+            ("v0.34.1", Some("0.34.1")),
+            ("0.34", Some("0.34.0")),
+        ] {
+            let config =
+                Config::load_from(None, env(&[("PORTAL_PLATFORM_VERSION", value)])).expect("loads");
+            assert_eq!(
+                config
+                    .platform_version()
+                    .expect("valid")
+                    .map(|v| v.to_string())
+                    .as_deref(),
+                expected,
+                "{value:?}"
+            );
+        }
+        for bad in ["latest", "0", "1.2.3.4", ">=0.30"] {
+            let error = Config::load_from(None, env(&[("PORTAL_PLATFORM_VERSION", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("platform_version"), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_faq_settings_come_from_the_environment() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("PORTAL_FAQ_DIR", "/etc/portal/faq"),
+                ("PORTAL_FAQ_ADMIN_PUBLIC", "true"),
+            ]),
+        )
+        .expect("loads");
+        assert_eq!(config.faq_dir, Some(PathBuf::from("/etc/portal/faq")));
+        assert!(config.faq_admin_public);
+        let defaults = Config::load_from(None, env(&[])).expect("loads");
+        assert_eq!(defaults.faq_dir, None);
+        assert!(!defaults.faq_admin_public);
     }
 
     #[test]

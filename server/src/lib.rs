@@ -12,6 +12,8 @@ pub mod auth;
 pub mod config;
 /// Storage: one [`app::ports::Store`] implementation each for SQLite and PostgreSQL.
 pub mod db;
+/// The FAQ knowledge base: entries, search index, feedback.
+pub mod faq;
 /// `/healthz` and `/readyz`.
 mod health;
 /// Security headers and the refusal of cross-site writes.

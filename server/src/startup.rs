@@ -5,13 +5,14 @@ use crate::{
     auth::{self, oidc::Oidc, session::SessionBackend},
     config::Config,
     db::Database,
+    faq::{FaqLibrary, FaqService},
     health, security,
 };
 use anyhow::Context;
 use app::domain::kubeconfig::ClusterAccess;
 use app::{
     App,
-    ports::{ServerContext, provide_server_context},
+    ports::{FaqContext, ServerContext, provide_server_context},
     shell,
 };
 use axum::{
@@ -23,8 +24,7 @@ use axum::{
 };
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::sync::Arc;
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time};
@@ -68,6 +68,9 @@ impl Application {
     /// Connects to and migrates the database, builds the router and binds the listener.
     /// Port 0 picks a free port (tests); [`Application::address`] tells which.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // The FAQ first: a bad entry file is a configuration mistake to report before anything
+        // else is opened.
+        let faq_library = FaqLibrary::load(&config)?;
         let database = Database::connect(&config).await?;
         database.migrate().await?;
         let listener = TcpListener::bind(config.listen_addr)
@@ -104,6 +107,11 @@ impl Application {
             config: config.app_config()?,
             store: database.store(),
             form_action_origins: form_action_origins.clone(),
+            faq: FaqContext {
+                faq: Arc::new(FaqService::new(faq_library, database.faq_store())),
+                admin_public: config.faq_admin_public,
+                secure_cookies: config.public_url.starts_with("https://"),
+            },
         };
         let sessions = SessionBackend::for_database(&database)
             .await

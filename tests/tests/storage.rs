@@ -1,7 +1,8 @@
 //! The storage behaviour every backend must have. Each case runs on a fresh SQLite file and on a
 //! fresh database on a real PostgreSQL server.
 
-use app::ports::{AuditQuery, NewAuditEvent, Store};
+use app::features::faq::model::VoteOutcome;
+use app::ports::{AuditQuery, FaqStore, NewAuditEvent, Store, StoreError, VoterId};
 use portal_tests::TestDatabase;
 use server::db::{Database, Readiness};
 use std::sync::Arc;
@@ -32,6 +33,11 @@ on_every_backend!(
     audit_events_page_by_keyset,
     invalid_audit_events_are_refused_and_nothing_is_stored,
     the_audit_trail_is_append_only,
+    faq_votes_are_one_per_voter_and_entry_and_can_be_changed,
+    faq_vote_tallies_count_each_entry,
+    invalid_faq_votes_are_refused_and_nothing_is_stored,
+    unanswered_searches_are_counted_most_frequent_first,
+    invalid_unanswered_searches_are_refused_and_nothing_is_stored,
 );
 
 async fn migrated(db: &TestDatabase) -> (Database, Arc<dyn Store>) {
@@ -265,4 +271,154 @@ async fn the_audit_trail_is_append_only(db: TestDatabase) {
     let events = store.audit_events(&all()).await.expect("lists");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].detail, "original");
+}
+
+async fn faq_store(db: &TestDatabase) -> (Database, Arc<dyn FaqStore>) {
+    let (database, _) = migrated(db).await;
+    let store = database.faq_store();
+    (database, store)
+}
+
+async fn faq_votes_are_one_per_voter_and_entry_and_can_be_changed(db: TestDatabase) {
+    let (_database, store) = faq_store(&db).await;
+    let alice = VoterId::random();
+    let bob = VoterId::random();
+    let vote = |voter: &VoterId, slug: &'static str, helpful: bool| {
+        let (store, voter) = (store.clone(), voter.clone());
+        async move {
+            store
+                .record_faq_vote(slug, &voter, helpful)
+                .await
+                .expect("votes")
+        }
+    };
+    assert_eq!(
+        store
+            .faq_vote("new-namespace", &alice)
+            .await
+            .expect("reads"),
+        None
+    );
+    assert_eq!(
+        vote(&alice, "new-namespace", true).await,
+        VoteOutcome::Recorded
+    );
+    assert_eq!(
+        vote(&alice, "new-namespace", true).await,
+        VoteOutcome::Unchanged
+    );
+    assert_eq!(
+        vote(&alice, "new-namespace", false).await,
+        VoteOutcome::Changed
+    );
+    assert_eq!(
+        store
+            .faq_vote("new-namespace", &alice)
+            .await
+            .expect("reads"),
+        Some(false)
+    );
+    // Another reader, or another entry, is another vote.
+    assert_eq!(
+        vote(&bob, "new-namespace", true).await,
+        VoteOutcome::Recorded
+    );
+    assert_eq!(
+        vote(&alice, "node-reboots", true).await,
+        VoteOutcome::Recorded
+    );
+
+    let tallies = store.faq_vote_tallies().await.expect("tallies");
+    let counts: Vec<_> = tallies
+        .iter()
+        .map(|t| (t.slug.as_str(), t.helpful, t.not_helpful))
+        .collect();
+    assert_eq!(counts, [("new-namespace", 1, 1), ("node-reboots", 1, 0)]);
+}
+
+async fn faq_vote_tallies_count_each_entry(db: TestDatabase) {
+    let (_database, store) = faq_store(&db).await;
+    assert!(store.faq_vote_tallies().await.expect("tallies").is_empty());
+    for n in 0..5 {
+        store
+            .record_faq_vote("access-page", &VoterId::random(), n % 2 == 0)
+            .await
+            .expect("votes");
+    }
+    let tallies = store.faq_vote_tallies().await.expect("tallies");
+    assert_eq!(tallies.len(), 1);
+    assert_eq!((tallies[0].helpful, tallies[0].not_helpful), (3, 2));
+}
+
+async fn invalid_faq_votes_are_refused_and_nothing_is_stored(db: TestDatabase) {
+    let (_database, store) = faq_store(&db).await;
+    let voter = VoterId::random();
+    for slug in ["", &"s".repeat(101), "nul\0byte"] {
+        let error = store
+            .record_faq_vote(slug, &voter, true)
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(error, StoreError::Rejected(_)),
+            "{slug:?}: {error}"
+        );
+    }
+    assert!(store.faq_vote_tallies().await.expect("tallies").is_empty());
+    // The limit counts characters: 100 multi-byte characters are fine.
+    store
+        .record_faq_vote(&"ü".repeat(100), &voter, true)
+        .await
+        .expect("accepted");
+}
+
+async fn unanswered_searches_are_counted_most_frequent_first(db: TestDatabase) {
+    let (_database, store) = faq_store(&db).await;
+    let unusual = "how do i 'quote' \"this\"; drop table faq_votes; -- ünïcødé 用户";
+    for query in [
+        "velero restore",
+        "istio",
+        "velero restore",
+        unusual,
+        "velero restore",
+        unusual,
+    ] {
+        store
+            .record_unanswered_search(query)
+            .await
+            .expect("records");
+    }
+    let listed = store.unanswered_searches(10).await.expect("lists");
+    let counts: Vec<_> = listed.iter().map(|s| (s.query.as_str(), s.count)).collect();
+    assert_eq!(counts, [("velero restore", 3), (unusual, 2), ("istio", 1)]);
+    assert!(listed.iter().all(|s| s.first_seen <= s.last_seen));
+
+    let limited = store.unanswered_searches(1).await.expect("lists");
+    assert_eq!(limited.len(), 1);
+    // A limit of zero is clamped to one row, not an error.
+    assert_eq!(store.unanswered_searches(0).await.expect("lists").len(), 1);
+}
+
+async fn invalid_unanswered_searches_are_refused_and_nothing_is_stored(db: TestDatabase) {
+    let (_database, store) = faq_store(&db).await;
+    for query in ["", &"q".repeat(201), "nul\0byte"] {
+        let error = store
+            .record_unanswered_search(query)
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(error, StoreError::Rejected(_)),
+            "{query:?}: {error}"
+        );
+    }
+    assert!(
+        store
+            .unanswered_searches(10)
+            .await
+            .expect("lists")
+            .is_empty()
+    );
+    store
+        .record_unanswered_search(&"ü".repeat(200))
+        .await
+        .expect("200 characters are fine");
 }

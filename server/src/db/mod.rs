@@ -4,12 +4,14 @@
 //! Each backend has its own migrations (`migrations/sqlite`, `migrations/postgres`) and its own
 //! [`Store`] implementation; the behavioural test suite runs the same cases against both.
 
+/// Limits and names the FAQ feedback tables share on both backends.
+mod faq;
 mod postgres;
 mod sqlite;
 
 use crate::config::Config;
 use anyhow::Context;
-use app::ports::{AuditQuery, NewAuditEvent, Store, StoreError};
+use app::ports::{AuditQuery, FaqStore, NewAuditEvent, Store, StoreError};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 use std::sync::Arc;
@@ -89,6 +91,14 @@ impl Database {
 
     /// The store the app's server functions use.
     pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Sqlite(store) => Arc::new(store.clone()),
+            Self::Postgres(store) => Arc::new(store.clone()),
+        }
+    }
+
+    /// The store of the FAQ's feedback (votes, unanswered searches).
+    pub fn faq_store(&self) -> Arc<dyn FaqStore> {
         match self {
             Self::Sqlite(store) => Arc::new(store.clone()),
             Self::Postgres(store) => Arc::new(store.clone()),

@@ -11,6 +11,9 @@ use sqlx::{
 };
 use std::{str::FromStr, time::Duration};
 
+/// The FAQ's feedback tables.
+mod faq;
+
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// The newest migration this binary carries.

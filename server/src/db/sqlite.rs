@@ -12,6 +12,9 @@ use sqlx::{
 };
 use std::{path::Path, str::FromStr, time::Duration};
 
+/// The FAQ's feedback tables.
+mod faq;
+
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// The newest migration this binary carries.

@@ -36,15 +36,6 @@ pub fn Access() -> impl IntoView {
 }
 
 #[component]
-pub fn Faq() -> impl IntoView {
-    view! {
-        <NotYet title="FAQ">
-            <p>"The searchable knowledge base will live here."</p>
-        </NotYet>
-    }
-}
-
-#[component]
 pub fn Admin() -> impl IntoView {
     view! {
         <crate::features::account::AdminOnly>

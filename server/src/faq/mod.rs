@@ -1,0 +1,554 @@
+//! The FAQ knowledge base behind the app's [`Faq`] port.
+//!
+//! At start-up the entries are read (the shipped ones compiled in, plus the operator's folder),
+//! checked, rendered from Markdown and indexed; a [`FaqLibrary`] then answers browsing, entry and
+//! search requests from memory. [`FaqService`] adds what needs the database: "Was this helpful?"
+//! votes and the record of searches that found nothing.
+
+/// Entry files: front matter, the shipped entries and the operator's folder.
+pub mod content;
+/// Markdown → safe HTML and plain text.
+pub mod markdown;
+/// The tantivy index and its queries.
+pub mod search;
+
+use crate::config::Config;
+use anyhow::Context;
+use app::{
+    features::faq::model::{
+        BodyBlock, Category, Entry, EntrySummary, FaqApiError, Helpfulness, Hit, Overview, Report,
+        SearchResults, Unanswered, VoteOutcome,
+    },
+    ports::{Faq, FaqStore, StoreError, VoterId},
+};
+use async_trait::async_trait;
+use content::Document;
+use search::{IndexedEntry, SearchIndex};
+use semver::Version;
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
+
+/// How many results a search returns.
+pub const RESULTS: usize = 10;
+/// How many unanswered searches the report lists.
+const REPORT_UNANSWERED: u32 = 100;
+/// Unanswered searches are recorded lower-cased and at most this long.
+pub const MAX_RECORDED_QUERY: usize = 200;
+
+/// One entry as the library keeps it.
+#[derive(Debug)]
+struct Record {
+    summary: EntrySummary,
+    tags: Vec<String>,
+    errors: Vec<String>,
+    body: Vec<BodyBlock>,
+    related: Vec<String>,
+    applies: bool,
+}
+
+/// Every entry, rendered and indexed, for one platform version.
+#[derive(Debug)]
+pub struct FaqLibrary {
+    entries: BTreeMap<String, Record>,
+    index: SearchIndex,
+    platform_version: Option<Version>,
+}
+
+impl FaqLibrary {
+    /// Renders and indexes `documents`. With a platform version, the entries whose
+    /// `platform_versions` exclude it are left out of browsing and search.
+    pub fn build(
+        documents: Vec<Document>,
+        platform_version: Option<Version>,
+    ) -> anyhow::Result<Self> {
+        let mut entries = BTreeMap::new();
+        let mut texts = Vec::new();
+        for document in documents {
+            let rendered = markdown::render(&document.body);
+            let applies = match (&platform_version, &document.platform_versions) {
+                (Some(version), Some((_, range))) => range.matches(version),
+                _ => true,
+            };
+            let record = Record {
+                summary: EntrySummary {
+                    slug: document.slug.clone(),
+                    title: document.title,
+                    category: document.category,
+                    versions: document.platform_versions.map(|(text, _)| text),
+                },
+                tags: document.tags,
+                errors: document.errors,
+                body: rendered.blocks,
+                related: document.related,
+                applies,
+            };
+            if applies {
+                texts.push((document.slug.clone(), rendered.text));
+            }
+            entries.insert(document.slug, record);
+        }
+        let index = SearchIndex::build(texts.iter().filter_map(|(slug, body)| {
+            let record = entries.get(slug)?;
+            Some(IndexedEntry {
+                slug,
+                title: &record.summary.title,
+                tags: &record.tags,
+                errors: &record.errors,
+                body,
+            })
+        }))
+        .context("could not build the FAQ search index")?;
+        Ok(Self {
+            entries,
+            index,
+            platform_version,
+        })
+    }
+
+    /// The shipped entries plus those in the configured folder, for the configured version.
+    pub fn load(config: &Config) -> anyhow::Result<Self> {
+        let started = Instant::now();
+        let builtin = content::builtin()?;
+        let operator = match &config.faq_dir {
+            Some(dir) => content::from_dir(dir)?,
+            None => Vec::new(),
+        };
+        let added = operator.len();
+        let documents = content::merge(builtin, operator)?;
+        let library = Self::build(documents, config.platform_version()?)?;
+        tracing::info!(
+            entries = library.entries.len(),
+            searchable = library.index.len(),
+            from_faq_dir = added,
+            elapsed_ms = started.elapsed().as_millis(),
+            "FAQ loaded and indexed"
+        );
+        Ok(library)
+    }
+
+    pub fn contains(&self, slug: &str) -> bool {
+        self.entries.contains_key(slug)
+    }
+
+    pub fn overview(&self) -> Overview {
+        let mut categories: BTreeMap<&str, Vec<EntrySummary>> = BTreeMap::new();
+        let mut hidden = 0;
+        for record in self.entries.values() {
+            if record.applies {
+                categories
+                    .entry(&record.summary.category)
+                    .or_default()
+                    .push(record.summary.clone());
+            } else {
+                hidden += 1;
+            }
+        }
+        Overview {
+            categories: categories
+                .into_iter()
+                .map(|(name, mut entries)| {
+                    entries.sort_by(|a, b| a.title.cmp(&b.title));
+                    Category {
+                        name: name.to_owned(),
+                        entries,
+                    }
+                })
+                .collect(),
+            platform_version: self.platform_version.as_ref().map(ToString::to_string),
+            hidden,
+        }
+    }
+
+    pub fn entry(&self, slug: &str) -> Option<Entry> {
+        let record = self.entries.get(slug)?;
+        Some(Entry {
+            summary: record.summary.clone(),
+            tags: record.tags.clone(),
+            errors: record.errors.clone(),
+            body: record.body.clone(),
+            related: record
+                .related
+                .iter()
+                .filter_map(|slug| self.entries.get(slug))
+                .filter(|related| related.applies)
+                .map(|related| related.summary.clone())
+                .collect(),
+            does_not_apply_to: (!record.applies)
+                .then(|| self.platform_version.as_ref().map(ToString::to_string))
+                .flatten(),
+        })
+    }
+
+    /// The most relevant entries for `query`. Never fails: an index error (which would be a bug,
+    /// the index is in memory) is logged and reads as "nothing found".
+    pub fn search(&self, query: &str) -> SearchResults {
+        let hits = match self.index.search(query, RESULTS) {
+            Ok(hits) => hits,
+            Err(error) => {
+                tracing::error!(error = %error, "FAQ search failed");
+                Vec::new()
+            }
+        };
+        SearchResults {
+            query: search::truncate_chars(query.trim(), search::MAX_QUERY_CHARS).to_owned(),
+            hits: hits
+                .into_iter()
+                .filter_map(|hit| {
+                    let record = self.entries.get(&hit.slug)?;
+                    Some(Hit {
+                        entry: record.summary.clone(),
+                        title: hit.title,
+                        snippet: hit.snippet,
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// Entries by helpfulness: least helpful first (what to improve), unvoted ones last.
+    fn helpfulness(&self, tallies: &BTreeMap<String, (u64, u64)>) -> Vec<Helpfulness> {
+        let mut rows: Vec<Helpfulness> = self
+            .entries
+            .values()
+            .map(|record| {
+                let (helpful, not_helpful) = tallies
+                    .get(&record.summary.slug)
+                    .copied()
+                    .unwrap_or_default();
+                Helpfulness {
+                    entry: record.summary.clone(),
+                    helpful,
+                    not_helpful,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            let votes = |row: &Helpfulness| row.helpful + row.not_helpful;
+            (votes(a) == 0)
+                .cmp(&(votes(b) == 0))
+                // a.helpful / votes(a) < b.helpful / votes(b), without division
+                .then((a.helpful * votes(b)).cmp(&(b.helpful * votes(a))))
+                .then(votes(b).cmp(&votes(a)))
+                .then(a.entry.title.cmp(&b.entry.title))
+        });
+        rows
+    }
+}
+
+/// A search as it is recorded when it found nothing: lower case, single spaces, at most
+/// [`MAX_RECORDED_QUERY`] characters; `None` when it has no letters or digits at all.
+pub fn recordable_query(query: &str) -> Option<String> {
+    if !query.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let collapsed = query
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    Some(search::truncate_chars(&collapsed, MAX_RECORDED_QUERY).to_owned())
+}
+
+/// The [`Faq`] port: the library, and the database for feedback.
+#[derive(Debug, Clone)]
+pub struct FaqService {
+    library: Arc<FaqLibrary>,
+    store: Arc<dyn FaqStore>,
+}
+
+impl FaqService {
+    pub fn new(library: FaqLibrary, store: Arc<dyn FaqStore>) -> Self {
+        Self {
+            library: Arc::new(library),
+            store,
+        }
+    }
+
+    fn known(&self, slug: &str) -> Result<(), FaqApiError> {
+        if self.library.contains(slug) {
+            Ok(())
+        } else {
+            Err(FaqApiError::UnknownEntry(
+                search::truncate_chars(slug, 100).to_owned(),
+            ))
+        }
+    }
+}
+
+/// Logs a store error with its cause, and gives the browser only "not available".
+fn unavailable(error: StoreError) -> FaqApiError {
+    tracing::error!(error = %error, "the FAQ feedback store failed");
+    FaqApiError::Unavailable
+}
+
+#[async_trait]
+impl Faq for FaqService {
+    fn overview(&self) -> Overview {
+        self.library.overview()
+    }
+
+    fn entry(&self, slug: &str) -> Option<Entry> {
+        self.library.entry(slug)
+    }
+
+    #[tracing::instrument(skip(self), fields(hits))]
+    async fn search(&self, query: &str, record: bool) -> SearchResults {
+        let results = self.library.search(query);
+        tracing::Span::current().record("hits", results.hits.len());
+        let unanswered = (record && results.hits.is_empty())
+            .then(|| recordable_query(&results.query))
+            .flatten();
+        if let Some(query) = unanswered {
+            // Losing one record of an unanswered search is not worth failing the search for.
+            if let Err(error) = self.store.record_unanswered_search(&query).await {
+                tracing::warn!(error = %error, "could not record an unanswered FAQ search");
+            }
+        }
+        results
+    }
+
+    #[tracing::instrument(skip(self, voter))]
+    async fn vote(
+        &self,
+        slug: &str,
+        voter: &VoterId,
+        helpful: bool,
+    ) -> Result<VoteOutcome, FaqApiError> {
+        self.known(slug)?;
+        self.store
+            .record_faq_vote(slug, voter, helpful)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn vote_of(&self, slug: &str, voter: &VoterId) -> Result<Option<bool>, FaqApiError> {
+        self.known(slug)?;
+        self.store.faq_vote(slug, voter).await.map_err(unavailable)
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn report(&self) -> Result<Report, FaqApiError> {
+        let tallies = self
+            .store
+            .faq_vote_tallies()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|tally| {
+                let count = |n: i64| u64::try_from(n).unwrap_or_default();
+                (tally.slug, (count(tally.helpful), count(tally.not_helpful)))
+            })
+            .collect();
+        let unanswered = self
+            .store
+            .unanswered_searches(REPORT_UNANSWERED)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|search| Unanswered {
+                query: search.query,
+                count: u64::try_from(search.count).unwrap_or_default(),
+                last_seen: search.last_seen.format("%Y-%m-%d %H:%M UTC").to_string(),
+            })
+            .collect();
+        Ok(Report {
+            entries: self.library.helpfulness(&tallies),
+            unanswered,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(version: Option<&str>) -> FaqLibrary {
+        let documents =
+            content::merge(content::builtin().expect("parses"), Vec::new()).expect("merges");
+        FaqLibrary::build(
+            documents,
+            version.map(|v| Version::parse(v).expect("a version")),
+        )
+        .expect("builds")
+    }
+
+    fn first(library: &FaqLibrary, query: &str) -> Option<String> {
+        library
+            .search(query)
+            .hits
+            .first()
+            .map(|hit| hit.entry.slug.clone())
+    }
+
+    #[test]
+    fn every_shipped_entry_is_browsable_without_a_platform_version() {
+        let library = shipped(None);
+        let overview = library.overview();
+        assert_eq!(overview.hidden, 0);
+        assert_eq!(overview.platform_version, None);
+        let count: usize = overview.categories.iter().map(|c| c.entries.len()).sum();
+        assert_eq!(count, 23);
+        let psa = library.entry("pod-security-restricted").expect("exists");
+        assert_eq!(psa.summary.versions.as_deref(), Some(">=0.30"));
+        assert_eq!(psa.does_not_apply_to, None);
+    }
+
+    #[test]
+    fn entries_for_other_platform_versions_are_hidden_but_reachable() {
+        let library = shipped(Some("0.29.0"));
+        let overview = library.overview();
+        // pod-security-restricted (>=0.30) does not apply to 0.29; sub-namespaces-hnc (>=0.25) does.
+        assert_eq!(overview.hidden, 1);
+        assert!(
+            overview
+                .categories
+                .iter()
+                .flat_map(|c| &c.entries)
+                .all(|e| e.slug != "pod-security-restricted")
+        );
+        assert_ne!(
+            first(&library, "violates PodSecurity restricted").as_deref(),
+            Some("pod-security-restricted")
+        );
+        let entry = library
+            .entry("pod-security-restricted")
+            .expect("still reachable");
+        assert_eq!(entry.does_not_apply_to.as_deref(), Some("0.29.0"));
+        let runasnonroot = library.entry("runasnonroot-errors").expect("exists");
+        assert!(
+            runasnonroot
+                .related
+                .iter()
+                .all(|r| r.slug != "pod-security-restricted")
+        );
+
+        let newer = shipped(Some("0.34.0"));
+        assert_eq!(newer.overview().hidden, 0);
+        assert_eq!(
+            first(&newer, "violates PodSecurity restricted").as_deref(),
+            Some("pod-security-restricted")
+        );
+    }
+
+    /// The questions of the original FAQ, verbatim, and the entry that answers each.
+    pub(crate) const SEED_QUESTIONS: &[(&str, &str)] = &[
+        ("Why can't I kubectl run?", "kubectl-run-refused"),
+        (
+            "How do I give access to a new application developer to a Compliant Kubernetes environment?",
+            "give-developer-access",
+        ),
+        ("How do I add a new namespace?", "new-namespace"),
+        (
+            "Why can't I access my cluster? 'Bad Request Unregistered redirect_uri (\"http://localhost:18000\").'",
+            "unregistered-redirect-uri",
+        ),
+        (
+            "Why can't I access Kibana or Elasticsearch?",
+            "opensearch-instead-of-kibana",
+        ),
+        ("What is encrypted at rest?", "encryption-at-rest"),
+        (
+            "Why does Compliant Kubernetes not offer encryption-at-rest at the platform level?",
+            "why-no-vm-disk-encryption",
+        ),
+    ];
+
+    #[test]
+    fn every_seed_question_is_answered_by_the_first_result() {
+        let library = shipped(None);
+        let mut wrong = Vec::new();
+        for (question, expected) in SEED_QUESTIONS {
+            let words: String = question
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '\'' {
+                        c
+                    } else {
+                        ' '
+                    }
+                })
+                .collect();
+            for query in [question.to_string(), words.to_lowercase()] {
+                let found = first(&library, &query);
+                if found.as_deref() != Some(expected) {
+                    wrong.push(format!("{query:?} → {found:?}, expected {expected}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn every_error_message_finds_an_entry_that_answers_it_first() {
+        let library = shipped(None);
+        let mut wrong = Vec::new();
+        for record in library.entries.values() {
+            for error in &record.errors {
+                let answering: Vec<&str> = library
+                    .entries
+                    .values()
+                    .filter(|other| other.errors.contains(error))
+                    .map(|other| other.summary.slug.as_str())
+                    .collect();
+                // The message alone, and as part of a longer line the way tools print it.
+                for query in [
+                    error.clone(),
+                    format!("Error from kubectl: {error} (see logs)"),
+                ] {
+                    let found = first(&library, &query);
+                    if !found
+                        .as_deref()
+                        .is_some_and(|slug| answering.contains(&slug))
+                    {
+                        wrong.push(format!(
+                            "{query:?} → {found:?}, expected one of {answering:?}"
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn every_entry_is_found_first_by_its_own_title() {
+        let library = shipped(None);
+        let wrong: Vec<_> = library
+            .entries
+            .values()
+            .filter_map(|record| {
+                let found = first(&library, &record.summary.title);
+                (found.as_deref() != Some(&record.summary.slug))
+                    .then(|| format!("{:?} → {found:?}", record.summary.title))
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn recorded_queries_are_normalised() {
+        assert_eq!(
+            recordable_query("  How   do I\tFOO? "),
+            Some("how do i foo?".into())
+        );
+        assert_eq!(recordable_query("?!* ::"), None);
+        assert_eq!(recordable_query(""), None);
+        let long = recordable_query(&"ab ".repeat(500)).expect("recordable");
+        assert_eq!(long.chars().count(), MAX_RECORDED_QUERY);
+    }
+
+    #[test]
+    fn helpfulness_lists_the_least_helpful_first_and_unvoted_last() {
+        let library = shipped(None);
+        let tallies: BTreeMap<String, (u64, u64)> = [
+            ("node-reboots".to_owned(), (9, 1)),
+            ("namespace-names".to_owned(), (1, 3)),
+            ("access-page".to_owned(), (2, 2)),
+        ]
+        .into();
+        let rows = library.helpfulness(&tallies);
+        let order: Vec<_> = rows.iter().take(3).map(|r| r.entry.slug.as_str()).collect();
+        assert_eq!(order, ["namespace-names", "access-page", "node-reboots"]);
+        assert_eq!(rows.len(), 23);
+        assert!(rows[3..].iter().all(|r| r.helpful + r.not_helpful == 0));
+    }
+}

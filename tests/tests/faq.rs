@@ -1,0 +1,715 @@
+//! The FAQ over HTTP and in the browser: browsing, entry pages, search as a plain GET form and
+//! live when hydrated, pasted error messages, bad queries, "Was this helpful?", the
+//! administrators' report, the platform version and the operator's entry folder.
+//!
+//! The "done when" of the FAQ: every question of the original FAQ, typed into the search box
+//! (with JavaScript on and off), and every error message an entry lists, find the entry that
+//! answers it as the first result.
+
+use fantoccini::Locator;
+use portal_tests::{Browser, JavaScript, TestApp};
+use server::{config::Config, faq::content, startup::Application};
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
+
+/// The questions of the original FAQ (`application-developer-faq.txt`), verbatim, with the entry
+/// that answers each.
+const SEED_QUESTIONS: &[(&str, &str)] = &[
+    ("Why can't I kubectl run?", "kubectl-run-refused"),
+    (
+        "How do I give access to a new application developer to a Compliant Kubernetes environment?",
+        "give-developer-access",
+    ),
+    ("How do I add a new namespace?", "new-namespace"),
+    (
+        "Why can't I access my cluster? 'Bad Request Unregistered redirect_uri (\"http://localhost:18000\").'",
+        "unregistered-redirect-uri",
+    ),
+    (
+        "Why can't I access Kibana or Elasticsearch?",
+        "opensearch-instead-of-kibana",
+    ),
+    ("What is encrypted at rest?", "encryption-at-rest"),
+    (
+        "Why does Compliant Kubernetes not offer encryption-at-rest at the platform level?",
+        "why-no-vm-disk-encryption",
+    ),
+];
+
+/// The error line of the original FAQ, as a developer would paste it.
+const PASTED_ERROR: &str = "Bad Request Unregistered redirect_uri (\"http://localhost:18000\").";
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| {
+            if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+                char::from(byte).to_string()
+            } else {
+                format!("%{byte:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The status and HTML of a page, without the `<!>` markers Leptos puts between text nodes.
+async fn html(app: &TestApp, path: &str) -> (u16, String) {
+    let response = app.get(path).await;
+    let status = response.status().as_u16();
+    let body = response.text().await.expect("a body");
+    (status, body.replace("<!>", ""))
+}
+
+/// The slugs of the results on a rendered search page, in order.
+fn result_slugs(html: &str) -> Vec<String> {
+    html.split("<li class=\"faq-hit\"><a href=\"/faq/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn first_result(app: &TestApp, query: &str) -> Option<String> {
+    let (status, page) = html(app, &format!("/faq?q={}", encode(query))).await;
+    assert_eq!(status, 200, "{query:?}");
+    result_slugs(&page).into_iter().next()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Over HTTP, as a browser without JavaScript sees it
+
+#[tokio::test]
+async fn every_seed_question_is_answered_first_by_the_get_form() {
+    let app = TestApp::spawn().await;
+    let mut wrong = Vec::new();
+    for (question, expected) in SEED_QUESTIONS {
+        let found = first_result(&app, question).await;
+        if found.as_deref() != Some(*expected) {
+            wrong.push(format!("{question:?} → {found:?}, expected {expected}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[tokio::test]
+async fn every_listed_error_message_finds_an_entry_that_answers_it_first() {
+    let app = TestApp::spawn().await;
+    let entries = content::builtin().expect("the shipped entries parse");
+    let mut wrong = Vec::new();
+    for entry in &entries {
+        for error in &entry.errors {
+            let answering: Vec<&str> = entries
+                .iter()
+                .filter(|other| other.errors.contains(error))
+                .map(|other| other.slug.as_str())
+                .collect();
+            let found = first_result(&app, error).await;
+            if !found
+                .as_deref()
+                .is_some_and(|slug| answering.contains(&slug))
+            {
+                wrong.push(format!(
+                    "{error:?} → {found:?}, expected one of {answering:?}"
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[tokio::test]
+async fn the_faq_page_lists_the_categories_and_entries() {
+    let app = TestApp::spawn().await;
+    let (status, page) = html(&app, "/faq").await;
+    assert_eq!(status, 200);
+    for text in [
+        "<title>FAQ · Welkin Developer Portal</title>",
+        "Access and login",
+        "Running workloads",
+        "Security and compliance",
+        "href=\"/faq/new-namespace\"",
+        "href=\"/faq/opensearch-instead-of-kibana\"",
+        "platform &gt;=0.30",
+        "id=\"faq-q\"",
+        "id=\"faq-error\"",
+    ] {
+        assert!(page.contains(text), "/faq lacks {text:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_entry_page_has_anchors_code_related_entries_and_feedback() {
+    let app = TestApp::spawn().await;
+    let (status, page) = html(&app, "/faq/unregistered-redirect-uri").await;
+    assert_eq!(status, 200);
+    for text in [
+        "<title>Why does login fail with &quot;Unregistered redirect_uri&quot;? · Welkin",
+        "<h2 id=\"what-is-going-on\">What is going on <a class=\"anchor\" href=\"#what-is-going-on\"",
+        "<pre><code class=\"language-bash\">lsof -nP -iTCP:8000 -sTCP:LISTEN",
+        "Related questions",
+        "href=\"/faq/kubeconfig-and-login\"",
+        "Was this helpful?",
+        "name=\"input[helpful]\"",
+        "Bad Request Unregistered redirect_uri",
+    ] {
+        assert!(
+            page.contains(text) || page.contains(&text.replace("&quot;", "\"")),
+            "the entry page lacks {text:?}"
+        );
+    }
+    // The copy buttons need JavaScript, so the server does not render them.
+    assert!(!page.contains("class=\"copy\""));
+}
+
+#[tokio::test]
+async fn an_unknown_entry_is_a_404_with_the_site_layout() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/faq/no-such-entry",
+        "/faq/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/faq/..%2F..%2Fetc%2Fpasswd",
+    ] {
+        let (status, page) = html(&app, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(page.contains("No such FAQ entry"), "{path}");
+        assert!(page.contains("Welkin Developer Portal"), "{path}");
+        assert!(!page.contains("<script>alert(1)"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn empty_long_and_syntax_laden_queries_never_fail() {
+    let app = TestApp::spawn().await;
+    let long = "kubectl ".repeat(2_000);
+    let many = (0..3_000).map(|i| format!("w{i} ")).collect::<String>();
+    let queries = [
+        "",
+        "   ",
+        "\"",
+        "\"unclosed phrase",
+        "title:kibana",
+        "errors:(a OR b)",
+        "kibana AND",
+        "AND OR NOT",
+        "(((",
+        "[0 TO 9]",
+        "{a}",
+        "*",
+        "kub*",
+        "?",
+        "kibana~2",
+        "+must -not",
+        "a^10",
+        "\\",
+        "/regex/",
+        "' OR 1=1; --",
+        "%00",
+        long.as_str(),
+        many.as_str(),
+    ];
+    for query in queries {
+        let (status, page) = html(&app, &format!("/faq?q={}", encode(query))).await;
+        assert_eq!(status, 200, "{query:?}");
+        assert!(page.contains("id=\"faq-q\""), "{query:?}");
+    }
+    // Words inside the syntax still count.
+    assert_eq!(
+        first_result(&app, "title:kibana AND (elasticsearch*)")
+            .await
+            .as_deref(),
+        Some("opensearch-instead-of-kibana")
+    );
+}
+
+#[tokio::test]
+async fn queries_and_highlights_are_escaped() {
+    let app = TestApp::spawn().await;
+    let (_, page) = html(
+        &app,
+        &format!("/faq?q={}", encode("<script>alert(1)</script> zzqx")),
+    )
+    .await;
+    assert!(
+        !page.contains("<script>alert(1)"),
+        "the query was not escaped"
+    );
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+
+    // The admission entry's body shows `<app>` as text; its snippet must too, with a highlight.
+    let (_, page) = html(
+        &app,
+        &format!(
+            "/faq?q={}",
+            encode("The container named app has no resource requests")
+        ),
+    )
+    .await;
+    assert_eq!(
+        result_slugs(&page).first().map(String::as_str),
+        Some("admission-errors")
+    );
+    assert!(page.contains("<mark>"), "no highlight");
+    assert!(
+        page.contains("&lt;<mark>app</mark>&gt;"),
+        "the snippet lost the text or its highlight"
+    );
+    assert!(!page.contains("<app>"), "raw markup in a snippet");
+}
+
+#[tokio::test]
+async fn a_mistyped_query_still_finds_the_entry() {
+    let app = TestApp::spawn().await;
+    for (query, expected) in [
+        ("opensarch dashbaords", "opensearch-instead-of-kibana"),
+        ("unregisterd redirect", "unregistered-redirect-uri"),
+        ("kubctl run refsued", "kubectl-run-refused"),
+    ] {
+        assert_eq!(
+            first_result(&app, query).await.as_deref(),
+            Some(expected),
+            "{query:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// "Was this helpful?" and the administrators' report
+
+async fn vote(app: &TestApp, slug: &str, helpful: bool, cookie: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .http
+        .post(app.url("/api/faq/vote"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "input[slug]={}&input[helpful]={helpful}",
+            encode(slug)
+        ));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.expect("the portal answers")
+}
+
+fn voter_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("portal_voter="))
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn one_vote_per_reader_and_entry_changed_not_doubled() {
+    let app = TestApp::spawn().await;
+    let first = vote(&app, "node-reboots", true, None).await;
+    assert_eq!(first.status(), 200);
+    let set_cookie = voter_cookie(&first).expect("a voter cookie is set");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    assert!(!set_cookie.contains("Secure"), "not over plain HTTP");
+    assert_eq!(first.text().await.expect("body"), "\"Recorded\"");
+    let cookie = set_cookie.split(';').next().expect("name=value").to_owned();
+
+    let again = vote(&app, "node-reboots", true, Some(&cookie)).await;
+    assert!(
+        voter_cookie(&again).is_none(),
+        "the cookie is kept, not replaced"
+    );
+    assert_eq!(again.text().await.expect("body"), "\"Unchanged\"");
+    let changed = vote(&app, "node-reboots", false, Some(&cookie)).await;
+    assert_eq!(changed.text().await.expect("body"), "\"Changed\"");
+
+    // The reader's answer shows on the entry page.
+    let page = app
+        .http
+        .get(app.url("/faq/node-reboots"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("You found this not helpful"), "{page}");
+
+    // A cookie that is not one of ours is replaced by a fresh id.
+    let forged = vote(&app, "node-reboots", true, Some("portal_voter=' OR 1=1 --")).await;
+    assert!(voter_cookie(&forged).is_some());
+    assert_eq!(forged.text().await.expect("body"), "\"Recorded\"");
+}
+
+#[tokio::test]
+async fn votes_for_unknown_or_malformed_entries_are_refused() {
+    let app = TestApp::spawn().await;
+    for slug in ["no-such-entry", "", &"x".repeat(5_000), "<script>"] {
+        let response = vote(&app, slug, true, None).await;
+        assert!(!response.status().is_success(), "{slug:?}");
+        let body = response.text().await.expect("body");
+        assert!(body.contains("UnknownEntry"), "{slug:?}: {body}");
+        assert!(
+            body.len() < 400,
+            "the message quotes at most 100 characters"
+        );
+    }
+    let response = app
+        .http
+        .post(app.url("/api/faq/vote"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("input[slug]=node-reboots&input[helpful]=perhaps")
+        .send()
+        .await
+        .expect("answers");
+    assert!(!response.status().is_success());
+}
+
+#[tokio::test]
+async fn voting_without_javascript_returns_to_the_entry() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .http
+        .post(app.url("/api/faq/vote"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html")
+        .header("referer", app.url("/faq/node-reboots"))
+        .body("input[slug]=node-reboots&input[helpful]=true")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().expect("text");
+    assert!(
+        location.starts_with(&app.url("/faq/node-reboots")),
+        "{location}"
+    );
+    assert!(voter_cookie(&response).is_some());
+}
+
+#[tokio::test]
+async fn the_admin_report_is_not_served_until_the_operator_makes_it_public() {
+    let app = TestApp::spawn().await;
+    let (status, page) = html(&app, "/admin/faq").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("needs a login"), "{page}");
+    assert!(page.contains("faq_admin_public"));
+    let response = app
+        .http
+        .post(app.url("/api/faq/report"))
+        .send()
+        .await
+        .expect("answers");
+    assert!(!response.status().is_success());
+    assert!(response.text().await.expect("body").contains("NeedsLogin"));
+}
+
+#[tokio::test]
+async fn the_admin_report_lists_unanswered_searches_and_helpfulness() {
+    let app = TestApp::spawn_with(|config| config.faq_admin_public = true).await;
+    // Searches that found nothing, twice and once; one that found something is not listed.
+    for query in [
+        "Quantum   blockchain",
+        "quantum blockchain",
+        "zzqx <b>",
+        "kubectl run",
+    ] {
+        html(&app, &format!("/faq?q={}", encode(query))).await;
+    }
+    for helpful in [false, false, true] {
+        vote(&app, "namespace-names", helpful, None).await;
+    }
+    let (status, page) = html(&app, "/admin/faq").await;
+    assert_eq!(status, 200);
+    let unanswered = page
+        .split("id=\"faq-unanswered\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .expect("an unanswered table");
+    let quantum = unanswered
+        .find("quantum blockchain")
+        .expect("quantum listed");
+    let zzqx = unanswered
+        .find("zzqx &lt;b&gt;")
+        .expect("zzqx listed, escaped");
+    assert!(quantum < zzqx, "most frequent first");
+    assert!(unanswered.contains("<td class=\"number\">2</td>"));
+    assert!(!unanswered.contains("kubectl run"));
+
+    let helpfulness = page
+        .split("id=\"faq-helpfulness\"")
+        .nth(1)
+        .expect("a helpfulness table");
+    let first_row = helpfulness.split("</tr>").nth(1).expect("a row");
+    assert!(first_row.contains("/faq/namespace-names"), "{first_row}");
+    assert!(
+        first_row.contains("<td class=\"number\">1</td><td class=\"number\">2</td>"),
+        "{first_row}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration: platform version and the operator's folder
+
+#[tokio::test]
+async fn entries_for_other_platform_versions_are_hidden_or_marked() {
+    let old = TestApp::spawn_with(|config| config.platform_version = "0.29.0".into()).await;
+    let (_, page) = html(&old, "/faq").await;
+    assert!(!page.contains("/faq/pod-security-restricted"));
+    assert!(page.contains("Showing the answers for platform version 0.29.0"));
+    assert_ne!(
+        first_result(&old, "violates PodSecurity restricted")
+            .await
+            .as_deref(),
+        Some("pod-security-restricted")
+    );
+    let (status, entry) = html(&old, "/faq/pod-security-restricted").await;
+    assert_eq!(status, 200, "still reachable by its address");
+    assert!(entry.contains("id=\"faq-version-note\""));
+    assert!(entry.contains("may not apply here"));
+
+    let any = TestApp::spawn().await;
+    let (_, page) = html(&any, "/faq").await;
+    assert!(page.contains("/faq/pod-security-restricted"));
+    assert!(page.contains("platform &gt;=0.30"));
+}
+
+fn local_config(data: &tempfile::TempDir) -> Config {
+    Config {
+        listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: format!("sqlite://{}/portal.db", data.path().display()).into(),
+        ..Config::default()
+    }
+}
+
+#[tokio::test]
+async fn the_operators_folder_adds_and_replaces_entries() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("velero.md"),
+        "---\ntitle: How do I restore from a Velero backup?\nslug: velero-restore\n\
+         category: Backups\nerrors: ['backup storage location is unavailable']\n---\n\
+         Ask your administrator, and quote the backup's name.\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("new-namespace.md"),
+        "---\ntitle: How do I get a namespace at ACME?\nslug: new-namespace\ncategory: Namespaces\n---\n\
+         File a ticket in the ACME service desk.\n",
+    )
+    .expect("write");
+    let path = dir.path().to_owned();
+    let app = TestApp::spawn_with(move |config| config.faq_dir = Some(path)).await;
+    assert_eq!(
+        first_result(&app, "velero restore").await.as_deref(),
+        Some("velero-restore")
+    );
+    assert_eq!(
+        first_result(&app, "backup storage location is unavailable")
+            .await
+            .as_deref(),
+        Some("velero-restore")
+    );
+    let (_, page) = html(&app, "/faq/new-namespace").await;
+    assert!(page.contains("ACME service desk"));
+    let (_, page) = html(&app, "/faq").await;
+    assert!(page.contains("Backups"));
+}
+
+#[tokio::test]
+async fn a_bad_entry_file_stops_start_up_naming_the_file_and_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("broken.md"),
+        "---\ntitle: Fine\nslug: fine\ncategory: C\nplatform_versions: newest\n---\nText\n",
+    )
+    .expect("write");
+    let config = Config {
+        faq_dir: Some(dir.path().to_owned()),
+        ..local_config(&data)
+    };
+    let error = format!(
+        "{:#}",
+        Application::build(config).await.expect_err("refused")
+    );
+    assert!(
+        error.contains("broken.md") && error.contains("`platform_versions`"),
+        "{error}"
+    );
+
+    let config = Config {
+        faq_dir: Some(dir.path().join("missing")),
+        ..local_config(&data)
+    };
+    let error = format!(
+        "{:#}",
+        Application::build(config).await.expect_err("refused")
+    );
+    assert!(error.contains("missing"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// In the browser
+
+/// Waits until the first result links to `/faq/SLUG` and the results are for `query`.
+async fn wait_for_first_result(browser: &Browser, query: &str, slug: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let wanted = format!("/faq/{slug}");
+    // The summary line quotes the query (whitespace collapsed by the browser's text rendering).
+    let quoted: String = query.split_whitespace().collect::<Vec<_>>().join(" ");
+    loop {
+        let summary = match browser.client.find(Locator::Css("#faq-results > p")).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let first = match browser
+            .client
+            .find(Locator::Css("#faq-results .faq-hit-title"))
+            .await
+        {
+            Ok(element) => element
+                .attr("href")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if summary.contains(&quoted) && first.ends_with(&wanted) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!(
+                "for {query:?} the first result is {first:?} ({summary:?}), not {wanted}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn search_works_without_javascript_in_both_boxes() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start(&app.url(""), JavaScript::Off).await?;
+    browser
+        .check("faq_search_without_javascript", async |b| {
+            for (question, expected) in SEED_QUESTIONS {
+                b.goto("/faq").await?;
+                b.fill("#faq-q", question).await?;
+                b.find("#faq-search button[type=submit]")
+                    .await?
+                    .click()
+                    .await?;
+                wait_for_first_result(b, question, expected).await?;
+            }
+            b.goto("/faq").await?;
+            b.fill("#faq-error", PASTED_ERROR).await?;
+            b.find("#faq-paste button[type=submit]")
+                .await?
+                .click()
+                .await?;
+            wait_for_first_result(b, PASTED_ERROR, "unregistered-redirect-uri").await?;
+            anyhow::ensure!(!b.exists("html[data-hydrated]").await?, "JavaScript ran");
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn search_updates_as_you_type_once_hydrated() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start(&app.url(""), JavaScript::On).await?;
+    browser
+        .check("faq_search_hydrated", async |b| {
+            b.goto("/faq").await?;
+            b.wait_for_hydration().await?;
+            for (question, expected) in SEED_QUESTIONS {
+                // No submit: only client code can update the results.
+                b.fill("#faq-q", question).await?;
+                wait_for_first_result(b, question, expected).await?;
+            }
+            b.fill("#faq-error", PASTED_ERROR).await?;
+            b.find("#faq-paste button[type=submit]")
+                .await?
+                .click()
+                .await?;
+            wait_for_first_result(b, PASTED_ERROR, "unregistered-redirect-uri").await?;
+            anyhow::ensure!(
+                b.client.current_url().await?.query().is_none(),
+                "a form was submitted to the server"
+            );
+            // Clearing the box brings the categories back.
+            b.fill("#faq-q", "").await?;
+            b.find("#faq-q").await?.send_keys(" ").await?;
+            b.wait_for_text("#faq-browse", "Access and login").await?;
+            let errors = b.console_errors().await?;
+            anyhow::ensure!(errors.is_empty(), "console errors: {errors:#?}");
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn an_entry_hydrates_with_copy_buttons_and_takes_a_vote() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start(&app.url(""), JavaScript::On).await?;
+    browser
+        .check("faq_entry_hydrated", async |b| {
+            b.goto("/faq/unregistered-redirect-uri").await?;
+            b.wait_for_hydration().await?;
+            b.wait_for_text(".code-block button.copy", "Copy").await?;
+            b.find(".code-block button.copy").await?.click().await?;
+            b.wait_for_text(".code-block button.copy", "Copied").await?;
+            b.find("#vote-yes").await?.click().await?;
+            b.wait_for_text("#feedback-status", "Thank you, your answer is recorded.")
+                .await?;
+            b.find("#vote-yes").await?.click().await?;
+            b.wait_for_text("#feedback-status", "You had already answered this way.")
+                .await?;
+            b.goto("/faq/unregistered-redirect-uri").await?;
+            b.wait_for_text("#feedback-status", "You found this helpful.")
+                .await?;
+            // A related entry opens in place.
+            b.client
+                .find(Locator::Css(
+                    ".faq-related a[href='/faq/kubeconfig-and-login']",
+                ))
+                .await?
+                .click()
+                .await?;
+            b.wait_for_text("main h1", "kubeconfig").await?;
+            let errors = b.console_errors().await?;
+            anyhow::ensure!(errors.is_empty(), "console errors: {errors:#?}");
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn an_entry_takes_a_vote_without_javascript() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start(&app.url(""), JavaScript::Off).await?;
+    browser
+        .check("faq_entry_without_javascript", async |b| {
+            b.goto("/faq/node-reboots").await?;
+            anyhow::ensure!(
+                !b.exists(".code-block button.copy").await?,
+                "a copy button without JavaScript"
+            );
+            b.find("#vote-no").await?.click().await?;
+            b.wait_for_text("#feedback-status", "You found this not helpful.")
+                .await?;
+            anyhow::ensure!(
+                b.client.current_url().await?.path() == "/faq/node-reboots",
+                "not back on the entry"
+            );
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}
