@@ -120,6 +120,10 @@ pub struct SearchIndex {
     entries: Vec<StoredEntry>,
     /// Per segment, per document: the entry's ordinal in `entries`.
     ordinals: Vec<Vec<u32>>,
+    /// Every indexed word with the number of (entry, field) pairs it occurs in, read once from
+    /// the term dictionaries: deciding which query words are known and rarest is then a hash
+    /// lookup per word instead of a dictionary search per word and field.
+    frequencies: HashMap<String, u64>,
     /// Every analysed word (stem) with the spellings it has in the entries ("run" → "run",
     /// "running", "runs"), so snippets find matches by spelling, without stemming every word of
     /// every result's body at query time.
@@ -260,7 +264,18 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let mut ordinals = Vec::new();
+        let mut frequencies: HashMap<String, u64> = HashMap::new();
         for segment in reader.searcher().segment_readers() {
+            for (field, _) in fields.searched() {
+                let inverted = segment.inverted_index(field)?;
+                let mut terms = inverted.terms().stream()?;
+                while terms.advance() {
+                    if let Ok(word) = std::str::from_utf8(terms.key()) {
+                        *frequencies.entry(word.to_owned()).or_default() +=
+                            u64::from(terms.value().doc_freq);
+                    }
+                }
+            }
             let column = segment.fast_fields().u64("ord")?;
             ordinals.push(
                 (0..segment.max_doc())
@@ -289,6 +304,7 @@ impl SearchIndex {
             analyzer: analyzer(),
             entries: stored,
             ordinals,
+            frequencies,
             spellings: spellings.by_stem,
             error_matcher,
             error_owner,
@@ -315,13 +331,12 @@ impl SearchIndex {
         let mut highlight: BTreeMap<String, Score> = BTreeMap::new();
 
         let last_is_unfinished = query.chars().last().is_some_and(char::is_alphanumeric);
-        let mut counted = Vec::with_capacity(words.len());
-        for (i, word) in words.iter().enumerate() {
-            counted.push((i, word, self.doc_freq(&searcher, word)?));
-        }
-        let (mut known, unknown): (Vec<_>, Vec<_>) = counted
-            .into_iter()
-            .partition(|(_, _, frequency)| *frequency > 0);
+        let counted = words.iter().enumerate().map(|(i, word)| {
+            let frequency = self.frequencies.get(word).copied().unwrap_or_default();
+            (i, word, frequency)
+        });
+        let (mut known, unknown): (Vec<_>, Vec<_>) =
+            counted.partition(|(_, _, frequency)| *frequency > 0);
         known.sort_by_key(|(i, _, frequency)| (*frequency, *i));
         known.truncate(MAX_SEARCHED_WORDS);
         let mut fuzzy_words = 0;
@@ -428,15 +443,6 @@ impl SearchIndex {
             }
         }
         words
-    }
-
-    /// In how many entries' fields `word` occurs (an entry counts once per field).
-    fn doc_freq(&self, searcher: &Searcher, word: &str) -> tantivy::Result<u64> {
-        let mut total = 0;
-        for (field, _) in self.fields.searched() {
-            total += searcher.doc_freq(&Term::from_field_text(field, word))?;
-        }
-        Ok(total)
     }
 
     /// Index words within `distance` edits of `word` (or, with `prefix`, that begin with a word
