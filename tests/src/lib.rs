@@ -28,6 +28,26 @@ pub use postgres::TestDatabase;
 
 use std::path::PathBuf;
 
+/// Declares each listed `async fn CASE(db: TestDatabase)` of the calling file as two tests,
+/// `sqlite::CASE` on a fresh SQLite file and `postgres::CASE` on a fresh PostgreSQL database.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case($crate::TestDatabase::sqlite()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case($crate::TestDatabase::postgres().await).await;
+            })*
+        }
+    };
+}
+
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

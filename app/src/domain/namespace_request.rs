@@ -144,6 +144,39 @@ impl RequestEvent {
         Self::Retry,
     ];
 
+    /// The one status this event can happen in. Stores use it for their compare-and-set
+    /// (`UPDATE … WHERE status = source`), so a change never needs a read first.
+    pub fn source(self) -> RequestStatus {
+        match self {
+            Self::Approve | Self::Reject | Self::Cancel => RequestStatus::Pending,
+            Self::StartProvisioning => RequestStatus::Approved,
+            Self::Succeed | Self::Fail => RequestStatus::Provisioning,
+            Self::Retry => RequestStatus::Failed,
+        }
+    }
+
+    /// The status after the event (from [`Self::source`]).
+    pub fn target(self) -> RequestStatus {
+        match self.source().after(self) {
+            Ok(status) => status,
+            // `source` and `after` are kept in step by the test below.
+            Err(_) => unreachable!("the source status of {self:?} allows it"),
+        }
+    }
+
+    /// The audit trail's action name.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            Self::Approve => "namespace_request.approved",
+            Self::Reject => "namespace_request.rejected",
+            Self::Cancel => "namespace_request.cancelled",
+            Self::StartProvisioning => "namespace_request.provisioning_started",
+            Self::Succeed => "namespace_request.provisioning_succeeded",
+            Self::Fail => "namespace_request.provisioning_failed",
+            Self::Retry => "namespace_request.retried",
+        }
+    }
+
     fn past_tense(self) -> &'static str {
         match self {
             Self::Approve => "approved",
@@ -201,6 +234,18 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn each_event_has_exactly_one_source_status() {
+        for event in E::ALL {
+            let sources: Vec<S> = S::ALL
+                .into_iter()
+                .filter(|status| status.after(event).is_ok())
+                .collect();
+            assert_eq!(sources, vec![event.source()], "{event:?}");
+            assert_eq!(event.source().after(event), Ok(event.target()));
         }
     }
 

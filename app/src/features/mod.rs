@@ -10,6 +10,8 @@ pub mod home;
 /// How to use kubectl with the platform's login, and the kubeconfig download.
 pub mod kubeconfig;
 /// The NetworkPolicy generator and the safe `kubectl run` recipe.
+/// Namespace requests, the approval queue and the audit trail.
+pub mod namespaces;
 pub mod networkpolicies;
 /// The 404 page.
 pub mod not_found;

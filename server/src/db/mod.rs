@@ -6,12 +6,14 @@
 
 /// Limits and names the FAQ feedback tables share on both backends.
 mod faq;
+/// What the namespace request tables share on both backends.
+mod namespace_requests;
 mod postgres;
 mod sqlite;
 
 use crate::config::Config;
 use anyhow::Context;
-use app::ports::{AuditQuery, FaqStore, NewAuditEvent, Store, StoreError};
+use app::ports::{AuditQuery, FaqStore, NamespaceRequestStore, NewAuditEvent, Store, StoreError};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 use std::sync::Arc;
@@ -99,6 +101,14 @@ impl Database {
 
     /// The store of the FAQ's feedback (votes, unanswered searches).
     pub fn faq_store(&self) -> Arc<dyn FaqStore> {
+        match self {
+            Self::Sqlite(store) => Arc::new(store.clone()),
+            Self::Postgres(store) => Arc::new(store.clone()),
+        }
+    }
+
+    /// The store of namespace requests.
+    pub fn namespace_requests(&self) -> Arc<dyn NamespaceRequestStore> {
         match self {
             Self::Sqlite(store) => Arc::new(store.clone()),
             Self::Postgres(store) => Arc::new(store.clone()),

@@ -13,6 +13,8 @@ use std::{str::FromStr, time::Duration};
 
 /// The FAQ's feedback tables.
 mod faq;
+/// Namespace requests.
+mod namespace_requests;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -101,6 +103,11 @@ impl Store for PgStore {
         }
         if let Some(subject) = &query.subject {
             sql.push(" AND subject = ").push_bind(subject);
+        }
+        if let Some(prefix) = &query.action_prefix {
+            sql.push(" AND starts_with(action, ")
+                .push_bind(prefix)
+                .push(")");
         }
         if let Some(before) = query.before_id {
             sql.push(" AND id < ").push_bind(before);

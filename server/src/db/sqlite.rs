@@ -14,6 +14,8 @@ use std::{path::Path, str::FromStr, time::Duration};
 
 /// The FAQ's feedback tables.
 mod faq;
+/// Namespace requests.
+mod namespace_requests;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -134,6 +136,12 @@ impl Store for SqliteStore {
         }
         if let Some(subject) = &query.subject {
             sql.push(" AND subject = ").push_bind(subject);
+        }
+        if let Some(prefix) = &query.action_prefix {
+            sql.push(" AND substr(action, 1, length(")
+                .push_bind(prefix)
+                .push(")) = ")
+                .push_bind(prefix);
         }
         if let Some(before) = query.before_id {
             sql.push(" AND id < ").push_bind(before);

@@ -1,0 +1,222 @@
+//! What the namespace pages show and send, as plain data shared by server and browser. The
+//! server maps its database rows and cluster state to these before anything leaves it.
+
+use crate::domain::RequestStatus;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The longest purpose a request may give.
+pub const MAX_PURPOSE: usize = 2000;
+/// The longest rejection comment.
+pub const MAX_COMMENT: usize = 2000;
+/// Most groups one request may name.
+pub const MAX_GROUPS: usize = 20;
+/// The longest group name (the database allows this much).
+pub const MAX_GROUP_LEN: usize = 256;
+
+/// A namespace request as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceRequest {
+    pub id: i64,
+    pub name: String,
+    pub requester: String,
+    pub purpose: String,
+    /// IdP groups that get `workload-admin`, sorted.
+    pub groups: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub status: RequestStatus,
+    /// The rejection comment, or why provisioning last failed; empty otherwise.
+    pub reason: String,
+    /// The administrator who approved or rejected it.
+    pub decided_by: Option<String>,
+    /// When it was made and last changed, as `2026-11-29 10:15:02 UTC`.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What the request form sends. Everything is checked again on the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestForm {
+    pub name: String,
+    pub purpose: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Values for the operator's allowed label keys; empty values are left out.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Why a request could not be made or changed. Each message tells the user what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum RequestError {
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("Say what the namespace is for.")]
+    PurposeMissing,
+    #[error("The purpose is {len} characters long; at most {MAX_PURPOSE} are allowed.")]
+    PurposeTooLong { len: usize },
+    #[error("Choose at least one group to get access to the namespace.")]
+    NoGroups,
+    #[error("You are not a member of the group '{0}'; choose among your own groups.")]
+    NotYourGroup(String),
+    #[error("'{0}' is not a valid group name.")]
+    InvalidGroup(String),
+    #[error("At most {MAX_GROUPS} groups can be given access.")]
+    TooManyGroups,
+    #[error("The label '{0}' is not one the platform allows.")]
+    LabelNotAllowed(String),
+    #[error("The value for the label '{key}' is invalid: {message}")]
+    InvalidLabelValue { key: String, message: String },
+    #[error("A namespace called '{0}' already exists in the cluster; choose another name.")]
+    ExistsInCluster(String),
+    #[error("Another open request already asks for '{0}'; choose another name.")]
+    NameTaken(String),
+    #[error(
+        "You already have {limit} open requests, the most allowed; wait for a decision or cancel one."
+    )]
+    TooManyOpen { limit: u32 },
+    #[error("A rejection needs a comment that tells the requester why.")]
+    CommentMissing,
+    #[error("The comment is {len} characters long; at most {MAX_COMMENT} are allowed.")]
+    CommentTooLong { len: usize },
+    #[error("There is no such request.")]
+    NotFound,
+    #[error("Only the person who made a request can cancel it.")]
+    NotYours,
+    /// The request changed since the page was loaded (someone else acted first).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("The cluster could not be checked: {0}")]
+    ClusterUnavailable(String),
+    #[error("Something went wrong on our side; try again in a moment.")]
+    Internal,
+}
+
+/// One line of a request's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// As `2026-11-29 10:15:02 UTC`.
+    pub at: String,
+    pub actor: String,
+    /// What happened, in words (`approved`, `provisioning failed` …).
+    pub what: String,
+    pub detail: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::ports::AuditEvent> for TimelineEntry {
+    fn from(line: crate::ports::AuditEvent) -> Self {
+        let what = line
+            .action
+            .strip_prefix("namespace_request.")
+            .unwrap_or(&line.action)
+            .replace('_', " ");
+        Self {
+            at: format_time(line.occurred_at),
+            actor: line.actor,
+            what,
+            detail: line.detail,
+        }
+    }
+}
+
+/// A time as the pages show it.
+#[cfg(feature = "ssr")]
+pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// One manifest that approval applies, as YAML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub kind: String,
+    pub name: String,
+    pub yaml: String,
+}
+
+/// Everything the page of one request shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestDetail {
+    pub request: NamespaceRequest,
+    pub timeline: Vec<TimelineEntry>,
+    /// Exactly what approval applies, in order.
+    pub manifests: Vec<Manifest>,
+    /// The viewer may approve, reject or retry.
+    pub viewer_is_admin: bool,
+    /// The viewer made the request (and may cancel it while pending).
+    pub viewer_is_requester: bool,
+    /// Whether the portal is connected to a cluster (approved requests wait otherwise).
+    pub cluster_connected: bool,
+}
+
+/// Which requests the admin queue shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueFilter {
+    #[serde(default)]
+    pub status: Option<RequestStatus>,
+    /// Only requests giving access to this group (exact name).
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Only requests whose name contains this text.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Keyset cursor: the page starts after this `(rank, id)`, written `rank.id`.
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+/// One page of the admin queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub requests: Vec<NamespaceRequest>,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<String>,
+}
+
+/// What the request form needs to know about the user and the platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormOptions {
+    /// The groups the user may choose from (their own).
+    pub groups: Vec<String>,
+    /// Administrators may name any group.
+    pub any_group: bool,
+    /// Label keys the operator allows.
+    pub label_keys: Vec<String>,
+    pub max_open: u32,
+    pub open_now: u32,
+}
+
+/// A queue cursor: `(rank, id)`, where rank 0 is pending and 1 everything else.
+pub fn parse_cursor(text: &str) -> Option<(i64, i64)> {
+    let (rank, id) = text.split_once('.')?;
+    let rank: i64 = rank.parse().ok()?;
+    let id: i64 = id.parse().ok()?;
+    ((0..=1).contains(&rank) && id > 0).then_some((rank, id))
+}
+
+pub fn format_cursor(rank: i64, id: i64) -> String {
+    format!("{rank}.{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(parse_cursor(&format_cursor(1, 42)), Some((1, 42)));
+        for bad in [
+            "",
+            ".",
+            "1",
+            "2.5",
+            "-1.3",
+            "0.0",
+            "0.-4",
+            "a.b",
+            "0.9999999999999999999999",
+        ] {
+            assert_eq!(parse_cursor(bad), None, "{bad:?}");
+        }
+    }
+}
