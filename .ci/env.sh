@@ -10,6 +10,9 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_DIR="${PORTAL_CACHE_DIR:-$HOME/.cache/welkin-portal}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE_DIR/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Incremental compilation only pays off for repeated edits of one crate; in CI it writes
+# gigabytes (per crate, feature set and test binary) that are never read again.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # Must equal the `wasm-bindgen` version pinned in Cargo.toml.
 WASM_BINDGEN_VERSION="0.2.130"

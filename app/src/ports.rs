@@ -4,11 +4,14 @@
 //! identity provider) and hands one [`ServerContext`] to [`provide_server_context`], which both the
 //! page renderer and the server-function handler call, so the two can never see different things.
 
+use crate::auth::CurrentUser;
 use crate::domain::{IllegalTransition, NamespaceName, RequestEvent, RequestStatus};
 use crate::features::faq::model::{
     Entry, FaqApiError, Overview, Report, SearchResults, VoteOutcome,
 };
-use crate::features::namespaces::model::NamespaceRequest;
+use crate::features::namespaces::model::{
+    FormOptions, NamespaceRequest, QueueFilter, QueuePage, RequestDetail, RequestError, RequestForm,
+};
 use crate::shell::AppConfig;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -136,6 +139,8 @@ pub trait NamespaceRequestStore: Send + Sync + fmt::Debug {
         requester: &str,
         limit: u32,
     ) -> Result<Vec<NamespaceRequest>, StoreError>;
+    /// The open request that holds `name`, if any.
+    async fn open_request_for_name(&self, name: &str) -> Result<Option<i64>, StoreError>;
     /// How many of the requester's requests are still open (they hold a name).
     async fn open_namespace_requests(&self, requester: &str) -> Result<u32, StoreError>;
     /// One page of the admin queue and the cursor of the next, if any.
@@ -171,6 +176,48 @@ pub trait NamespaceRequestStore: Send + Sync + fmt::Debug {
         worker: &str,
         outcome: Result<(), String>,
     ) -> Result<NamespaceRequest, RequestStoreError>;
+}
+
+/// Namespace requests as the pages use them: every rule about who may do what is here, in the
+/// server's implementation, so the server functions are thin adapters.
+#[async_trait]
+pub trait Namespaces: Send + Sync + fmt::Debug {
+    /// What the request form offers this user.
+    async fn form_options(&self, user: &CurrentUser) -> Result<FormOptions, RequestError>;
+    /// Checks and stores a request from `user`.
+    async fn submit(
+        &self,
+        user: &CurrentUser,
+        form: RequestForm,
+    ) -> Result<NamespaceRequest, RequestError>;
+    /// Checks a form as [`Namespaces::submit`] would, without storing anything: the form page
+    /// uses it to show why a posted form was refused.
+    async fn validate(&self, user: &CurrentUser, form: RequestForm) -> Result<(), RequestError>;
+    /// The user's own requests, newest first.
+    async fn mine(&self, user: &CurrentUser) -> Result<Vec<NamespaceRequest>, RequestError>;
+    /// One request with its timeline and manifests. `NotFound` also when the user may not see
+    /// it (neither the requester nor an administrator), so ids leak nothing.
+    async fn detail(&self, user: &CurrentUser, id: i64) -> Result<RequestDetail, RequestError>;
+    /// The requester withdraws a pending request.
+    async fn cancel(&self, user: &CurrentUser, id: i64) -> Result<NamespaceRequest, RequestError>;
+    /// An administrator approves a pending request; provisioning starts at once.
+    async fn approve(&self, admin: &CurrentUser, id: i64)
+    -> Result<NamespaceRequest, RequestError>;
+    /// An administrator rejects a pending request with a comment for the requester.
+    async fn reject(
+        &self,
+        admin: &CurrentUser,
+        id: i64,
+        comment: &str,
+    ) -> Result<NamespaceRequest, RequestError>;
+    /// An administrator retries a failed provisioning.
+    async fn retry(&self, admin: &CurrentUser, id: i64) -> Result<NamespaceRequest, RequestError>;
+    /// One page of the administrators' queue.
+    async fn queue(
+        &self,
+        admin: &CurrentUser,
+        filter: QueueFilter,
+    ) -> Result<QueuePage, RequestError>;
 }
 
 /// The anonymous id of one FAQ reader (a random UUID kept in a cookie), so each reader has one
@@ -278,6 +325,7 @@ pub struct ServerContext {
     /// logout continues), for the Content-Security-Policy's `form-action`.
     pub form_action_origins: Vec<String>,
     pub faq: FaqContext,
+    pub namespaces: Arc<dyn Namespaces>,
 }
 
 /// Makes the server context available to the component tree and to server functions, and gives
@@ -305,6 +353,12 @@ pub fn provide_server_context(context: &ServerContext) {
         }
     }
     provide_context(context.faq.clone());
+    provide_context(context.namespaces.clone());
+}
+
+/// The namespace requests, from inside a server function.
+pub fn use_namespaces() -> Option<Arc<dyn Namespaces>> {
+    use_context::<Arc<dyn Namespaces>>()
 }
 
 /// The store, from inside a server function. An internal error if the server forgot to provide it.

@@ -4,9 +4,11 @@ use crate::domain::NamingPolicy;
 use crate::domain::networkpolicy::{LintConfig, PresetOptions, RunRecipeConfig};
 use crate::features::{
     account::{AccountMenu, who_am_i},
+    admin::AdminHome,
     faq::{FaqAdminPage, FaqEntryPage, FaqPage},
     home::HomePage,
     kubeconfig::KubeconfigPage,
+    namespaces::{AuditTrailPage, MyRequestsPage, NewRequestPage, QueuePage, RequestPage},
     networkpolicies::{PolicyPage, RunRecipePage},
     not_found::NotFound,
     sections,
@@ -70,7 +72,11 @@ pub fn App() -> impl IntoView {
             <main id="main" class="page">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage/>
-                    <Route path=StaticSegment("namespaces") view=sections::Namespaces/>
+                    // Namespace pages wait for their data: their status (303 to login, 403,
+                    // 404) is known only then, and without JavaScript the data must be there.
+                    <Route path=StaticSegment("namespaces") view=MyRequestsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("namespaces"), StaticSegment("new")) view=NewRequestPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("namespaces"), ParamSegment("id")) view=RequestPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("access") view=sections::Access/>
                     // The FAQ waits for its data before answering, so that without JavaScript
                     // the results, the page title and a 404 status are in the first response.
@@ -80,7 +86,9 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage/>
                     // Async rendering: the status (302 to login, 403) is decided after the user
                     // is known, so nothing may be streamed before.
-                    <Route path=StaticSegment("admin") view=sections::Admin ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view=AdminHome ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("requests")) view=QueuePage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AuditTrailPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("kubeconfig") view=KubeconfigPage/>
                     <Route path=(StaticSegment("admin"), StaticSegment("faq")) view=FaqAdminPage ssr=SsrMode::Async/>
                 </Routes>

@@ -11,6 +11,7 @@ use app::AppConfig;
 use app::domain::NamingPolicy;
 use app::domain::kubeconfig::ClusterAccess;
 use app::domain::networkpolicy::{Cidr, LintConfig, PresetOptions, RunRecipeConfig, names};
+use app::domain::provisioning::ProvisioningConfig;
 use base64::Engine;
 use figment::{
     Figment,
@@ -76,6 +77,35 @@ pub struct Config {
     /// controller" NetworkPolicy preset.
     #[serde(default = "defaults::ingress_controller_namespace")]
     pub ingress_controller_namespace: String,
+
+    /// A kubeconfig file for the cluster where approved namespaces are created. Unset: the
+    /// in-cluster ServiceAccount when running in Kubernetes, otherwise no cluster (approved
+    /// requests then wait until one is configured).
+    #[serde(default)]
+    pub kubeconfig: Option<PathBuf>,
+    /// How many open (not yet decided or provisioned) namespace requests one user may have.
+    #[serde(default = "defaults::max_open_requests")]
+    pub max_open_requests: u32,
+    /// Label keys a requester may set on their namespace (for example `cost-center`); others
+    /// are refused.
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub namespace_label_keys: Vec<String>,
+    /// Pod Security Admission level enforced in new namespaces (`restricted`, `baseline`,
+    /// `privileged`, or empty for no label).
+    #[serde(default = "defaults::pod_security_enforce")]
+    pub pod_security_enforce: String,
+    /// Baseline NetworkPolicies of new namespaces: deny all ingress and egress …
+    #[serde(default = "defaults::yes")]
+    pub baseline_deny_all: bool,
+    /// … allow DNS to kube-dns (UDP and TCP 53) …
+    #[serde(default = "defaults::yes")]
+    pub baseline_allow_dns: bool,
+    /// … and allow ingress from `ingress_controller_namespace`.
+    #[serde(default = "defaults::yes")]
+    pub baseline_allow_ingress_controller: bool,
+    /// Seconds between passes of the provisioning loop (approval also wakes it at once).
+    #[serde(default = "defaults::reconcile_interval_seconds")]
+    pub reconcile_interval_seconds: u64,
 
     /// The OpenID Provider's issuer URL (Dex: `https://dex.example.com`). Without it, login is
     /// off and only the public pages work.
@@ -149,6 +179,19 @@ pub struct Config {
 
 mod defaults {
     use super::*;
+
+    pub fn max_open_requests() -> u32 {
+        3
+    }
+    pub fn pod_security_enforce() -> String {
+        "restricted".to_owned()
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn reconcile_interval_seconds() -> u64 {
+        5
+    }
 
     pub fn listen_addr() -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], 3000))
@@ -239,6 +282,14 @@ impl Default for Config {
             kubectl_client_id: defaults::kubectl_client_id(),
             kubectl_scopes: defaults::kubectl_scopes(),
             kubelogin_ports: defaults::kubelogin_ports(),
+            kubeconfig: None,
+            max_open_requests: defaults::max_open_requests(),
+            namespace_label_keys: Vec::new(),
+            pod_security_enforce: defaults::pod_security_enforce(),
+            baseline_deny_all: true,
+            baseline_allow_dns: true,
+            baseline_allow_ingress_controller: true,
+            reconcile_interval_seconds: defaults::reconcile_interval_seconds(),
             faq_dir: None,
             platform_version: String::new(),
             faq_admin_public: false,
@@ -317,7 +368,40 @@ impl Config {
             );
         }
         self.platform_version()?;
+        if !matches!(
+            self.pod_security_enforce.as_str(),
+            "" | "restricted" | "baseline" | "privileged"
+        ) {
+            bail!(
+                "invalid configuration: pod_security_enforce must be restricted, baseline, \
+                 privileged or empty, got {:?}",
+                self.pod_security_enforce
+            );
+        }
+        if self.max_open_requests == 0 {
+            bail!("invalid configuration: max_open_requests must be at least 1");
+        }
+        if self.reconcile_interval_seconds == 0 {
+            bail!("invalid configuration: reconcile_interval_seconds must be at least 1");
+        }
+        for key in &self.namespace_label_keys {
+            if let Err(message) = app::domain::labels::check_key(key) {
+                bail!("invalid configuration: namespace_label_keys: {key:?}: {message}");
+            }
+        }
         Ok(())
+    }
+
+    /// What every provisioned namespace gets, from the operator's choices.
+    pub fn provisioning_config(&self) -> ProvisioningConfig {
+        ProvisioningConfig {
+            pod_security_enforce: self.pod_security_enforce.clone(),
+            deny_all: self.baseline_deny_all,
+            allow_dns: self.baseline_allow_dns,
+            allow_from_ingress_namespace: self
+                .baseline_allow_ingress_controller
+                .then(|| self.ingress_controller_namespace.clone()),
+        }
     }
 
     /// The platform version, when set. Accepts `0.34.0`, `v0.34.0` and `0.34` (read as 0.34.0);

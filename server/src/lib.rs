@@ -16,6 +16,8 @@ pub mod db;
 pub mod faq;
 /// `/healthz` and `/readyz`.
 mod health;
+/// Namespace requests: the service, the provisioning loop, the cluster connection.
+pub mod namespaces;
 /// Security headers and the refusal of cross-site writes.
 pub mod security;
 /// Building the router and the running application.

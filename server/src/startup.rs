@@ -6,7 +6,9 @@ use crate::{
     config::Config,
     db::Database,
     faq::{FaqLibrary, FaqService},
-    health, security,
+    health,
+    namespaces::{self, NamespaceService, RequestRules, cluster, provisioner::Provisioner, worker},
+    security,
 };
 use anyhow::Context;
 use app::domain::kubeconfig::ClusterAccess;
@@ -62,6 +64,8 @@ pub struct Application {
     router: Router,
     database: Database,
     address: SocketAddr,
+    /// The provisioning loop; `None` without a cluster.
+    worker: Option<worker::Worker>,
 }
 
 impl Application {
@@ -98,6 +102,35 @@ impl Application {
                  (build it with .ci/build.sh)"
             );
         }
+        let kube = cluster::connect(&config).await?;
+        if kube.is_none() {
+            tracing::warn!(
+                "no cluster configured (kubeconfig unset, not running in Kubernetes): namespace \
+                 requests can be made and approved, and wait for a cluster"
+            );
+        }
+        let provisioner = kube.map(Provisioner::new);
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let namespace_service = NamespaceService {
+            store: database.namespace_requests(),
+            audit: database.store(),
+            rules: RequestRules {
+                naming: config.naming_policy(),
+                provisioning: config.provisioning_config(),
+                label_keys: config.namespace_label_keys.clone(),
+                max_open: config.max_open_requests,
+            },
+            provisioner: provisioner.clone(),
+            wake: wake.clone(),
+        };
+        let worker = provisioner.map(|provisioner| worker::Worker {
+            store: database.namespace_requests(),
+            provisioner,
+            config: config.provisioning_config(),
+            id: worker::worker_id(),
+            interval: std::time::Duration::from_secs(config.reconcile_interval_seconds),
+            wake,
+        });
         let oidc = Oidc::from_config(&config)?.map(Arc::new);
         let form_action_origins: Vec<String> = oidc
             .iter()
@@ -112,6 +145,7 @@ impl Application {
                 admin_public: config.faq_admin_public,
                 secure_cookies: config.public_url.starts_with("https://"),
             },
+            namespaces: Arc::new(namespace_service),
         };
         let sessions = SessionBackend::for_database(&database)
             .await
@@ -150,6 +184,7 @@ impl Application {
             router: router(state, session_layer),
             database,
             address,
+            worker,
         })
     }
 
@@ -174,10 +209,24 @@ impl Application {
                 tracing::debug!(%error, "could not set TCP_NODELAY");
             }
         });
+        let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+        let worker = self
+            .worker
+            .map(|worker| tokio::spawn(worker.run(worker_stopped)));
         let served = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
             .context("the HTTP server failed");
+        // A provisioning in flight finishes (its API calls have timeouts); a pass that is cut
+        // short is resumed by the next start, or by another replica, once its claim runs out.
+        let _ = stop_worker.send(true);
+        if let Some(worker) = worker
+            && tokio::time::timeout(std::time::Duration::from_secs(30), worker)
+                .await
+                .is_err()
+        {
+            tracing::warn!("the provisioning loop did not stop in 30 s; leaving it");
+        }
         self.database.close().await;
         tracing::info!("portal stopped");
         served
@@ -211,6 +260,14 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))
         .route("/kubeconfig/download", get(auth::kubeconfig))
+        .route("/namespaces/new", post(namespaces::http::submit))
+        .route("/namespaces/{id}/cancel", post(namespaces::http::cancel))
+        .route(
+            "/admin/requests/{id}/{action}",
+            post(namespaces::http::decide),
+        )
+        .route("/admin/audit.csv", get(namespaces::http::export_csv))
+        .route("/admin/audit.json", get(namespaces::http::export_json))
         // Layers run outside-in from the last one added: trace, compress, security headers,
         // refuse cross-site writes, load the session, then find who is asking.
         .layer(middleware::from_fn_with_state(

@@ -59,6 +59,59 @@ impl TestCluster {
         self.client_with_token(ALICE_TOKEN).await
     }
 
+    /// Installs what `deploy/` ships for the portal's own access (its namespace, ServiceAccount,
+    /// ClusterRole and ClusterRoleBinding), as the cluster admin. Safe to call from every test.
+    pub async fn install_portal_rbac(&self) {
+        let admin = self.admin_client().await;
+        let collections = [
+            ("Namespace", "/api/v1/namespaces"),
+            ("ServiceAccount", "/api/v1/namespaces/{ns}/serviceaccounts"),
+            (
+                "ClusterRole",
+                "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+            ),
+            (
+                "ClusterRoleBinding",
+                "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+            ),
+        ];
+        for file in ["namespace.yaml", "rbac.yaml"] {
+            apply_deploy_file(&admin, file, &collections).await;
+        }
+    }
+
+    /// A kubeconfig file that acts as the portal's ServiceAccount (only the RBAC `deploy/`
+    /// ships), pointing at `server` (the API server itself, or a proxy in front of it).
+    pub fn portal_kubeconfig(&self, server: &str) -> PathBuf {
+        let admin =
+            std::fs::read_to_string(self.dir.join("kubeconfig")).expect("start.sh wrote it");
+        let text = admin
+            .lines()
+            .map(|line| {
+                let trimmed = line.trim_start();
+                let indent = &line[..line.len() - trimmed.len()];
+                if trimmed.starts_with("server:") {
+                    format!("{indent}server: {server}")
+                } else if trimmed.starts_with("token:") {
+                    format!("{indent}token: {PORTAL_TOKEN}")
+                } else {
+                    line.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            text.contains(PORTAL_TOKEN),
+            "the admin kubeconfig has a token line"
+        );
+        let path = self.dir.join(format!(
+            "portal-kubeconfig-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::write(&path, text).expect("write the portal's kubeconfig");
+        path
+    }
+
     async fn client_with_token(&self, token: &str) -> kube::Client {
         let kubeconfig = kube::config::Kubeconfig::read_from(self.dir.join("kubeconfig"))
             .expect("start.sh wrote a kubeconfig");
@@ -145,5 +198,42 @@ fn wait_for_env(dir: &Path) -> String {
             panic!("the test control plane did not become ready in 180 s:\n{log}");
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Applies every document of a file in deploy/ for real (server-side apply), as `client`.
+/// `collections` maps each kind to its collection path (`{ns}` for the namespace).
+pub async fn apply_deploy_file(client: &kube::Client, file: &str, collections: &[(&str, &str)]) {
+    let text = std::fs::read_to_string(super::repo_root().join("deploy").join(file)).expect("read");
+    for document in text.split("\n---\n").filter(|d| d.contains("kind:")) {
+        let kind = document
+            .lines()
+            .find_map(|l| l.strip_prefix("kind:"))
+            .expect("kind")
+            .trim();
+        let name = document
+            .lines()
+            .find_map(|l| l.strip_prefix("  name:"))
+            .expect("name")
+            .trim();
+        let namespace = document
+            .lines()
+            .find_map(|l| l.strip_prefix("  namespace:"))
+            .map(str::trim);
+        let base = collections
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, url)| *url)
+            .expect("known kind");
+        let url = base.replace("{ns}", namespace.unwrap_or_default());
+        let request =
+            http::Request::patch(format!("{url}/{name}?fieldManager=portal-tests&force=true"))
+                .header("content-type", "application/apply-patch+yaml")
+                .body(document.as_bytes().to_vec())
+                .expect("request");
+        client
+            .request_text(request)
+            .await
+            .unwrap_or_else(|e| panic!("apply {kind} {name}: {e}"));
     }
 }

@@ -18,13 +18,15 @@ mod kube;
 /// Logging in over HTTP through the test provider.
 pub mod login;
 mod postgres;
+mod proxy;
 
 pub use app::TestApp;
 pub use browser::{Browser, JavaScript};
 pub use fake_op::{FakeOp, FakeToken};
 pub use idp::TestIdp;
-pub use kube::TestCluster;
+pub use kube::{TestCluster, apply_deploy_file};
 pub use postgres::TestDatabase;
+pub use proxy::TcpProxy;
 
 use std::path::PathBuf;
 

@@ -12,63 +12,14 @@ use k8s_openapi::api::{
     rbac::v1::{RoleBinding, RoleRef},
 };
 use kube::api::{Api, ListParams, Patch, PatchParams};
-use portal_tests::{TestCluster, repo_root};
+use portal_tests::TestCluster;
+use server::namespaces::provisioner::Provisioner;
 use std::collections::BTreeMap;
 
 const FIELD_MANAGER: &str = "welkin-portal";
 
-/// Applies every document of a file in deploy/ for real, as the cluster admin.
-async fn apply_deploy_file(client: &kube::Client, file: &str, collections: &[(&str, &str)]) {
-    let text = std::fs::read_to_string(repo_root().join("deploy").join(file)).expect("read");
-    for document in text.split("\n---\n").filter(|d| d.contains("kind:")) {
-        let kind = document
-            .lines()
-            .find_map(|l| l.strip_prefix("kind:"))
-            .expect("kind")
-            .trim();
-        let name = document
-            .lines()
-            .find_map(|l| l.strip_prefix("  name:"))
-            .expect("name")
-            .trim();
-        let namespace = document
-            .lines()
-            .find_map(|l| l.strip_prefix("  namespace:"))
-            .map(str::trim);
-        let base = collections
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, url)| *url)
-            .expect("known kind");
-        let url = base.replace("{ns}", namespace.unwrap_or_default());
-        let request =
-            http::Request::patch(format!("{url}/{name}?fieldManager=portal-tests&force=true"))
-                .header("content-type", "application/apply-patch+yaml")
-                .body(document.as_bytes().to_vec())
-                .expect("request");
-        client
-            .request_text(request)
-            .await
-            .unwrap_or_else(|e| panic!("apply {kind} {name}: {e}"));
-    }
-}
-
 async fn install_the_portals_rbac(cluster: &TestCluster) {
-    let admin = cluster.admin_client().await;
-    let collections = [
-        ("Namespace", "/api/v1/namespaces"),
-        ("ServiceAccount", "/api/v1/namespaces/{ns}/serviceaccounts"),
-        (
-            "ClusterRole",
-            "/apis/rbac.authorization.k8s.io/v1/clusterroles",
-        ),
-        (
-            "ClusterRoleBinding",
-            "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-        ),
-    ];
-    apply_deploy_file(&admin, "namespace.yaml", &collections).await;
-    apply_deploy_file(&admin, "rbac.yaml", &collections).await;
+    cluster.install_portal_rbac().await;
 }
 
 fn plan(name: &str) -> ProvisioningPlan {
@@ -119,9 +70,12 @@ async fn the_portal_provisions_a_namespace_with_exactly_the_shipped_rbac() {
     let portal = cluster.portal_client().await;
     let plan = plan("team-a-provisioned");
 
-    let first = apply(&portal, &plan)
+    let provisioner = Provisioner::new(portal);
+    provisioner
+        .apply(7, &plan)
         .await
         .expect("the portal's RBAC is enough");
+    let first = versions(cluster, "team-a-provisioned").await;
 
     let admin = cluster.admin_client().await;
     let namespace = Api::<Namespace>::all(admin.clone())
@@ -130,6 +84,7 @@ async fn the_portal_provisions_a_namespace_with_exactly_the_shipped_rbac() {
         .expect("exists");
     let labels = namespace.metadata.labels.expect("labels");
     assert_eq!(labels["app.kubernetes.io/managed-by"], "welkin-portal");
+    assert_eq!(labels["portal.welkin.dev/request-id"], "7");
     assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
     let binding = Api::<RoleBinding>::namespaced(admin.clone(), "team-a-provisioned")
         .get("workload-admin")
@@ -141,11 +96,120 @@ async fn the_portal_provisions_a_namespace_with_exactly_the_shipped_rbac() {
         .list(&ListParams::default())
         .await
         .expect("list");
-    assert_eq!(policies.items.len(), 3);
+    let mut names: Vec<String> = policies
+        .items
+        .iter()
+        .filter_map(|p| p.metadata.name.clone())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
 
-    // Idempotent: applying the same plan again changes nothing.
-    let second = apply(&portal, &plan).await.expect("re-apply");
-    assert_eq!(first, second, "a second apply must not change any object");
+    // Idempotent: provisioning the same request again changes nothing.
+    provisioner.apply(7, &plan).await.expect("re-apply");
+    assert_eq!(
+        first,
+        versions(cluster, "team-a-provisioned").await,
+        "a second provisioning must not change any object"
+    );
+}
+
+/// The resource versions of the namespace and everything in it that provisioning creates.
+async fn versions(cluster: &TestCluster, name: &str) -> Vec<String> {
+    let admin = cluster.admin_client().await;
+    let mut versions = vec![
+        Api::<Namespace>::all(admin.clone())
+            .get(name)
+            .await
+            .expect("namespace")
+            .metadata
+            .resource_version
+            .unwrap_or_default(),
+        Api::<RoleBinding>::namespaced(admin.clone(), name)
+            .get("workload-admin")
+            .await
+            .expect("binding")
+            .metadata
+            .resource_version
+            .unwrap_or_default(),
+    ];
+    let policies = Api::<NetworkPolicy>::namespaced(admin, name)
+        .list(&ListParams::default())
+        .await
+        .expect("list");
+    versions.extend(
+        policies
+            .items
+            .into_iter()
+            .map(|p| p.metadata.resource_version.unwrap_or_default()),
+    );
+    versions
+}
+
+#[tokio::test]
+async fn a_namespace_the_portal_did_not_create_is_never_adopted() {
+    let cluster = TestCluster::shared();
+    install_the_portals_rbac(cluster).await;
+    let admin = cluster.admin_client().await;
+    let namespaces = Api::<Namespace>::all(admin.clone());
+    let existing: Namespace = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "team-a-handmade", "labels": { "owner": "someone" } }
+    }))
+    .expect("a namespace");
+    namespaces
+        .create(&Default::default(), &existing)
+        .await
+        .expect("created by hand");
+    let provisioner = Provisioner::new(cluster.portal_client().await);
+    let error = provisioner
+        .apply(8, &plan("team-a-handmade"))
+        .await
+        .expect_err("refused");
+    assert!(error.contains("was not created by the portal"), "{error}");
+    let untouched = namespaces
+        .get("team-a-handmade")
+        .await
+        .expect("still there");
+    let labels = untouched.metadata.labels.expect("labels");
+    assert!(
+        !labels.contains_key("app.kubernetes.io/managed-by"),
+        "{labels:?}"
+    );
+    let bindings = Api::<RoleBinding>::namespaced(admin, "team-a-handmade")
+        .list(&ListParams::default())
+        .await
+        .expect("list");
+    assert!(bindings.items.is_empty(), "nothing was added to it");
+
+    // Nor one the portal created for another request.
+    provisioner
+        .apply(7, &plan("team-a-other-request"))
+        .await
+        .expect("provisioned for request 7");
+    let error = provisioner
+        .apply(9, &plan("team-a-other-request"))
+        .await
+        .expect_err("refused for request 9");
+    assert!(error.contains("for request #7"), "{error}");
+}
+
+#[tokio::test]
+async fn an_unreachable_api_server_is_a_clear_failure() {
+    let cluster = TestCluster::shared();
+    let port = portal_tests::free_port();
+    let kubeconfig = cluster.portal_kubeconfig(&format!("https://127.0.0.1:{port}"));
+    let config = server::config::Config {
+        kubeconfig: Some(kubeconfig),
+        ..server::config::Config::default()
+    };
+    let client = server::namespaces::cluster::connect(&config)
+        .await
+        .expect("a usable kubeconfig")
+        .expect("a client");
+    let error = Provisioner::new(client)
+        .apply(10, &plan("team-a-unreachable"))
+        .await
+        .expect_err("nothing listens there");
+    assert!(error.contains("could not be reached"), "{error}");
 }
 
 #[tokio::test]

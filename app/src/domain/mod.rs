@@ -5,6 +5,8 @@
 
 /// A kubeconfig set up for the platform's OIDC login.
 pub mod kubeconfig;
+/// Kubernetes label keys and values.
+pub mod labels;
 /// Kubernetes namespace names: syntax, reserved names and team prefixes.
 pub mod namespace_name;
 /// The life of a namespace request: its statuses and the transitions between them.

@@ -3,6 +3,8 @@
 
 /// The signed-in user in the header, and server functions about them.
 pub mod account;
+/// The administrators' start page.
+pub mod admin;
 /// The FAQ knowledge base: browse, search, entries, feedback.
 pub mod faq;
 /// The landing page and the public configuration the browser needs.

@@ -1,7 +1,7 @@
 //! What the namespace pages show and send, as plain data shared by server and browser. The
 //! server maps its database rows and cluster state to these before anything leaves it.
 
-use crate::domain::RequestStatus;
+pub use crate::domain::RequestStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -81,6 +81,10 @@ pub enum RequestError {
     CommentTooLong { len: usize },
     #[error("There is no such request.")]
     NotFound,
+    #[error("Only platform administrators can do this.")]
+    AdminOnly,
+    #[error("The page link is not valid; start again from the first page.")]
+    BadCursor,
     #[error("Only the person who made a request can cancel it.")]
     NotYours,
     /// The request changed since the page was loaded (someone else acted first).
@@ -90,6 +94,72 @@ pub enum RequestError {
     ClusterUnavailable(String),
     #[error("Something went wrong on our side; try again in a moment.")]
     Internal,
+    #[error("Log in to continue.")]
+    NotLoggedIn,
+    /// The call itself failed (network, encoding); from the server-function machinery.
+    #[error("The portal could not be reached: {0}")]
+    Request(String),
+}
+
+impl leptos::server_fn::error::FromServerFnError for RequestError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        Self::Request(value.to_string())
+    }
+}
+
+impl From<crate::auth::AccessError> for RequestError {
+    fn from(error: crate::auth::AccessError) -> Self {
+        match error {
+            crate::auth::AccessError::NotLoggedIn => Self::NotLoggedIn,
+            crate::auth::AccessError::NotAdmin => Self::AdminOnly,
+        }
+    }
+}
+
+/// What the request form page needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormState {
+    pub options: FormOptions,
+    /// The platform's naming rules, so the browser checks names as they are typed.
+    pub naming: crate::domain::NamingPolicy,
+    /// Why the posted form (sent back in the address) was refused, when it was.
+    pub problem: Option<RequestError>,
+}
+
+/// Filters of the audit trail page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// An action, or a prefix of actions such as `namespace_request.`.
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Keyset: only events older than this id.
+    #[serde(default)]
+    pub before: Option<i64>,
+}
+
+/// One event on the audit trail page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLine {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// One page of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditLine>,
+    /// The id to pass as `before` for older events, when there are more.
+    pub older: Option<i64>,
 }
 
 /// One line of a request's timeline.

@@ -17,31 +17,11 @@ fn NotYet(title: &'static str, children: Children) -> impl IntoView {
 }
 
 #[component]
-pub fn Namespaces() -> impl IntoView {
-    view! {
-        <NotYet title="Namespaces">
-            <p>"Until you can request namespaces here, ask a platform administrator to create one."</p>
-        </NotYet>
-    }
-}
-
-#[component]
 pub fn Access() -> impl IntoView {
     view! {
         <NotYet title="Access">
             <p>"To see who can use a namespace, list the subjects of its workload-admin RoleBinding:"</p>
             <pre><code>"kubectl get rolebindings.rbac.authorization.k8s.io workload-admin -n NAMESPACE -o yaml"</code></pre>
         </NotYet>
-    }
-}
-
-#[component]
-pub fn Admin() -> impl IntoView {
-    view! {
-        <crate::features::account::AdminOnly>
-        <NotYet title="Admin">
-            <p>"The approval queue and audit trail for platform administrators will live here."</p>
-        </NotYet>
-        </crate::features::account::AdminOnly>
     }
 }

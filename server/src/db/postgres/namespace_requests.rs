@@ -204,6 +204,16 @@ impl NamespaceRequestStore for PgStore {
         rows.into_iter().map(RequestRow::into_request).collect()
     }
 
+    async fn open_request_for_name(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar(&format!(
+            "SELECT id FROM namespace_requests WHERE name = $1 AND status IN {OPEN_STATUSES}"
+        ))
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database_error)
+    }
+
     async fn open_namespace_requests(&self, requester: &str) -> Result<u32, StoreError> {
         let count: i64 = sqlx::query_scalar(&format!(
             "SELECT count(*) FROM namespace_requests WHERE requester = $1 AND status IN {OPEN_STATUSES}"

@@ -1,0 +1,104 @@
+//! The namespace pages' server functions: reads only. Each is an adapter: the guard, one call
+//! into the [`crate::ports::Namespaces`] port, and typed errors that are safe to show. Changes
+//! (submit, cancel, approve, reject, retry) are plain form posts to the server's handlers, so
+//! they work the same with and without JavaScript.
+
+use super::model::{
+    AuditFilter, AuditPage, FormState, NamespaceRequest, QueueFilter, QueuePage, RequestDetail,
+    RequestError, RequestForm,
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+fn service() -> Result<std::sync::Arc<dyn crate::ports::Namespaces>, RequestError> {
+    crate::ports::use_namespaces().ok_or(RequestError::Internal)
+}
+
+/// The request form's options, and why `form` (the posted form, sent back in the address) was
+/// refused, if it was.
+#[server(endpoint = "namespaces/form")]
+pub async fn namespace_form(form: Option<RequestForm>) -> Result<FormState, RequestError> {
+    let user = crate::auth::require_user()?;
+    let service = service()?;
+    let options = service.form_options(&user).await?;
+    let naming = use_context::<crate::AppConfig>()
+        .map(|config| config.naming)
+        .unwrap_or_default();
+    let problem = match form {
+        Some(form) => service.validate(&user, form).await.err(),
+        None => None,
+    };
+    Ok(FormState {
+        options,
+        naming,
+        problem,
+    })
+}
+
+/// The user's own requests, newest first.
+#[server(endpoint = "namespaces/mine")]
+pub async fn my_namespace_requests() -> Result<Vec<NamespaceRequest>, RequestError> {
+    let user = crate::auth::require_user()?;
+    service()?.mine(&user).await
+}
+
+/// One request with its timeline and the manifests approval applies.
+#[server(endpoint = "namespaces/detail")]
+pub async fn namespace_request_detail(id: i64) -> Result<RequestDetail, RequestError> {
+    let user = crate::auth::require_user()?;
+    let result = service()?.detail(&user, id).await;
+    if matches!(result, Err(RequestError::NotFound)) {
+        crate::features::shared::status::set_status(404);
+    }
+    result
+}
+
+/// One page of the administrators' queue.
+#[server(endpoint = "admin/requests")]
+pub async fn admin_request_queue(filter: QueueFilter) -> Result<QueuePage, RequestError> {
+    let admin = crate::auth::require_admin()?;
+    let result = service()?.queue(&admin, filter).await;
+    if matches!(result, Err(RequestError::BadCursor)) {
+        crate::features::shared::status::set_status(400);
+    }
+    result
+}
+
+/// One page of the audit trail, newest first, for administrators.
+#[server(endpoint = "admin/audit")]
+pub async fn admin_audit_events(filter: AuditFilter) -> Result<AuditPage, RequestError> {
+    crate::auth::require_admin()?;
+    let store = crate::ports::use_store().ok_or(RequestError::Internal)?;
+    let text = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    const PAGE: u32 = 100;
+    let events = store
+        .audit_events(&crate::ports::AuditQuery {
+            actor: text(filter.actor),
+            subject: text(filter.subject),
+            action_prefix: text(filter.action),
+            before_id: filter.before,
+            limit: PAGE,
+        })
+        .await
+        .map_err(|error| {
+            leptos::logging::error!("listing audit events failed: {error}");
+            RequestError::Internal
+        })?;
+    let older = (events.len() == PAGE as usize)
+        .then(|| events.last().map(|event| event.id))
+        .flatten();
+    Ok(AuditPage {
+        events: events
+            .into_iter()
+            .map(|event| super::model::AuditLine {
+                id: event.id,
+                at: super::model::format_time(event.occurred_at),
+                actor: event.actor,
+                action: event.action,
+                subject: event.subject,
+                detail: event.detail,
+            })
+            .collect(),
+        older,
+    })
+}

@@ -1,0 +1,215 @@
+//! `/namespaces/ID`: one request — where it stands, its timeline, and exactly the manifests that
+//! approval applies. The requester may cancel it while it is pending; administrators approve,
+//! reject (with a comment) or retry a failed provisioning. Hydrated, the page follows a request
+//! that is being provisioned until it is ready or failed, without a reload.
+
+use super::api::namespace_request_detail;
+use super::common::{StatusBadge, refused};
+use super::model::{MAX_COMMENT, RequestDetail, RequestStatus};
+use crate::features::shared::copy::CopyButton;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The message for an outcome code in the address. Only these codes mean anything, so a crafted
+/// link cannot make the page say something else.
+fn outcome_message(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "created" => (
+            "ok",
+            "Your request was sent. A platform administrator will look at it.",
+        ),
+        "cancelled" => ("ok", "The request was cancelled."),
+        "approved" => ("ok", "Approved. The portal is creating the namespace."),
+        "rejected" => ("ok", "Rejected; the requester sees your comment."),
+        "retried" => ("ok", "Provisioning is being retried."),
+        "conflict" => (
+            "error",
+            "Someone else acted on this request first; here is where it stands now.",
+        ),
+        "comment_missing" => (
+            "error",
+            "A rejection needs a comment that tells the requester why.",
+        ),
+        "comment_too_long" => (
+            "error",
+            "The comment is too long; keep it under 2,000 characters.",
+        ),
+        "not_yours" => ("error", "Only the person who made a request can cancel it."),
+        "admin_only" => ("error", "Only platform administrators can do this."),
+        "error" => ("error", "That did not work; try again in a moment."),
+        _ => return None,
+    })
+}
+
+#[component]
+pub fn RequestPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .filter(|id| *id > 0)
+    };
+    // Bumped every two seconds while the request is on its way, so the page refetches it.
+    let (tick, set_tick) = signal(0u32);
+    let detail = Resource::new(
+        move || (id(), tick.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => namespace_request_detail(id).await,
+                None => Err(super::model::RequestError::NotFound),
+            }
+        },
+    );
+    let in_flight = move || {
+        detail.get().is_some_and(|result| {
+            result.is_ok_and(|detail| {
+                matches!(
+                    detail.request.status,
+                    RequestStatus::Approved | RequestStatus::Provisioning
+                ) && detail.cluster_connected
+            })
+        })
+    };
+    Effect::new(move |_| {
+        if in_flight() {
+            let handle = set_interval_with_handle(
+                move || set_tick.update(|t| *t = t.wrapping_add(1)),
+                std::time::Duration::from_secs(2),
+            );
+            if let Ok(handle) = handle {
+                on_cleanup(move || handle.clear());
+            }
+        }
+    });
+    let outcome = use_query_map()
+        .get_untracked()
+        .get("outcome")
+        .and_then(|code| outcome_message(&code));
+    view! {
+        <Title text="Namespace request"/>
+        {outcome.map(|(kind, message)| view! {
+            <p class=format!("notice {kind}") role="status" id="outcome">{message}</p>
+        })}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || detail.get().map(|result| {
+                let next = format!("/namespaces/{}", id().unwrap_or_default());
+                match result {
+                    Ok(detail) => view! { <DetailView detail/> }.into_any(),
+                    Err(error) => refused(error, next),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DetailView(detail: RequestDetail) -> impl IntoView {
+    let request = detail.request;
+    let id = request.id;
+    let status = request.status;
+    let explanation = match status {
+        RequestStatus::Pending => "Waiting for a platform administrator.".to_owned(),
+        RequestStatus::Approved if !detail.cluster_connected => {
+            "Approved. The portal is not connected to a cluster yet; it creates the namespace as soon as it is.".to_owned()
+        }
+        RequestStatus::Approved | RequestStatus::Provisioning => {
+            "Approved; the portal is creating the namespace now.".to_owned()
+        }
+        RequestStatus::Ready => "The namespace is ready.".to_owned(),
+        RequestStatus::Failed => format!("Creating the namespace failed: {}", request.reason),
+        RequestStatus::Rejected => format!(
+            "Rejected by {}: {}",
+            request.decided_by.clone().unwrap_or_default(),
+            request.reason
+        ),
+        RequestStatus::Cancelled => "Cancelled by the requester.".to_owned(),
+    };
+    let use_it = format!(
+        "kubectl config set-context --current --namespace={}\nkubectl auth can-i create deployments",
+        request.name
+    );
+    let labels: Vec<String> = request
+        .labels
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
+    view! {
+        <h1>"Namespace "<code id="request-name">{request.name.clone()}</code></h1>
+        <section class="card" id="request-summary" data-status=status.as_str()>
+            <p><StatusBadge status/>" "<span id="status-explanation">{explanation}</span></p>
+            <dl class="facts">
+                <dt>"Requested by"</dt><dd>{request.requester.clone()}" on "{request.created_at.clone()}</dd>
+                <dt>"Purpose"</dt><dd class="prewrap">{request.purpose.clone()}</dd>
+                <dt>"Access for (workload-admin)"</dt><dd>{request.groups.join(", ")}</dd>
+                {(!labels.is_empty()).then(|| view! { <dt>"Labels"</dt><dd>{labels.join(", ")}</dd> })}
+            </dl>
+            {(status == RequestStatus::Ready).then(|| view! {
+                <h2>"Use it"</h2>
+                <p>"With a kubeconfig from the "<a href="/kubeconfig">"kubeconfig page"</a>":"</p>
+                <div class="code-block">
+                    <pre><code>{use_it.clone()}</code></pre>
+                    <CopyButton text=use_it.clone() label="Copy the commands"/>
+                </div>
+            })}
+            <Actions id status requester=detail.viewer_is_requester admin=detail.viewer_is_admin/>
+        </section>
+        <section class="card" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">"Timeline"</h2>
+            <ol class="timeline" id="timeline">
+                {detail.timeline.into_iter().map(|entry| view! {
+                    <li>
+                        <time>{entry.at}</time>" "<strong>{entry.what}</strong>" by "{entry.actor}
+                        {(!entry.detail.is_empty()).then(|| view! { <div class="muted prewrap">{entry.detail}</div> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+        <section class="card" aria-labelledby="manifests-title">
+            <h2 id="manifests-title">"What approval creates"</h2>
+            <p class="muted">"Applied by server-side apply, in this order, under the field manager welkin-portal."</p>
+            {detail.manifests.into_iter().map(|manifest| {
+                let heading = format!("{} {}", manifest.kind, manifest.name);
+                view! {
+                    <h3>{heading}</h3>
+                    <div class="code-block">
+                        <pre><code class="manifest">{manifest.yaml.clone()}</code></pre>
+                        <CopyButton text=manifest.yaml label="Copy the manifest"/>
+                    </div>
+                }
+            }).collect_view()}
+        </section>
+    }
+}
+
+/// The forms a viewer may use on this request now.
+#[component]
+fn Actions(id: i64, status: RequestStatus, requester: bool, admin: bool) -> impl IntoView {
+    let pending = status == RequestStatus::Pending;
+    view! {
+        <div class="actions">
+            {(requester && pending).then(|| view! {
+                <form method="post" action=format!("/namespaces/{id}/cancel") class="inline-form">
+                    <button type="submit" id="cancel-request" class="secondary">"Cancel the request"</button>
+                </form>
+            })}
+            {(admin && pending).then(|| view! {
+                <form method="post" action=format!("/admin/requests/{id}/approve") class="inline-form">
+                    <button type="submit" id="approve-request">"Approve"</button>
+                </form>
+                <form method="post" action=format!("/admin/requests/{id}/reject") class="reject-form">
+                    <label for="reject-comment">"Reason for rejecting (the requester sees it)"</label>
+                    <textarea id="reject-comment" name="comment" required maxlength=MAX_COMMENT rows="2"></textarea>
+                    <button type="submit" id="reject-request" class="secondary">"Reject"</button>
+                </form>
+            })}
+            {(admin && status == RequestStatus::Failed).then(|| view! {
+                <form method="post" action=format!("/admin/requests/{id}/retry") class="inline-form">
+                    <button type="submit" id="retry-request">"Retry provisioning"</button>
+                </form>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,336 @@
+//! The form posts of the namespace pages, and the audit trail's exports.
+//!
+//! The pages' forms post here as plain HTML forms, with or without JavaScript, and every
+//! handler answers with a redirect (post/redirect/get): to the request's page with an outcome
+//! code, or back to the form with what was typed, so a refused form loses nothing. Outcome codes
+//! name one of a fixed set of messages, so a crafted link cannot make the portal say anything
+//! else. Anonymous users are sent to login; developers get 403 from the administrators' actions.
+
+use crate::startup::AppState;
+use app::auth::CurrentUser;
+use app::features::namespaces::model::{RequestError, RequestForm};
+use app::ports::AuditQuery;
+use axum::{
+    Extension,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+type User = Extension<Option<CurrentUser>>;
+
+fn to_login(next: &str) -> Response {
+    let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    Redirect::to(&format!("/auth/login?next={next}")).into_response()
+}
+
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Html(
+            "<!DOCTYPE html><html lang=\"en\"><title>For platform administrators</title>\
+             <p>This action is for platform administrators.</p><p><a href=\"/\">Home</a></p></html>",
+        ),
+    )
+        .into_response()
+}
+
+/// The outcome code of a refused action, for the request's page.
+fn outcome_of(error: &RequestError) -> &'static str {
+    match error {
+        RequestError::Conflict(_) => "conflict",
+        RequestError::CommentMissing => "comment_missing",
+        RequestError::CommentTooLong { .. } => "comment_too_long",
+        RequestError::NotYours => "not_yours",
+        RequestError::AdminOnly => "admin_only",
+        _ => "error",
+    }
+}
+
+fn back_to_request(id: i64, outcome: &str) -> Response {
+    Redirect::to(&format!("/namespaces/{id}?outcome={outcome}")).into_response()
+}
+
+/// The request form as posted: `name`, `purpose`, `groups` (repeated checkboxes), `other_groups`
+/// (administrators: one per line or comma-separated) and `label.KEY` fields.
+fn parse_request_form(body: &[u8]) -> RequestForm {
+    let mut form = RequestForm::default();
+    for (key, value) in url::form_urlencoded::parse(body) {
+        match key.as_ref() {
+            "name" => form.name = value.into_owned(),
+            "purpose" => form.purpose = value.into_owned(),
+            "groups" => form.groups.push(value.into_owned()),
+            "other_groups" => form.groups.extend(
+                value
+                    .split([',', '\n'])
+                    .map(|group| group.trim().to_owned())
+                    .filter(|group| !group.is_empty()),
+            ),
+            other => {
+                if let Some(label) = other.strip_prefix("label.") {
+                    form.labels.insert(label.to_owned(), value.into_owned());
+                }
+            }
+        }
+    }
+    form
+}
+
+/// The form page again, with what was typed, so the page shows it and the reason it was refused.
+fn back_to_form(form: &RequestForm) -> Response {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("name", &form.name);
+    query.append_pair("purpose", &form.purpose);
+    for group in &form.groups {
+        query.append_pair("groups", group);
+    }
+    for (key, value) in &form.labels {
+        query.append_pair(&format!("label.{key}"), value);
+    }
+    query.append_pair("check", "1");
+    Redirect::to(&format!("/namespaces/new?{}", query.finish())).into_response()
+}
+
+/// `POST /namespaces/new`.
+pub async fn submit(State(state): State<AppState>, Extension(user): User, body: Bytes) -> Response {
+    let Some(user) = user else {
+        return to_login("/namespaces/new");
+    };
+    let form = parse_request_form(&body);
+    match state
+        .server_context
+        .namespaces
+        .submit(&user, form.clone())
+        .await
+    {
+        Ok(request) => back_to_request(request.id, "created"),
+        Err(_) => back_to_form(&form),
+    }
+}
+
+/// `POST /namespaces/{id}/cancel`.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Extension(user): User,
+    Path(id): Path<i64>,
+) -> Response {
+    let Some(user) = user else {
+        return to_login(&format!("/namespaces/{id}"));
+    };
+    match state.server_context.namespaces.cancel(&user, id).await {
+        Ok(_) => back_to_request(id, "cancelled"),
+        Err(RequestError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => back_to_request(id, outcome_of(&error)),
+    }
+}
+
+/// The administrators' actions: `POST /admin/requests/{id}/{approve,reject,retry}`.
+pub async fn decide(
+    State(state): State<AppState>,
+    Extension(user): User,
+    Path((id, action)): Path<(i64, String)>,
+    body: Bytes,
+) -> Response {
+    let Some(user) = user else {
+        return to_login(&format!("/namespaces/{id}"));
+    };
+    if !user.is_admin {
+        return forbidden();
+    }
+    let namespaces = &state.server_context.namespaces;
+    let result = match action.as_str() {
+        "approve" => namespaces.approve(&user, id).await.map(|_| "approved"),
+        "retry" => namespaces.retry(&user, id).await.map(|_| "retried"),
+        "reject" => {
+            let comment = url::form_urlencoded::parse(&body)
+                .find(|(key, _)| key == "comment")
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default();
+            namespaces
+                .reject(&user, id, &comment)
+                .await
+                .map(|_| "rejected")
+        }
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match result {
+        Ok(outcome) => back_to_request(id, outcome),
+        Err(RequestError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => back_to_request(id, outcome_of(&error)),
+    }
+}
+
+/// Filters of the audit trail's page and exports.
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditFilter {
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// An action or its prefix (`namespace_request.` for every request event).
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+}
+
+/// The most rows one export holds.
+const MAX_EXPORT: usize = 100_000;
+
+async fn export_events(
+    state: &AppState,
+    filter: AuditFilter,
+) -> Result<Vec<app::ports::AuditEvent>, Response> {
+    let text = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let mut query = AuditQuery {
+        actor: text(filter.actor),
+        subject: text(filter.subject),
+        action_prefix: text(filter.action),
+        before_id: None,
+        limit: 500,
+    };
+    let mut events = Vec::new();
+    loop {
+        let page = state
+            .server_context
+            .store
+            .audit_events(&query)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "audit export failed");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the audit trail could not be read; try again later",
+                )
+                    .into_response()
+            })?;
+        let Some(last) = page.last().map(|event| event.id) else {
+            break;
+        };
+        events.extend(page);
+        if events.len() >= MAX_EXPORT {
+            events.truncate(MAX_EXPORT);
+            break;
+        }
+        query.before_id = Some(last);
+    }
+    Ok(events)
+}
+
+/// A CSV cell: quoted, quotes doubled, and a leading `=`, `+`, `-`, `@`, tab or carriage return
+/// defused with `'` so a spreadsheet never runs it as a formula.
+pub fn csv_cell(value: &str) -> String {
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    format!("\"{}\"", defused.replace('"', "\"\""))
+}
+
+/// `GET /admin/audit.csv`, with the page's filters.
+pub async fn export_csv(
+    state: State<AppState>,
+    user: User,
+    filter: Query<BTreeMap<String, String>>,
+) -> Response {
+    export(state, user, "audit.csv", filter).await
+}
+
+/// `GET /admin/audit.json`, with the page's filters.
+pub async fn export_json(
+    state: State<AppState>,
+    user: User,
+    filter: Query<BTreeMap<String, String>>,
+) -> Response {
+    export(state, user, "audit.json", filter).await
+}
+
+async fn export(
+    State(state): State<AppState>,
+    Extension(user): User,
+    format: &str,
+    Query(filter): Query<BTreeMap<String, String>>,
+) -> Response {
+    let Some(user) = user else {
+        return to_login("/admin/audit");
+    };
+    if !user.is_admin {
+        return forbidden();
+    }
+    let filter = AuditFilter {
+        actor: filter.get("actor").cloned(),
+        action: filter.get("action").cloned(),
+        subject: filter.get("subject").cloned(),
+    };
+    let events = match export_events(&state, filter).await {
+        Ok(events) => events,
+        Err(response) => return response,
+    };
+    let attachment = |extension: &str| format!("attachment; filename=\"portal-audit.{extension}\"");
+    match format {
+        "audit.csv" => {
+            let mut csv = String::from("id,occurred_at,actor,action,subject,detail\r\n");
+            for event in &events {
+                csv.push_str(&format!(
+                    "{},{},{},{},{},{}\r\n",
+                    event.id,
+                    csv_cell(&event.occurred_at.to_rfc3339()),
+                    csv_cell(&event.actor),
+                    csv_cell(&event.action),
+                    csv_cell(&event.subject),
+                    csv_cell(&event.detail)
+                ));
+            }
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, attachment("csv")),
+                ],
+                csv,
+            )
+                .into_response()
+        }
+        "audit.json" => (
+            [
+                (header::CONTENT_TYPE, "application/json".to_owned()),
+                (header::CONTENT_DISPOSITION, attachment("json")),
+            ],
+            serde_json::to_string(&events).unwrap_or_else(|_| "[]".to_owned()),
+        )
+            .into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_form_reads_repeated_groups_free_groups_and_labels() {
+        let form = parse_request_form(
+            b"name=team-a-shop&purpose=the+shop&groups=team-a&groups=team-b\
+              &other_groups=ops%2C+sec%0Adev&label.cost-center=cc-1&ignored=x",
+        );
+        assert_eq!(form.name, "team-a-shop");
+        assert_eq!(form.purpose, "the shop");
+        assert_eq!(form.groups, ["team-a", "team-b", "ops", "sec", "dev"]);
+        assert_eq!(
+            form.labels,
+            BTreeMap::from([("cost-center".to_owned(), "cc-1".to_owned())])
+        );
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_cell("plain"), "\"plain\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for risky in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(risky).starts_with("\"'"), "{risky:?}");
+        }
+        assert_eq!(csv_cell("a,b\r\nc"), "\"a,b\r\nc\"");
+    }
+}

@@ -1,0 +1,412 @@
+//! Namespace requests on the server: the service behind the pages (who may do what, every input
+//! checked), the provisioning loop, and the cluster connection.
+
+pub mod cluster;
+pub mod http;
+pub mod provisioner;
+pub mod worker;
+
+use app::auth::CurrentUser;
+use app::domain::{
+    NamespaceName, NamingPolicy, RequestEvent,
+    labels::check_value,
+    networkpolicy::yaml,
+    provisioning::{ApprovedRequest, ProvisioningConfig, ProvisioningPlan},
+};
+use app::features::namespaces::model::{
+    FormOptions, MAX_COMMENT, MAX_GROUP_LEN, MAX_GROUPS, MAX_PURPOSE, Manifest, NamespaceRequest,
+    QueueFilter, QueuePage, RequestDetail, RequestError, RequestForm, TimelineEntry, format_cursor,
+    parse_cursor,
+};
+use app::ports::{
+    AuditQuery, NamespaceRequestStore, Namespaces, NewNamespaceRequest, QueueQuery,
+    RequestStoreError, Store,
+};
+use async_trait::async_trait;
+use provisioner::{Existing, Provisioner};
+use std::{collections::BTreeMap, sync::Arc};
+use tokio::sync::Notify;
+
+/// The operator's rules for requests.
+#[derive(Debug, Clone)]
+pub struct RequestRules {
+    pub naming: NamingPolicy,
+    pub provisioning: ProvisioningConfig,
+    pub label_keys: Vec<String>,
+    pub max_open: u32,
+}
+
+/// The [`Namespaces`] port.
+#[derive(Debug, Clone)]
+pub struct NamespaceService {
+    pub store: Arc<dyn NamespaceRequestStore>,
+    pub audit: Arc<dyn Store>,
+    pub rules: RequestRules,
+    /// `None` without a cluster: requests are accepted and approved, and wait.
+    pub provisioner: Option<Provisioner>,
+    /// Wakes the provisioning loop after an approval or a retry.
+    pub wake: Arc<Notify>,
+}
+
+/// The plan approval applies to `request`. The name was checked against the operator's policy
+/// when the request was made; here only its syntax matters.
+pub fn plan_for(
+    request: &NamespaceRequest,
+    config: &ProvisioningConfig,
+) -> Result<ProvisioningPlan, String> {
+    let name = NamespaceName::parse(&request.name, &NamingPolicy::default())
+        .map_err(|error| format!("The stored name is not valid: {error}"))?;
+    let approved = ApprovedRequest {
+        id: request.id,
+        name,
+        requester: request.requester.clone(),
+        groups: request.groups.clone(),
+        labels: request.labels.clone(),
+    };
+    ProvisioningPlan::for_request(&approved, config).map_err(|errors| {
+        let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!(
+            "The baseline NetworkPolicies are misconfigured: {}",
+            problems.join("; ")
+        )
+    })
+}
+
+/// The plan as the YAML documents `kubectl apply` would read, in the order they are applied.
+pub fn manifests(plan: &ProvisioningPlan) -> Vec<Manifest> {
+    let document = |kind: &str, name: Option<&String>, value: serde_json::Value| Manifest {
+        kind: kind.to_owned(),
+        name: name.cloned().unwrap_or_default(),
+        yaml: yaml::to_yaml(&value),
+    };
+    let mut documents = vec![
+        document(
+            "Namespace",
+            plan.namespace.metadata.name.as_ref(),
+            serde_json::to_value(&plan.namespace).unwrap_or_default(),
+        ),
+        document(
+            "RoleBinding",
+            plan.role_binding.metadata.name.as_ref(),
+            serde_json::to_value(&plan.role_binding).unwrap_or_default(),
+        ),
+    ];
+    documents.extend(plan.network_policies.iter().map(|policy| {
+        document(
+            "NetworkPolicy",
+            policy.metadata.name.as_ref(),
+            serde_json::to_value(policy).unwrap_or_default(),
+        )
+    }));
+    documents
+}
+
+fn store_error(error: RequestStoreError) -> RequestError {
+    match error {
+        RequestStoreError::NameTaken(name) => RequestError::NameTaken(name),
+        RequestStoreError::TooManyOpen(limit) => RequestError::TooManyOpen { limit },
+        RequestStoreError::NotFound => RequestError::NotFound,
+        RequestStoreError::Illegal(illegal) => RequestError::Conflict(format!(
+            "Someone else acted first: {illegal}. Reload the page to see where it stands."
+        )),
+        RequestStoreError::ClaimLost => RequestError::Conflict(
+            "The request changed while this was done. Reload the page to see where it stands."
+                .into(),
+        ),
+        RequestStoreError::Store(error) => {
+            tracing::error!(%error, "namespace request store failed");
+            RequestError::Internal
+        }
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> RequestError {
+    tracing::error!(%error, "namespace requests: internal error");
+    RequestError::Internal
+}
+
+/// A group name as given: trimmed; refused when empty after trimming is handled by the caller.
+fn check_group(group: &str) -> Result<(), RequestError> {
+    if group.chars().count() > MAX_GROUP_LEN || group.chars().any(char::is_control) {
+        return Err(RequestError::InvalidGroup(
+            group.chars().take(80).collect::<String>(),
+        ));
+    }
+    Ok(())
+}
+
+impl NamespaceService {
+    /// Checks a form and turns it into a request to store.
+    async fn check(
+        &self,
+        user: &CurrentUser,
+        form: RequestForm,
+    ) -> Result<NewNamespaceRequest, RequestError> {
+        let name = NamespaceName::parse(&form.name, &self.rules.naming)
+            .map_err(|error| RequestError::InvalidName(error.to_string()))?;
+        let purpose = form.purpose.trim().to_owned();
+        if purpose.is_empty() {
+            return Err(RequestError::PurposeMissing);
+        }
+        let len = purpose.chars().count();
+        if len > MAX_PURPOSE {
+            return Err(RequestError::PurposeTooLong { len });
+        }
+        let mut groups: Vec<String> = form
+            .groups
+            .iter()
+            .map(|group| group.trim().to_owned())
+            .filter(|group| !group.is_empty())
+            .collect();
+        groups.sort();
+        groups.dedup();
+        if groups.is_empty() {
+            return Err(RequestError::NoGroups);
+        }
+        if groups.len() > MAX_GROUPS {
+            return Err(RequestError::TooManyGroups);
+        }
+        for group in &groups {
+            check_group(group)?;
+            if !user.is_admin && !user.groups.contains(group) {
+                return Err(RequestError::NotYourGroup(group.clone()));
+            }
+        }
+        let mut labels = BTreeMap::new();
+        for (key, value) in form.labels {
+            let value = value.trim().to_owned();
+            if value.is_empty() {
+                continue;
+            }
+            if !self.rules.label_keys.contains(&key) {
+                return Err(RequestError::LabelNotAllowed(
+                    key.chars().take(80).collect(),
+                ));
+            }
+            check_value(&value).map_err(|message| RequestError::InvalidLabelValue {
+                key: key.clone(),
+                message,
+            })?;
+            labels.insert(key, value);
+        }
+        if let Some(provisioner) = &self.provisioner {
+            match provisioner.existing(name.as_str()).await {
+                Ok(Existing::None) => {}
+                Ok(_) => return Err(RequestError::ExistsInCluster(name.to_string())),
+                // The request is still worth keeping: provisioning checks again and never adopts
+                // a namespace it did not create.
+                Err(reason) => {
+                    tracing::warn!(%reason, "could not check whether the namespace exists");
+                }
+            }
+        }
+        Ok(NewNamespaceRequest {
+            name,
+            requester: user.username.clone(),
+            purpose,
+            groups,
+            labels,
+        })
+    }
+
+    async fn visible(&self, user: &CurrentUser, id: i64) -> Result<NamespaceRequest, RequestError> {
+        let request = self
+            .store
+            .namespace_request(id)
+            .await
+            .map_err(internal)?
+            .ok_or(RequestError::NotFound)?;
+        if user.is_admin || request.requester == user.username {
+            Ok(request)
+        } else {
+            Err(RequestError::NotFound)
+        }
+    }
+
+    fn admin_only(user: &CurrentUser) -> Result<(), RequestError> {
+        if user.is_admin {
+            Ok(())
+        } else {
+            Err(RequestError::AdminOnly)
+        }
+    }
+
+    async fn act(
+        &self,
+        id: i64,
+        event: RequestEvent,
+        actor: &CurrentUser,
+        detail: &str,
+    ) -> Result<NamespaceRequest, RequestError> {
+        self.store
+            .transition_namespace_request(id, event, &actor.username, detail)
+            .await
+            .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl Namespaces for NamespaceService {
+    async fn form_options(&self, user: &CurrentUser) -> Result<FormOptions, RequestError> {
+        let mut groups = user.groups.clone();
+        groups.sort();
+        groups.dedup();
+        Ok(FormOptions {
+            groups,
+            any_group: user.is_admin,
+            label_keys: self.rules.label_keys.clone(),
+            max_open: self.rules.max_open,
+            open_now: self
+                .store
+                .open_namespace_requests(&user.username)
+                .await
+                .map_err(internal)?,
+        })
+    }
+
+    async fn submit(
+        &self,
+        user: &CurrentUser,
+        form: RequestForm,
+    ) -> Result<NamespaceRequest, RequestError> {
+        let new = self.check(user, form).await?;
+        self.store
+            .create_namespace_request(&new, self.rules.max_open)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn validate(&self, user: &CurrentUser, form: RequestForm) -> Result<(), RequestError> {
+        let new = self.check(user, form).await?;
+        if self
+            .store
+            .open_request_for_name(new.name.as_str())
+            .await
+            .map_err(internal)?
+            .is_some()
+        {
+            return Err(RequestError::NameTaken(new.name.to_string()));
+        }
+        let open = self
+            .store
+            .open_namespace_requests(&user.username)
+            .await
+            .map_err(internal)?;
+        if open >= self.rules.max_open {
+            return Err(RequestError::TooManyOpen {
+                limit: self.rules.max_open,
+            });
+        }
+        Ok(())
+    }
+
+    async fn mine(&self, user: &CurrentUser) -> Result<Vec<NamespaceRequest>, RequestError> {
+        self.store
+            .namespace_requests_of(&user.username, 200)
+            .await
+            .map_err(internal)
+    }
+
+    async fn detail(&self, user: &CurrentUser, id: i64) -> Result<RequestDetail, RequestError> {
+        let request = self.visible(user, id).await?;
+        let mut events = self
+            .audit
+            .audit_events(&AuditQuery {
+                subject: Some(format!("namespace_request/{id}")),
+                limit: 500,
+                ..AuditQuery::default()
+            })
+            .await
+            .map_err(internal)?;
+        events.reverse();
+        let manifests = plan_for(&request, &self.rules.provisioning)
+            .map(|plan| manifests(&plan))
+            .unwrap_or_default();
+        Ok(RequestDetail {
+            viewer_is_requester: request.requester == user.username,
+            viewer_is_admin: user.is_admin,
+            cluster_connected: self.provisioner.is_some(),
+            timeline: events.into_iter().map(TimelineEntry::from).collect(),
+            manifests,
+            request,
+        })
+    }
+
+    async fn cancel(&self, user: &CurrentUser, id: i64) -> Result<NamespaceRequest, RequestError> {
+        let request = self.visible(user, id).await?;
+        if request.requester != user.username {
+            return Err(RequestError::NotYours);
+        }
+        self.act(id, RequestEvent::Cancel, user, "").await
+    }
+
+    async fn approve(
+        &self,
+        admin: &CurrentUser,
+        id: i64,
+    ) -> Result<NamespaceRequest, RequestError> {
+        Self::admin_only(admin)?;
+        let request = self.act(id, RequestEvent::Approve, admin, "").await?;
+        self.wake.notify_one();
+        Ok(request)
+    }
+
+    async fn reject(
+        &self,
+        admin: &CurrentUser,
+        id: i64,
+        comment: &str,
+    ) -> Result<NamespaceRequest, RequestError> {
+        Self::admin_only(admin)?;
+        let comment = comment.trim();
+        if comment.is_empty() {
+            return Err(RequestError::CommentMissing);
+        }
+        let len = comment.chars().count();
+        if len > MAX_COMMENT {
+            return Err(RequestError::CommentTooLong { len });
+        }
+        self.act(id, RequestEvent::Reject, admin, comment).await
+    }
+
+    async fn retry(&self, admin: &CurrentUser, id: i64) -> Result<NamespaceRequest, RequestError> {
+        Self::admin_only(admin)?;
+        let request = self.act(id, RequestEvent::Retry, admin, "").await?;
+        self.wake.notify_one();
+        Ok(request)
+    }
+
+    async fn queue(
+        &self,
+        admin: &CurrentUser,
+        filter: QueueFilter,
+    ) -> Result<QueuePage, RequestError> {
+        Self::admin_only(admin)?;
+        let after = match filter
+            .after
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            None => None,
+            Some(text) => Some(parse_cursor(text).ok_or(RequestError::BadCursor)?),
+        };
+        let text =
+            |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let (requests, next) = self
+            .store
+            .namespace_request_queue(&QueueQuery {
+                status: filter.status,
+                group: text(filter.group),
+                name: text(filter.name),
+                after,
+                limit: 50,
+            })
+            .await
+            .map_err(internal)?;
+        Ok(QueuePage {
+            requests,
+            next: next.map(|(rank, id)| format_cursor(rank, id)),
+        })
+    }
+}
