@@ -1,0 +1,705 @@
+//! Namespace requests through the portal over HTTP, with the real identity provider, a real
+//! kube-apiserver (the portal acting with only the RBAC `deploy/` ships) and both database
+//! backends: the whole story, every kind of refused input, the guards, and the faults (the
+//! portal stopped between approval and provisioning, the API server gone during provisioning).
+
+use k8s_openapi::api::{core::v1::Namespace, networking::v1::NetworkPolicy, rbac::v1::RoleBinding};
+use kube::api::{Api, ListParams};
+use portal_tests::{
+    TcpProxy, TestApp, TestCluster, TestDatabase,
+    login::{location, logged_in},
+    on_every_backend,
+};
+use reqwest::{Client, StatusCode, header};
+use server::config::Config;
+use std::{path::PathBuf, time::Duration};
+
+on_every_backend!(
+    alice_requests_root_approves_and_the_namespace_is_ready,
+    a_portal_stopped_between_approval_and_provisioning_finishes_after_restart,
+);
+
+/// The portal with login, on `database_url`, provisioning into `kubeconfig` when given.
+async fn portal(database_url: Option<String>, kubeconfig: Option<PathBuf>) -> TestApp {
+    portal_with(database_url, kubeconfig, |_| {}).await
+}
+
+async fn portal_with(
+    database_url: Option<String>,
+    kubeconfig: Option<PathBuf>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    TestApp::spawn_with_login_and(move |config| {
+        if let Some(url) = database_url {
+            config.database_url = url.into();
+        }
+        config.kubeconfig = kubeconfig;
+        config.reconcile_interval_seconds = 1;
+        config.namespace_label_keys = vec!["cost-center".into()];
+        configure(config);
+    })
+    .await
+}
+
+/// A cluster with the portal's RBAC installed, and a kubeconfig acting as the portal.
+async fn cluster() -> (&'static TestCluster, PathBuf) {
+    let cluster = TestCluster::shared();
+    cluster.install_portal_rbac().await;
+    let kubeconfig = cluster.portal_kubeconfig(&cluster.server);
+    (cluster, kubeconfig)
+}
+
+/// A form post the way a browser makes it (with its Origin), not following the redirect.
+async fn post(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(app.url(path))
+        .header(header::ORIGIN, app.url(""))
+        .form(form)
+        .send()
+        .await
+        .expect("the portal answers")
+}
+
+async fn page(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
+    let response = client.get(app.url(path)).send().await.expect("answers");
+    let status = response.status();
+    (status, response.text().await.expect("a body"))
+}
+
+/// Sends the request form; returns the new request's id.
+async fn request(app: &TestApp, client: &Client, name: &str, groups: &[&str]) -> i64 {
+    let mut form = vec![
+        ("name", name),
+        ("purpose", "The web shop's staging environment."),
+    ];
+    form.extend(groups.iter().map(|group| ("groups", *group)));
+    let response = post(app, client, "/namespaces/new", &form).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let target = location(&response);
+    let id = target
+        .strip_prefix("/namespaces/")
+        .and_then(|rest| rest.strip_suffix("?outcome=created"))
+        .unwrap_or_else(|| panic!("the request was refused: {target}"));
+    id.parse().expect("an id")
+}
+
+/// The status the request's page shows.
+async fn status_of(app: &TestApp, client: &Client, id: i64) -> String {
+    let (status, body) = page(app, client, &format!("/namespaces/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let marker = "id=\"request-summary\" data-status=\"";
+    let start = body.find(marker).expect("the summary") + marker.len();
+    body[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn wait_for_status(app: &TestApp, client: &Client, id: i64, wanted: &str) {
+    let mut seen = String::new();
+    for _ in 0..150 {
+        seen = status_of(app, client, id).await;
+        if seen == wanted {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("request {id} is {seen}, not {wanted}, after 15 s");
+}
+
+/// Where a refused form sends the browser, and the page it shows there.
+async fn refusal(app: &TestApp, client: &Client, form: &[(&str, &str)]) -> String {
+    let response = post(app, client, "/namespaces/new", form).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let target = location(&response);
+    assert!(target.starts_with("/namespaces/new?"), "{target}");
+    assert!(target.contains("check=1"), "{target}");
+    let (status, body) = page(app, client, &target).await;
+    assert_eq!(status, StatusCode::OK);
+    body
+}
+
+async fn alice_requests_root_approves_and_the_namespace_is_ready(db: TestDatabase) {
+    let (cluster, kubeconfig) = cluster().await;
+    let name = if db.url.starts_with("sqlite") {
+        "team-a-shop"
+    } else {
+        "team-a-shop-pg"
+    };
+    let app = portal(Some(db.url.clone()), Some(kubeconfig)).await;
+    let alice = logged_in(&app, "alice").await;
+    let root = logged_in(&app, "root").await;
+
+    let (status, form) = page(&app, &alice, "/namespaces/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("id=\"request-form\""), "{form}");
+    assert!(
+        form.contains("value=\"team-a\""),
+        "alice may choose her group"
+    );
+    assert!(
+        !form.contains("other_groups"),
+        "developers choose only their own groups"
+    );
+
+    let response = post(
+        &app,
+        &alice,
+        "/namespaces/new",
+        &[
+            ("name", name),
+            ("purpose", "The web shop's staging environment."),
+            ("groups", "team-a"),
+            ("label.cost-center", "cc-4711"),
+        ],
+    )
+    .await;
+    let target = location(&response);
+    let id: i64 = target
+        .trim_start_matches("/namespaces/")
+        .trim_end_matches("?outcome=created")
+        .parse()
+        .unwrap_or_else(|_| panic!("created: {target}"));
+    assert_eq!(status_of(&app, &alice, id).await, "pending");
+    let (_, mine) = page(&app, &alice, "/namespaces").await;
+    assert!(mine.contains(name), "alice's list shows the request");
+
+    // The queue shows it to root, with the manifests approval will apply.
+    let (status, queue) = page(&app, &root, "/admin/requests?status=pending").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(queue.contains(name), "{queue}");
+    let (_, detail) = page(&app, &root, &format!("/namespaces/{id}")).await;
+    for expected in [
+        "kind: Namespace",
+        "kind: RoleBinding",
+        "name: workload-admin",
+        "kind: NetworkPolicy",
+        "cost-center: cc-4711",
+    ] {
+        assert!(detail.contains(expected), "the plan shows {expected:?}");
+    }
+    assert!(detail.contains("id=\"approve-request\""));
+
+    let response = post(&app, &root, &format!("/admin/requests/{id}/approve"), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        format!("/namespaces/{id}?outcome=approved")
+    );
+    wait_for_status(&app, &alice, id, "ready").await;
+
+    // It exists in the API server exactly as planned.
+    let admin = cluster.admin_client().await;
+    let namespace = Api::<Namespace>::all(admin.clone())
+        .get(name)
+        .await
+        .expect("exists");
+    let labels = namespace.metadata.labels.expect("labels");
+    assert_eq!(labels["app.kubernetes.io/managed-by"], "welkin-portal");
+    assert_eq!(labels["portal.welkin.dev/request-id"], id.to_string());
+    assert_eq!(labels["portal.welkin.dev/requester"], "alice");
+    assert_eq!(labels["cost-center"], "cc-4711");
+    assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
+    let binding = Api::<RoleBinding>::namespaced(admin.clone(), name)
+        .get("workload-admin")
+        .await
+        .expect("exists");
+    assert_eq!(binding.role_ref.name, "admin");
+    let subjects: Vec<(String, String)> = binding
+        .subjects
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| (s.kind, s.name))
+        .collect();
+    assert_eq!(subjects, [("Group".to_owned(), "team-a".to_owned())]);
+    let policies = Api::<NetworkPolicy>::namespaced(admin, name)
+        .list(&ListParams::default())
+        .await
+        .expect("list");
+    assert_eq!(policies.items.len(), 3);
+
+    // The audit trail tells the whole story, on the page and in both exports.
+    let (status, audit) = page(
+        &app,
+        &root,
+        &format!("/admin/audit?subject=namespace_request/{id}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for action in [
+        "created",
+        "approved",
+        "provisioning_started",
+        "provisioning_succeeded",
+    ] {
+        assert!(
+            audit.contains(&format!("namespace_request.{action}")),
+            "{action}"
+        );
+    }
+    let csv = root
+        .get(app.url(&format!("/admin/audit.csv?subject=namespace_request/{id}")))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.expect("csv");
+    assert_eq!(csv.lines().count(), 5, "a header and four events:\n{csv}");
+    let json: Vec<serde_json::Value> = root
+        .get(app.url(&format!("/admin/audit.json?subject=namespace_request/{id}")))
+        .send()
+        .await
+        .expect("export")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(json.len(), 4);
+    // Newest first: provisioning finished, started, root approved, alice asked.
+    assert_eq!(
+        json[0]["action"],
+        "namespace_request.provisioning_succeeded"
+    );
+    assert_eq!(json[2]["actor"], "root");
+    assert_eq!(json[3]["actor"], "alice");
+}
+
+async fn a_portal_stopped_between_approval_and_provisioning_finishes_after_restart(
+    db: TestDatabase,
+) {
+    let (cluster, kubeconfig) = cluster().await;
+    let name = if db.url.starts_with("sqlite") {
+        "team-a-restarted"
+    } else {
+        "team-a-restarted-pg"
+    };
+    // First without a cluster: the approval is recorded, provisioning cannot start.
+    let first = portal(Some(db.url.clone()), None).await;
+    let alice = logged_in(&first, "alice").await;
+    let root = logged_in(&first, "root").await;
+    let id = request(&first, &alice, name, &["team-a"]).await;
+    post(&first, &root, &format!("/admin/requests/{id}/approve"), &[]).await;
+    assert_eq!(status_of(&first, &alice, id).await, "approved");
+    let (_, detail) = page(&first, &alice, &format!("/namespaces/{id}")).await;
+    assert!(detail.contains("not connected to a cluster"), "{detail}");
+    drop(first);
+
+    // The next start, now with the cluster, resumes it. Sessions live in the database too.
+    let second = portal(Some(db.url.clone()), Some(kubeconfig)).await;
+    wait_for_status(&second, &alice, id, "ready").await;
+    Api::<Namespace>::all(cluster.admin_client().await)
+        .get(name)
+        .await
+        .expect("created after the restart");
+}
+
+#[tokio::test]
+async fn the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succeeds() {
+    let (cluster, _) = cluster().await;
+    let target = cluster
+        .server
+        .trim_start_matches("https://")
+        .parse()
+        .expect("host:port");
+    let mut proxy = TcpProxy::start(target).await;
+    let kubeconfig = cluster.portal_kubeconfig(&format!("https://127.0.0.1:{}", proxy.port));
+    let app = portal(None, Some(kubeconfig)).await;
+    let alice = logged_in(&app, "alice").await;
+    let root = logged_in(&app, "root").await;
+    let id = request(&app, &alice, "team-a-flaky", &["team-a"]).await;
+
+    proxy.stop().await;
+    post(&app, &root, &format!("/admin/requests/{id}/approve"), &[]).await;
+    wait_for_status(&app, &alice, id, "failed").await;
+    let (_, detail) = page(&app, &alice, &format!("/namespaces/{id}")).await;
+    assert!(
+        detail.contains("could not be reached"),
+        "the requester sees why"
+    );
+    assert!(
+        !detail.contains("id=\"retry-request\""),
+        "only administrators retry"
+    );
+    let (_, detail) = page(&app, &root, &format!("/namespaces/{id}")).await;
+    assert!(detail.contains("id=\"retry-request\""), "{detail}");
+
+    proxy.resume().await;
+    let response = post(&app, &root, &format!("/admin/requests/{id}/retry"), &[]).await;
+    assert_eq!(
+        location(&response),
+        format!("/namespaces/{id}?outcome=retried")
+    );
+    wait_for_status(&app, &alice, id, "ready").await;
+    let (_, audit) = page(
+        &app,
+        &root,
+        &format!("/admin/audit?subject=namespace_request/{id}"),
+    )
+    .await;
+    for action in ["provisioning_failed", "retried", "provisioning_succeeded"] {
+        assert!(
+            audit.contains(&format!("namespace_request.{action}")),
+            "{action}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_kind_of_bad_request_is_refused_with_its_reason_and_nothing_is_stored() {
+    let app = portal_with(None, None, |config| {
+        config.namespace_prefixes = vec!["team-a-".into(), "team-b-".into()];
+    })
+    .await;
+    let alice = logged_in(&app, "alice").await;
+    let long = format!("team-a-{}", "x".repeat(60));
+    let long_purpose = "p".repeat(2001);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec![("name", ""), ("purpose", "x"), ("groups", "team-a")],
+            "Enter a name",
+        ),
+        (
+            vec![
+                ("name", "Team-A-Shop"),
+                ("purpose", "x"),
+                ("groups", "team-a"),
+            ],
+            "lowercase",
+        ),
+        (
+            vec![("name", &long), ("purpose", "x"), ("groups", "team-a")],
+            "at most 63",
+        ),
+        (
+            vec![
+                ("name", "team-a_shop"),
+                ("purpose", "x"),
+                ("groups", "team-a"),
+            ],
+            "is not allowed",
+        ),
+        (
+            vec![("name", "-team-a"), ("purpose", "x"), ("groups", "team-a")],
+            "start with a lowercase letter",
+        ),
+        (
+            vec![("name", "team-a-"), ("purpose", "x"), ("groups", "team-a")],
+            "end with a lowercase letter",
+        ),
+        (
+            vec![("name", "default"), ("purpose", "x"), ("groups", "team-a")],
+            "belongs to Kubernetes",
+        ),
+        (
+            vec![
+                ("name", "kube-team-a"),
+                ("purpose", "x"),
+                ("groups", "team-a"),
+            ],
+            "reserved for Kubernetes",
+        ),
+        (
+            vec![
+                ("name", "monitoring"),
+                ("purpose", "x"),
+                ("groups", "team-a"),
+            ],
+            "one of the platform",
+        ),
+        (
+            vec![("name", "shop"), ("purpose", "x"), ("groups", "team-a")],
+            "must start with one of",
+        ),
+        (
+            vec![
+                ("name", "team-a-ok"),
+                ("purpose", "  "),
+                ("groups", "team-a"),
+            ],
+            "Say what the namespace is for",
+        ),
+        (
+            vec![
+                ("name", "team-a-ok"),
+                ("purpose", &long_purpose),
+                ("groups", "team-a"),
+            ],
+            "at most 2000",
+        ),
+        (
+            vec![("name", "team-a-ok"), ("purpose", "x")],
+            "at least one group",
+        ),
+        (
+            vec![
+                ("name", "team-a-ok"),
+                ("purpose", "x"),
+                ("groups", "team-b"),
+            ],
+            "not a member of the group",
+        ),
+        (
+            vec![
+                ("name", "team-a-ok"),
+                ("purpose", "x"),
+                ("groups", "team-a"),
+                ("label.owner", "me"),
+            ],
+            "not one the platform allows",
+        ),
+        (
+            vec![
+                ("name", "team-a-ok"),
+                ("purpose", "x"),
+                ("groups", "team-a"),
+                ("label.cost-center", "-bad-"),
+            ],
+            "is invalid",
+        ),
+        // A developer may not name other groups through the administrators' field either.
+        (
+            vec![
+                ("name", "team-a-ok"),
+                ("purpose", "x"),
+                ("groups", "team-a"),
+                ("other_groups", "platform-admins"),
+            ],
+            "not a member of the group",
+        ),
+    ];
+    for (form, expected) in cases {
+        let body = refusal(&app, &alice, &form).await;
+        assert!(
+            body.contains("id=\"form-problem\"") && body.contains(expected),
+            "{form:?} should be refused with {expected:?}"
+        );
+        // What was typed comes back.
+        let typed = form
+            .iter()
+            .find(|(k, _)| *k == "name")
+            .map(|(_, v)| *v)
+            .unwrap_or_default();
+        if !typed.is_empty() && typed.len() < 40 {
+            assert!(
+                body.contains(&format!("value=\"{typed}\"")),
+                "{typed} is kept"
+            );
+        }
+    }
+    let (_, mine) = page(&app, &alice, "/namespaces").await;
+    assert!(mine.contains("id=\"no-requests\""), "nothing was stored");
+}
+
+#[tokio::test]
+async fn a_name_in_the_cluster_or_held_by_an_open_request_is_refused() {
+    let (cluster, kubeconfig) = cluster().await;
+    let existing: Namespace = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "team-a-taken" }
+    }))
+    .expect("a namespace");
+    let _ = Api::<Namespace>::all(cluster.admin_client().await)
+        .create(&Default::default(), &existing)
+        .await;
+    let app = portal(None, Some(kubeconfig)).await;
+    let alice = logged_in(&app, "alice").await;
+    let carol = logged_in(&app, "carol").await;
+    let body = refusal(
+        &app,
+        &alice,
+        &[
+            ("name", "team-a-taken"),
+            ("purpose", "x"),
+            ("groups", "team-a"),
+        ],
+    )
+    .await;
+    assert!(body.contains("already exists in the cluster"), "{body}");
+
+    request(&app, &alice, "team-a-wanted", &["team-a"]).await;
+    let body = refusal(
+        &app,
+        &carol,
+        &[
+            ("name", "team-a-wanted"),
+            ("purpose", "x"),
+            ("groups", "team-a"),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains("Another open request already asks for"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_open_request_limit_is_enforced() {
+    let app = portal_with(None, None, |config| config.max_open_requests = 2).await;
+    let bob = logged_in(&app, "bob").await;
+    request(&app, &bob, "team-b-one", &["team-b"]).await;
+    request(&app, &bob, "team-b-two", &["team-b"]).await;
+    let body = refusal(
+        &app,
+        &bob,
+        &[
+            ("name", "team-b-three"),
+            ("purpose", "x"),
+            ("groups", "team-b"),
+        ],
+    )
+    .await;
+    assert!(body.contains("You already have 2 open requests"), "{body}");
+    let (_, form) = page(&app, &bob, "/namespaces/new").await;
+    assert!(
+        form.contains("id=\"at-limit\""),
+        "the form says so before typing"
+    );
+}
+
+#[tokio::test]
+async fn only_administrators_decide_rejection_needs_a_comment_and_requests_are_private() {
+    let app = portal(None, None).await;
+    let alice = logged_in(&app, "alice").await;
+    let bob = logged_in(&app, "bob").await;
+    let root = logged_in(&app, "root").await;
+    let id = request(&app, &alice, "team-a-private", &["team-a"]).await;
+
+    // A developer calling the administrators' actions directly: 403, nothing changes.
+    for action in ["approve", "reject", "retry"] {
+        let response = post(
+            &app,
+            &alice,
+            &format!("/admin/requests/{id}/{action}"),
+            &[("comment", "mine")],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{action}");
+    }
+    // … and the administrators' server functions.
+    for (path, body) in [
+        ("/api/admin/requests", "filter[name]=team"),
+        ("/api/admin/audit", "filter[actor]=alice"),
+    ] {
+        let response = alice
+            .post(app.url(path))
+            .header(header::ORIGIN, app.url(""))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    for path in [
+        "/admin/requests",
+        "/admin/audit",
+        "/admin/audit.csv",
+        "/admin/audit.json",
+    ] {
+        let (status, _) = page(&app, &alice, path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // Anonymous users are sent to log in.
+    let anonymous = portal_tests::login::http_browser();
+    for path in [
+        "/namespaces",
+        "/namespaces/new",
+        "/admin/requests",
+        "/admin/audit.csv",
+    ] {
+        let response = anonymous.get(app.url(path)).send().await.expect("answers");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(
+            location(&response).starts_with("/auth/login?next="),
+            "{path}"
+        );
+    }
+    assert_eq!(status_of(&app, &alice, id).await, "pending");
+
+    // Someone else's request does not exist for bob, the same as one that does not exist.
+    let (status, _) = page(&app, &bob, &format!("/namespaces/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = page(&app, &bob, "/namespaces/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = page(&app, &bob, "/namespaces/not-a-number").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let response = post(&app, &bob, &format!("/namespaces/{id}/cancel"), &[]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // A rejection without a comment is refused; with one, the requester sees it.
+    let response = post(
+        &app,
+        &root,
+        &format!("/admin/requests/{id}/reject"),
+        &[("comment", "   ")],
+    )
+    .await;
+    assert_eq!(
+        location(&response),
+        format!("/namespaces/{id}?outcome=comment_missing")
+    );
+    assert_eq!(status_of(&app, &alice, id).await, "pending");
+    post(
+        &app,
+        &root,
+        &format!("/admin/requests/{id}/reject"),
+        &[("comment", "Use team-a-shop <b>instead</b>.")],
+    )
+    .await;
+    assert_eq!(status_of(&app, &alice, id).await, "rejected");
+    let (_, detail) = page(&app, &alice, &format!("/namespaces/{id}")).await;
+    assert!(
+        detail.contains("Use team-a-shop &lt;b&gt;instead&lt;/b&gt;."),
+        "shown, escaped"
+    );
+
+    // Acting on a decided request says someone acted first.
+    let response = post(&app, &root, &format!("/admin/requests/{id}/approve"), &[]).await;
+    assert_eq!(
+        location(&response),
+        format!("/namespaces/{id}?outcome=conflict")
+    );
+    // A bad cursor in the queue's address is a clear 400.
+    let (status, body) = page(&app, &root, "/admin/requests?after=bogus").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("The page link is not valid"));
+    // Outcome codes show only their fixed messages.
+    let (_, detail) = page(
+        &app,
+        &alice,
+        &format!("/namespaces/{id}?outcome=%3Cscript%3E"),
+    )
+    .await;
+    assert!(!detail.contains("id=\"outcome\""));
+}
+
+#[tokio::test]
+async fn the_requester_cancels_a_pending_request_once() {
+    let app = portal(None, None).await;
+    let alice = logged_in(&app, "alice").await;
+    let id = request(&app, &alice, "team-a-withdrawn", &["team-a"]).await;
+    let response = post(&app, &alice, &format!("/namespaces/{id}/cancel"), &[]).await;
+    assert_eq!(
+        location(&response),
+        format!("/namespaces/{id}?outcome=cancelled")
+    );
+    assert_eq!(status_of(&app, &alice, id).await, "cancelled");
+    let response = post(&app, &alice, &format!("/namespaces/{id}/cancel"), &[]).await;
+    assert_eq!(
+        location(&response),
+        format!("/namespaces/{id}?outcome=conflict")
+    );
+    // The name is free again.
+    request(&app, &alice, "team-a-withdrawn", &["team-a"]).await;
+}
