@@ -173,13 +173,13 @@ impl Browser {
     }
 
     /// Runs a test body; when it fails, saves a screenshot named after the test and says where.
-    pub async fn check(
+    pub async fn check<T>(
         &self,
         name: &str,
-        body: impl AsyncFnOnce(&Self) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
+        body: impl AsyncFnOnce(&Self) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
         match body(self).await {
-            Ok(()) => Ok(()),
+            Ok(value) => Ok(value),
             Err(error) => {
                 let shot = self.screenshot(name).await;
                 Err(error.context(format!("screenshot: {shot:?}")))

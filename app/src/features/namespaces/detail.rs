@@ -52,36 +52,40 @@ pub fn RequestPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .filter(|id| *id > 0)
     };
-    // Bumped every two seconds while the request is on its way, so the page refetches it.
-    let (tick, set_tick) = signal(0u32);
-    let detail = Resource::new(
-        move || (id(), tick.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => namespace_request_detail(id).await,
-                None => Err(super::model::RequestError::NotFound),
-            }
-        },
-    );
-    let in_flight = move || {
-        detail.get().is_some_and(|result| {
-            result.is_ok_and(|detail| {
-                matches!(
-                    detail.request.status,
-                    RequestStatus::Approved | RequestStatus::Provisioning
-                ) && detail.cluster_connected
-            })
-        })
-    };
+    let detail = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => namespace_request_detail(id).await,
+            None => Err(super::model::RequestError::NotFound),
+        }
+    });
+    // Hydrated, the page asks every two seconds whether a request that is not final changed,
+    // and reloads its data only when it did, so a refresh never wipes what an administrator is
+    // typing into the rejection comment.
+    let shown = StoredValue::new(None::<RequestDetail>);
     Effect::new(move |_| {
-        if in_flight() {
-            let handle = set_interval_with_handle(
-                move || set_tick.update(|t| *t = t.wrapping_add(1)),
-                std::time::Duration::from_secs(2),
-            );
-            if let Ok(handle) = handle {
-                on_cleanup(move || handle.clear());
-            }
+        let Some(Ok(current)) = detail.get() else {
+            return;
+        };
+        let open = !current.request.status.is_final();
+        let request_id = current.request.id;
+        shown.set_value(Some(current));
+        if !open {
+            return;
+        }
+        let handle = set_interval_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    if let Ok(fresh) = namespace_request_detail(request_id).await
+                        && shown.with_value(|shown| shown.as_ref() != Some(&fresh))
+                    {
+                        detail.refetch();
+                    }
+                });
+            },
+            std::time::Duration::from_secs(2),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
         }
     });
     let outcome = use_query_map()

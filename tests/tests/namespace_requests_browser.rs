@@ -1,0 +1,130 @@
+//! The "done when", in headless Chromium: alice requests `team-a-shop` (hydrated, with
+//! the name checked as she types), root approves it without JavaScript, the Namespace, its
+//! RoleBinding and NetworkPolicies exist in the real API server, alice's open page turns to
+//! "ready" without a reload, and the audit page tells the whole story.
+
+use k8s_openapi::api::{
+    core::v1::Namespace, networking::v1::NetworkPolicy, rbac::v1::RoleBinding,
+};
+use kube::api::{Api, ListParams};
+use portal_tests::{Browser, JavaScript, TestApp, TestCluster, TestIdp};
+
+/// At the provider's login form (where a protected page sent the browser), signs in as `user`.
+async fn sign_in(b: &Browser, user: &str) -> anyhow::Result<()> {
+    b.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(fantoccini::Locator::Css("input[name=login]"))
+        .await?;
+    b.fill("input[name=login]", user).await?;
+    b.fill("input[name=password]", user).await?;
+    b.find("button[type=submit]").await?.click().await?;
+    b.wait_for_text(".account .who", "").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Result<()> {
+    let cluster = TestCluster::shared();
+    cluster.install_portal_rbac().await;
+    let kubeconfig = cluster.portal_kubeconfig(&cluster.server);
+    let app = TestApp::spawn_with_login_and(move |config| {
+        config.kubeconfig = Some(kubeconfig);
+        config.reconcile_interval_seconds = 1;
+    })
+    .await;
+    let alice = Browser::start(&app.url(""), JavaScript::On).await?;
+    let root = Browser::start(&app.url(""), JavaScript::Off).await?;
+
+    let id = alice
+        .check("namespace_request_alice", async |b| {
+            b.goto("/namespaces/new").await?;
+            sign_in(b, "alice").await?;
+            anyhow::ensure!(
+                b.client.current_url().await?.path() == "/namespaces/new",
+                "login returns to the form"
+            );
+            b.wait_for_hydration().await?;
+            b.fill("#ns-name", "Team-A").await?;
+            b.wait_for_text("#ns-name-problem", "lowercase").await?;
+            b.fill("#ns-name", "kube-shop").await?;
+            b.wait_for_text("#ns-name-problem", "reserved for Kubernetes").await?;
+            b.fill("#ns-name", "team-a-shop").await?;
+            anyhow::ensure!(b.text("#ns-name-problem").await?.is_empty(), "a good name");
+            b.fill("#ns-purpose", "The web shop, for team A.").await?;
+            b.find("#submit-request").await?.click().await?;
+            b.wait_for_text("#outcome", "Your request was sent").await?;
+            b.wait_for_text("#request-summary", "pending").await?;
+            let url = b.client.current_url().await?;
+            let id = url
+                .path()
+                .trim_start_matches("/namespaces/")
+                .parse::<i64>()?;
+            Ok(id)
+        })
+        .await?;
+
+    root.check("namespace_request_root", async |b| {
+        b.goto("/admin/requests").await?;
+        sign_in(b, "root").await?;
+        b.wait_for_text("#queue", "team-a-shop").await?;
+        b.find(&format!("#queue tr[data-request='{id}'] a"))
+            .await?
+            .click()
+            .await?;
+        b.wait_for_text("#manifests-title", "What approval creates").await?;
+        b.find("#approve-request").await?.click().await?;
+        b.wait_for_text("#outcome", "Approved").await?;
+        Ok(())
+    })
+    .await?;
+
+    alice
+        .check("namespace_request_alice_ready", async |b| {
+            // The page alice left open follows the request: no reload.
+            b.wait_for_text("#request-summary", "ready").await?;
+            b.wait_for_text("#request-summary", "kubectl config set-context").await?;
+            let issuer = &TestIdp::shared().issuer;
+            let errors: Vec<_> = b
+                .console_errors()
+                .await?
+                .into_iter()
+                .filter(|e| !e.contains(issuer.as_str()))
+                .collect();
+            anyhow::ensure!(errors.is_empty(), "console errors: {errors:#?}");
+            Ok(())
+        })
+        .await?;
+
+    let admin = cluster.admin_client().await;
+    let namespace = Api::<Namespace>::all(admin.clone()).get("team-a-shop").await?;
+    let labels = namespace.metadata.labels.unwrap_or_default();
+    anyhow::ensure!(labels.get("portal.welkin.dev/requester").map(String::as_str) == Some("alice"));
+    let binding = Api::<RoleBinding>::namespaced(admin.clone(), "team-a-shop")
+        .get("workload-admin")
+        .await?;
+    anyhow::ensure!(
+        binding.subjects.unwrap_or_default().iter().any(|s| s.kind == "Group" && s.name == "team-a")
+    );
+    let policies = Api::<NetworkPolicy>::namespaced(admin, "team-a-shop")
+        .list(&ListParams::default())
+        .await?;
+    anyhow::ensure!(policies.items.len() == 3, "{} policies", policies.items.len());
+
+    root.check("namespace_request_audit", async |b| {
+        b.goto(&format!("/admin/audit?subject=namespace_request/{id}")).await?;
+        let trail = b.text("#audit").await?;
+        for action in [
+            "namespace_request.created",
+            "namespace_request.approved",
+            "namespace_request.provisioning_started",
+            "namespace_request.provisioning_succeeded",
+        ] {
+            anyhow::ensure!(trail.contains(action), "the trail lacks {action}:\n{trail}");
+        }
+        Ok(())
+    })
+    .await?;
+    alice.close().await?;
+    root.close().await
+}
