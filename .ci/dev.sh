@@ -2,7 +2,8 @@
 # Runs the portal locally on http://127.0.0.1:3000 with an SQLite database in ./data/, a local
 # identity provider on http://127.0.0.1:5556 (users alice, bob, carol, root; password = name)
 # and, when its binaries are built (tests/kube/build.sh, or `.ci/dev.sh --cluster` builds them),
-# a local Kubernetes API server for the kubeconfig download. Installs what it needs, builds,
+# a local Kubernetes API server where approved namespaces are created (and that downloaded
+# kubeconfigs point at). Without one, requests can be made and approved, and wait. Installs what it needs, builds,
 # and serves until Ctrl-C. Other arguments go to `portal`.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 with_cluster=false
@@ -36,10 +37,23 @@ kube_version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' 
 if $with_cluster || [[ -x "$CACHE_DIR/kube/$kube_version/kube-apiserver" ]]; then
   log "starting a local Kubernetes API server"
   mkdir -p "$run_dir/cluster"
-  if "$REPO_ROOT/tests/kube/start.sh" "$run_dir/cluster" >/dev/null; then
+  # The portal acts as its ServiceAccount, with exactly the RBAC deploy/ ships.
+  portal_token="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+  printf '%s,system:serviceaccount:welkin-portal:welkin-portal,welkin-portal-sa,"system:serviceaccounts,system:serviceaccounts:welkin-portal,system:authenticated"\n' \
+    "$portal_token" >"$run_dir/extra-tokens.csv"
+  if PORTAL_KUBE_EXTRA_TOKENS="$run_dir/extra-tokens.csv" \
+    "$REPO_ROOT/tests/kube/start.sh" "$run_dir/cluster" >/dev/null; then
     source "$run_dir/cluster/env"
     export PORTAL_CLUSTER_SERVER="$KUBE_SERVER" PORTAL_CLUSTER_CA_FILE="$KUBE_CA_FILE"
-    log "Kubernetes API server at $KUBE_SERVER (admin kubeconfig: $KUBECONFIG)"
+    # No controller-manager runs: give `admin` its rules, and install the portal's RBAC.
+    kubectl --kubeconfig "$KUBECONFIG" apply --server-side --force-conflicts -f "$REPO_ROOT/tests/kube/admin-clusterrole.yaml" \
+      -f "$REPO_ROOT/deploy/namespace.yaml" -f "$REPO_ROOT/deploy/rbac.yaml" >/dev/null
+    sed "s|^\( *token: \).*|\1$portal_token|" "$KUBECONFIG" >"$run_dir/portal-kubeconfig"
+    chmod 600 "$run_dir/portal-kubeconfig"
+    export PORTAL_KUBECONFIG="$run_dir/portal-kubeconfig"
+    log "Kubernetes API server at $KUBE_SERVER; approved namespaces are created there (see them: KUBECONFIG=$KUBECONFIG kubectl get ns)"
+  else
+    log "the local Kubernetes API server did not start: approved namespace requests will wait for a cluster"
   fi
 else
   log "no local Kubernetes API server (run .ci/dev.sh --cluster to build one, ~10 minutes once)"

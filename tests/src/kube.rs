@@ -75,6 +75,12 @@ impl TestCluster {
                 "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
             ),
         ];
+        apply_file(
+            &admin,
+            &super::repo_root().join("tests/kube/admin-clusterrole.yaml"),
+            &collections,
+        )
+        .await;
         for file in ["namespace.yaml", "rbac.yaml"] {
             apply_deploy_file(&admin, file, &collections).await;
         }
@@ -204,7 +210,17 @@ fn wait_for_env(dir: &Path) -> String {
 /// Applies every document of a file in deploy/ for real (server-side apply), as `client`.
 /// `collections` maps each kind to its collection path (`{ns}` for the namespace).
 pub async fn apply_deploy_file(client: &kube::Client, file: &str, collections: &[(&str, &str)]) {
-    let text = std::fs::read_to_string(super::repo_root().join("deploy").join(file)).expect("read");
+    apply_file(
+        client,
+        &super::repo_root().join("deploy").join(file),
+        collections,
+    )
+    .await;
+}
+
+/// Applies every document of a YAML file (server-side apply), as `client`.
+async fn apply_file(client: &kube::Client, path: &Path, collections: &[(&str, &str)]) {
+    let text = std::fs::read_to_string(path).expect("read");
     for document in text.split("\n---\n").filter(|d| d.contains("kind:")) {
         let kind = document
             .lines()

@@ -9,7 +9,7 @@ use app::domain::{
 use k8s_openapi::api::{
     core::v1::{Namespace, Secret},
     networking::v1::NetworkPolicy,
-    rbac::v1::{RoleBinding, RoleRef},
+    rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding, RoleRef},
 };
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use portal_tests::TestCluster;
@@ -255,4 +255,75 @@ async fn the_portal_cannot_do_more_than_provisioning() {
         )
         .await;
     assert!(is_forbidden(&result), "binding cluster-admin: {result:?}");
+}
+
+#[tokio::test]
+async fn binding_admin_takes_the_bind_permission_the_portal_is_given() {
+    // With the real rules of `admin` in place, someone who may create RoleBindings but lacks
+    // `bind` (and the permissions inside `admin`) is refused: so the portal's `bind` grant is
+    // what makes provisioning work, not an empty role.
+    let cluster = TestCluster::shared();
+    install_the_portals_rbac(cluster).await;
+    let admin = cluster.admin_client().await;
+    let rules: ClusterRole = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "rolebindings-without-bind" },
+        "rules": [{
+            "apiGroups": ["rbac.authorization.k8s.io"],
+            "resources": ["rolebindings"],
+            "verbs": ["create", "get", "patch"]
+        }]
+    }))
+    .expect("a ClusterRole");
+    let params = PatchParams::apply("portal-tests").force();
+    Api::<ClusterRole>::all(admin.clone())
+        .patch("rolebindings-without-bind", &params, &Patch::Apply(&rules))
+        .await
+        .expect("applied");
+    let binding: ClusterRoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "alice-rolebindings-without-bind" },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "rolebindings-without-bind" },
+        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice" }]
+    }))
+    .expect("a ClusterRoleBinding");
+    Api::<ClusterRoleBinding>::all(admin)
+        .patch(
+            "alice-rolebindings-without-bind",
+            &params,
+            &Patch::Apply(&binding),
+        )
+        .await
+        .expect("applied");
+    // The namespace's admins are team-b: alice (team-a) holds nothing inside it.
+    let mut plan = plan("team-a-without-bind");
+    if let Some(subjects) = plan.role_binding.subjects.as_mut() {
+        subjects[0].name = "team-b".into();
+    }
+    Provisioner::new(cluster.portal_client().await)
+        .apply(
+            11,
+            &ProvisioningPlan {
+                network_policies: vec![],
+                ..plan.clone()
+            },
+        )
+        .await
+        .expect("the portal creates the namespace and binds admin");
+    let alice = cluster.alice_client().await;
+    let result = Api::<RoleBinding>::namespaced(alice, "team-a-without-bind")
+        .patch(
+            "workload-admin-copy",
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Apply(&RoleBinding {
+                metadata: kube::api::ObjectMeta {
+                    name: Some("workload-admin-copy".into()),
+                    ..plan.role_binding.metadata.clone()
+                },
+                ..plan.role_binding.clone()
+            }),
+        )
+        .await;
+    assert!(
+        is_forbidden(&result),
+        "binding admin without bind: {result:?}"
+    );
 }

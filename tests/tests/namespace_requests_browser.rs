@@ -3,9 +3,7 @@
 //! RoleBinding and NetworkPolicies exist in the real API server, alice's open page turns to
 //! "ready" without a reload, and the audit page tells the whole story.
 
-use k8s_openapi::api::{
-    core::v1::Namespace, networking::v1::NetworkPolicy, rbac::v1::RoleBinding,
-};
+use k8s_openapi::api::{core::v1::Namespace, networking::v1::NetworkPolicy, rbac::v1::RoleBinding};
 use kube::api::{Api, ListParams};
 use portal_tests::{Browser, JavaScript, TestApp, TestCluster, TestIdp};
 
@@ -48,7 +46,8 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
             b.fill("#ns-name", "Team-A").await?;
             b.wait_for_text("#ns-name-problem", "lowercase").await?;
             b.fill("#ns-name", "kube-shop").await?;
-            b.wait_for_text("#ns-name-problem", "reserved for Kubernetes").await?;
+            b.wait_for_text("#ns-name-problem", "reserved for Kubernetes")
+                .await?;
             b.fill("#ns-name", "team-a-shop").await?;
             anyhow::ensure!(b.text("#ns-name-problem").await?.is_empty(), "a good name");
             b.fill("#ns-purpose", "The web shop, for team A.").await?;
@@ -72,7 +71,8 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
             .await?
             .click()
             .await?;
-        b.wait_for_text("#manifests-title", "What approval creates").await?;
+        b.wait_for_text("#manifests-title", "What approval creates")
+            .await?;
         b.find("#approve-request").await?.click().await?;
         b.wait_for_text("#outcome", "Approved").await?;
         Ok(())
@@ -83,7 +83,8 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
         .check("namespace_request_alice_ready", async |b| {
             // The page alice left open follows the request: no reload.
             b.wait_for_text("#request-summary", "ready").await?;
-            b.wait_for_text("#request-summary", "kubectl config set-context").await?;
+            b.wait_for_text("#request-summary", "kubectl config set-context")
+                .await?;
             let issuer = &TestIdp::shared().issuer;
             let errors: Vec<_> = b
                 .console_errors()
@@ -97,22 +98,38 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
         .await?;
 
     let admin = cluster.admin_client().await;
-    let namespace = Api::<Namespace>::all(admin.clone()).get("team-a-shop").await?;
+    let namespace = Api::<Namespace>::all(admin.clone())
+        .get("team-a-shop")
+        .await?;
     let labels = namespace.metadata.labels.unwrap_or_default();
-    anyhow::ensure!(labels.get("portal.welkin.dev/requester").map(String::as_str) == Some("alice"));
+    anyhow::ensure!(
+        labels
+            .get("portal.welkin.dev/requester")
+            .map(String::as_str)
+            == Some("alice")
+    );
     let binding = Api::<RoleBinding>::namespaced(admin.clone(), "team-a-shop")
         .get("workload-admin")
         .await?;
     anyhow::ensure!(
-        binding.subjects.unwrap_or_default().iter().any(|s| s.kind == "Group" && s.name == "team-a")
+        binding
+            .subjects
+            .unwrap_or_default()
+            .iter()
+            .any(|s| s.kind == "Group" && s.name == "team-a")
     );
     let policies = Api::<NetworkPolicy>::namespaced(admin, "team-a-shop")
         .list(&ListParams::default())
         .await?;
-    anyhow::ensure!(policies.items.len() == 3, "{} policies", policies.items.len());
+    anyhow::ensure!(
+        policies.items.len() == 3,
+        "{} policies",
+        policies.items.len()
+    );
 
     root.check("namespace_request_audit", async |b| {
-        b.goto(&format!("/admin/audit?subject=namespace_request/{id}")).await?;
+        b.goto(&format!("/admin/audit?subject=namespace_request/{id}"))
+            .await?;
         let trail = b.text("#audit").await?;
         for action in [
             "namespace_request.created",
