@@ -17,7 +17,22 @@ use std::{path::PathBuf, time::Duration};
 on_every_backend!(
     alice_requests_root_approves_and_the_namespace_is_ready,
     a_portal_stopped_between_approval_and_provisioning_finishes_after_restart,
+    the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succeeds,
+    every_kind_of_bad_request_is_refused_with_its_reason_and_nothing_is_stored,
+    a_name_in_the_cluster_or_held_by_an_open_request_is_refused,
+    the_open_request_limit_is_enforced,
+    only_administrators_decide_rejection_needs_a_comment_and_requests_are_private,
+    the_requester_cancels_a_pending_request_once,
 );
+
+/// A namespace name of this test's own on this backend (both backends share one API server).
+fn unique(db: &TestDatabase, name: &str) -> String {
+    if db.url.starts_with("sqlite") {
+        name.to_owned()
+    } else {
+        format!("{name}-pg")
+    }
+}
 
 /// The portal with login, on `database_url`, provisioning into `kubeconfig` when given.
 async fn portal(database_url: Option<String>, kubeconfig: Option<PathBuf>) -> TestApp {
@@ -304,8 +319,7 @@ async fn a_portal_stopped_between_approval_and_provisioning_finishes_after_resta
         .expect("created after the restart");
 }
 
-#[tokio::test]
-async fn the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succeeds() {
+async fn the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succeeds(db: TestDatabase) {
     let (cluster, _) = cluster().await;
     let target = cluster
         .server
@@ -314,10 +328,10 @@ async fn the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succe
         .expect("host:port");
     let mut proxy = TcpProxy::start(target).await;
     let kubeconfig = cluster.portal_kubeconfig(&format!("https://127.0.0.1:{}", proxy.port));
-    let app = portal(None, Some(kubeconfig)).await;
+    let app = portal(Some(db.url.clone()), Some(kubeconfig)).await;
     let alice = logged_in(&app, "alice").await;
     let root = logged_in(&app, "root").await;
-    let id = request(&app, &alice, "team-a-flaky", &["team-a"]).await;
+    let id = request(&app, &alice, &unique(&db, "team-a-flaky"), &["team-a"]).await;
 
     proxy.stop().await;
     post(&app, &root, &format!("/admin/requests/{id}/approve"), &[]).await;
@@ -355,9 +369,8 @@ async fn the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succe
     }
 }
 
-#[tokio::test]
-async fn every_kind_of_bad_request_is_refused_with_its_reason_and_nothing_is_stored() {
-    let app = portal_with(None, None, |config| {
+async fn every_kind_of_bad_request_is_refused_with_its_reason_and_nothing_is_stored(db: TestDatabase) {
+    let app = portal_with(Some(db.url.clone()), None, |config| {
         config.namespace_prefixes = vec!["team-a-".into(), "team-b-".into()];
     })
     .await;
@@ -501,24 +514,29 @@ async fn every_kind_of_bad_request_is_refused_with_its_reason_and_nothing_is_sto
     assert!(mine.contains("id=\"no-requests\""), "nothing was stored");
 }
 
-#[tokio::test]
-async fn a_name_in_the_cluster_or_held_by_an_open_request_is_refused() {
+async fn a_name_in_the_cluster_or_held_by_an_open_request_is_refused(db: TestDatabase) {
     let (cluster, kubeconfig) = cluster().await;
     let existing: Namespace = serde_json::from_value(serde_json::json!({
-        "metadata": { "name": "team-a-taken" }
+        "metadata": { "name": unique(&db, "team-a-taken") }
     }))
     .expect("a namespace");
-    let _ = Api::<Namespace>::all(cluster.admin_client().await)
+    if let Err(error) = Api::<Namespace>::all(cluster.admin_client().await)
         .create(&Default::default(), &existing)
-        .await;
-    let app = portal(None, Some(kubeconfig)).await;
+        .await
+    {
+        assert!(
+            matches!(&error, kube::Error::Api(status) if status.code == 409),
+            "{error}"
+        );
+    }
+    let app = portal(Some(db.url.clone()), Some(kubeconfig)).await;
     let alice = logged_in(&app, "alice").await;
     let carol = logged_in(&app, "carol").await;
     let body = refusal(
         &app,
         &alice,
         &[
-            ("name", "team-a-taken"),
+            ("name", &unique(&db, "team-a-taken")),
             ("purpose", "x"),
             ("groups", "team-a"),
         ],
@@ -543,9 +561,8 @@ async fn a_name_in_the_cluster_or_held_by_an_open_request_is_refused() {
     );
 }
 
-#[tokio::test]
-async fn the_open_request_limit_is_enforced() {
-    let app = portal_with(None, None, |config| config.max_open_requests = 2).await;
+async fn the_open_request_limit_is_enforced(db: TestDatabase) {
+    let app = portal_with(Some(db.url.clone()), None, |config| config.max_open_requests = 2).await;
     let bob = logged_in(&app, "bob").await;
     request(&app, &bob, "team-b-one", &["team-b"]).await;
     request(&app, &bob, "team-b-two", &["team-b"]).await;
@@ -567,9 +584,8 @@ async fn the_open_request_limit_is_enforced() {
     );
 }
 
-#[tokio::test]
-async fn only_administrators_decide_rejection_needs_a_comment_and_requests_are_private() {
-    let app = portal(None, None).await;
+async fn only_administrators_decide_rejection_needs_a_comment_and_requests_are_private(db: TestDatabase) {
+    let app = portal(Some(db.url.clone()), None).await;
     let alice = logged_in(&app, "alice").await;
     let bob = logged_in(&app, "bob").await;
     let root = logged_in(&app, "root").await;
@@ -684,9 +700,8 @@ async fn only_administrators_decide_rejection_needs_a_comment_and_requests_are_p
     assert!(!detail.contains("id=\"outcome\""));
 }
 
-#[tokio::test]
-async fn the_requester_cancels_a_pending_request_once() {
-    let app = portal(None, None).await;
+async fn the_requester_cancels_a_pending_request_once(db: TestDatabase) {
+    let app = portal(Some(db.url.clone()), None).await;
     let alice = logged_in(&app, "alice").await;
     let id = request(&app, &alice, "team-a-withdrawn", &["team-a"]).await;
     let response = post(&app, &alice, &format!("/namespaces/{id}/cancel"), &[]).await;

@@ -242,8 +242,10 @@ impl NamespaceRequestStore for SqliteStore {
         &self,
         query: &QueueQuery,
     ) -> Result<(Vec<NamespaceRequest>, Option<(i64, i64)>), StoreError> {
+        // The page's ids first, then their rows: the row projection (groups as JSON) runs
+        // for the page only, not for every request that matches before the sort.
         let mut sql = QueryBuilder::<Sqlite>::new(SELECT);
-        sql.push(" WHERE 1 = 1");
+        sql.push(" WHERE r.id IN (SELECT r.id FROM namespace_requests r WHERE 1 = 1");
         if let Some(status) = query.status {
             sql.push(" AND r.status = ").push_bind(status.as_str());
         }
@@ -267,17 +269,28 @@ impl NamespaceRequestStore for SqliteStore {
             }
             sql.push(" ORDER BY r.id");
         } else {
-            if let Some((rank, id)) = query.after {
-                sql.push(" AND (r.queue_rank, r.id) > (")
-                    .push_bind(rank)
-                    .push(", ")
-                    .push_bind(id)
-                    .push(")");
+            // Ranks are 0 (pending) and 1: spelled out, each branch is a plain range on the
+            // (queue_rank, id) index, which a row-value comparison is not for every planner.
+            match query.after {
+                Some((0, id)) => {
+                    sql.push(" AND ((r.queue_rank = 0 AND r.id > ")
+                        .push_bind(id)
+                        .push(") OR r.queue_rank = 1)");
+                }
+                Some((_, id)) => {
+                    sql.push(" AND r.queue_rank = 1 AND r.id > ").push_bind(id);
+                }
+                None => {}
             }
             sql.push(" ORDER BY r.queue_rank, r.id");
         }
         let size = page_size(query.limit);
-        sql.push(" LIMIT ").push_bind(size + 1);
+        sql.push(" LIMIT ").push_bind(size + 1).push(")");
+        sql.push(if query.status.is_some() {
+            " ORDER BY r.id"
+        } else {
+            " ORDER BY r.queue_rank, r.id"
+        });
         let mut rows: Vec<RequestRow> = sql
             .build_query_as()
             .fetch_all(&self.pool)
