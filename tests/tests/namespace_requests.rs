@@ -319,7 +319,9 @@ async fn a_portal_stopped_between_approval_and_provisioning_finishes_after_resta
         .expect("created after the restart");
 }
 
-async fn the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succeeds(db: TestDatabase) {
+async fn the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succeeds(
+    db: TestDatabase,
+) {
     let (cluster, _) = cluster().await;
     let target = cluster
         .server
@@ -369,7 +371,9 @@ async fn the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succe
     }
 }
 
-async fn every_kind_of_bad_request_is_refused_with_its_reason_and_nothing_is_stored(db: TestDatabase) {
+async fn every_kind_of_bad_request_is_refused_with_its_reason_and_nothing_is_stored(
+    db: TestDatabase,
+) {
     let app = portal_with(Some(db.url.clone()), None, |config| {
         config.namespace_prefixes = vec!["team-a-".into(), "team-b-".into()];
     })
@@ -562,7 +566,10 @@ async fn a_name_in_the_cluster_or_held_by_an_open_request_is_refused(db: TestDat
 }
 
 async fn the_open_request_limit_is_enforced(db: TestDatabase) {
-    let app = portal_with(Some(db.url.clone()), None, |config| config.max_open_requests = 2).await;
+    let app = portal_with(Some(db.url.clone()), None, |config| {
+        config.max_open_requests = 2
+    })
+    .await;
     let bob = logged_in(&app, "bob").await;
     request(&app, &bob, "team-b-one", &["team-b"]).await;
     request(&app, &bob, "team-b-two", &["team-b"]).await;
@@ -584,7 +591,9 @@ async fn the_open_request_limit_is_enforced(db: TestDatabase) {
     );
 }
 
-async fn only_administrators_decide_rejection_needs_a_comment_and_requests_are_private(db: TestDatabase) {
+async fn only_administrators_decide_rejection_needs_a_comment_and_requests_are_private(
+    db: TestDatabase,
+) {
     let app = portal(Some(db.url.clone()), None).await;
     let alice = logged_in(&app, "alice").await;
     let bob = logged_in(&app, "bob").await;
