@@ -158,9 +158,6 @@ pub trait Faq: Send + Sync + fmt::Debug {
 #[derive(Clone, Debug)]
 pub struct FaqContext {
     pub faq: Arc<dyn Faq>,
-    /// Serve `/admin/faq` to anyone. Until the portal has a login this is the operator's choice
-    /// (off by default); when login lands, the page's guard becomes "is an administrator".
-    pub admin_public: bool,
     /// Give cookies the `Secure` attribute (the portal is served over HTTPS).
     pub secure_cookies: bool,
 }

@@ -141,10 +141,6 @@ pub struct Config {
     /// version-limited ones say which versions they are about.
     #[serde(default)]
     pub platform_version: String,
-    /// Serve the FAQ administrators' page (`/admin/faq`: helpfulness votes and searches that
-    /// found nothing) to anyone. The portal has no login yet, so it is off by default.
-    #[serde(default)]
-    pub faq_admin_public: bool,
 }
 
 mod defaults {
@@ -241,7 +237,6 @@ impl Default for Config {
             kubelogin_ports: defaults::kubelogin_ports(),
             faq_dir: None,
             platform_version: String::new(),
-            faq_admin_public: false,
         }
     }
 }
@@ -677,19 +672,21 @@ mod tests {
 
     #[test]
     fn the_faq_settings_come_from_the_environment() {
-        let config = Config::load_from(
-            None,
-            env(&[
-                ("PORTAL_FAQ_DIR", "/etc/portal/faq"),
-                ("PORTAL_FAQ_ADMIN_PUBLIC", "true"),
-            ]),
-        )
-        .expect("loads");
+        let config =
+            Config::load_from(None, env(&[("PORTAL_FAQ_DIR", "/etc/portal/faq")])).expect("loads");
         assert_eq!(config.faq_dir, Some(PathBuf::from("/etc/portal/faq")));
-        assert!(config.faq_admin_public);
         let defaults = Config::load_from(None, env(&[])).expect("loads");
         assert_eq!(defaults.faq_dir, None);
-        assert!(!defaults.faq_admin_public);
+    }
+
+    #[test]
+    fn the_retired_faq_admin_public_key_is_refused_by_name() {
+        // `/admin/faq` is for administrators now; an operator who still sets the old switch
+        // learns that it no longer does anything.
+        let error = Config::load_from(None, env(&[("PORTAL_FAQ_ADMIN_PUBLIC", "true")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("PORTAL_FAQ_ADMIN_PUBLIC"), "{error}");
     }
 
     #[test]

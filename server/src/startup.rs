@@ -109,7 +109,6 @@ impl Application {
             form_action_origins: form_action_origins.clone(),
             faq: FaqContext {
                 faq: Arc::new(FaqService::new(faq_library, database.faq_store())),
-                admin_public: config.faq_admin_public,
                 secure_cookies: config.public_url.starts_with("https://"),
             },
         };

@@ -7,7 +7,10 @@
 //! answers it as the first result.
 
 use fantoccini::Locator;
-use portal_tests::{Browser, JavaScript, TestApp};
+use portal_tests::{
+    Browser, JavaScript, TestApp,
+    login::{http_browser, location, logged_in},
+};
 use server::{config::Config, faq::content, startup::Application};
 use std::{
     net::SocketAddr,
@@ -388,26 +391,86 @@ async fn voting_without_javascript_returns_to_the_entry() {
     assert!(voter_cookie(&response).is_some());
 }
 
-#[tokio::test]
-async fn the_admin_report_is_not_served_until_the_operator_makes_it_public() {
-    let app = TestApp::spawn().await;
-    let (status, page) = html(&app, "/admin/faq").await;
-    assert_eq!(status, 404);
-    assert!(page.contains("needs a login"), "{page}");
-    assert!(page.contains("faq_admin_public"));
-    let response = app
-        .http
+async fn report_function(client: &reqwest::Client, app: &TestApp) -> reqwest::Response {
+    client
         .post(app.url("/api/faq/report"))
         .send()
         .await
+        .expect("answers")
+}
+
+#[tokio::test]
+async fn the_admin_report_is_for_administrators_only() {
+    let app = TestApp::spawn_with_login().await;
+
+    // Anonymous: the page sends to login and back; the function says 401.
+    let anonymous = http_browser();
+    let page = anonymous
+        .get(app.url("/admin/faq"))
+        .send()
+        .await
         .expect("answers");
-    assert!(!response.status().is_success());
-    assert!(response.text().await.expect("body").contains("NeedsLogin"));
+    assert!(page.status().is_redirection(), "{}", page.status());
+    assert_eq!(location(&page), "/auth/login?next=/admin/faq");
+    let response = report_function(&anonymous, &app).await;
+    assert_eq!(response.status(), 401);
+    assert!(
+        !response
+            .text()
+            .await
+            .expect("body")
+            .contains("faq-unanswered")
+    );
+
+    // A developer: 403 for both, and none of the report.
+    let alice = logged_in(&app, "alice").await;
+    let page = alice
+        .get(app.url("/admin/faq"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(page.status(), 403);
+    let body = page.text().await.expect("body");
+    assert!(body.contains("For platform administrators"), "{body}");
+    assert!(!body.contains("id=\"faq-helpfulness\""));
+    let response = report_function(&alice, &app).await;
+    assert_eq!(response.status(), 403);
+    assert!(
+        !response
+            .text()
+            .await
+            .expect("body")
+            .contains("node-reboots")
+    );
+
+    // An administrator: the page and the function.
+    let root = logged_in(&app, "root").await;
+    let page = root
+        .get(app.url("/admin/faq"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("id=\"faq-helpfulness\"")
+    );
+    let response = report_function(&root, &app).await;
+    assert_eq!(response.status(), 200);
+    let report: serde_json::Value = response.json().await.expect("JSON");
+    assert!(
+        report["entries"]
+            .as_array()
+            .is_some_and(|entries| !entries.is_empty()),
+        "{report}"
+    );
 }
 
 #[tokio::test]
 async fn the_admin_report_lists_unanswered_searches_and_helpfulness() {
-    let app = TestApp::spawn_with(|config| config.faq_admin_public = true).await;
+    let app = TestApp::spawn_with_login().await;
     // Searches that found nothing, twice and once; one that found something is not listed.
     for query in [
         "Quantum   blockchain",
@@ -420,8 +483,14 @@ async fn the_admin_report_lists_unanswered_searches_and_helpfulness() {
     for helpful in [false, false, true] {
         vote(&app, "namespace-names", helpful, None).await;
     }
-    let (status, page) = html(&app, "/admin/faq").await;
-    assert_eq!(status, 200);
+    let root = logged_in(&app, "root").await;
+    let response = root
+        .get(app.url("/admin/faq"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.expect("body");
     let unanswered = page
         .split("id=\"faq-unanswered\"")
         .nth(1)

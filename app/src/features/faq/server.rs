@@ -1,5 +1,5 @@
-//! What the FAQ's server functions need from the request around them: the port, the stand-in
-//! guard for the administrators' page, and the anonymous voter cookie.
+//! What the FAQ's server functions need from the request around them: the port, the guard of
+//! the administrators' page, and who is voting (the logged-in user or an anonymous cookie).
 
 use super::model::FaqApiError;
 use crate::ports::{FaqContext, VoterId, use_faq};
@@ -16,15 +16,11 @@ pub fn faq() -> Result<FaqContext, FaqApiError> {
     use_faq().ok_or(FaqApiError::Unavailable)
 }
 
-/// The guard of `/admin/faq`: platform administrators, or anyone when the operator made the
-/// report public (`faq_admin_public`).
+/// The guard of `/admin/faq`: platform administrators only (401 when anonymous, 403 for
+/// developers, with the status set by [`crate::auth::require_admin`]).
 pub fn require_faq_admin() -> Result<FaqContext, FaqApiError> {
-    let context = faq()?;
-    if context.admin_public || crate::auth::current_user().is_some_and(|user| user.is_admin) {
-        Ok(context)
-    } else {
-        Err(FaqApiError::NeedsLogin)
-    }
+    crate::auth::require_admin()?;
+    faq()
 }
 
 /// "No such entry", quoting at most 100 characters of what was asked for.
