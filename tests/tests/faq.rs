@@ -345,6 +345,119 @@ async fn one_vote_per_reader_and_entry_changed_not_doubled() {
     assert_eq!(forged.text().await.expect("body"), "\"Recorded\"");
 }
 
+async fn vote_as(client: &reqwest::Client, app: &TestApp, slug: &str, helpful: bool) -> String {
+    let response = client
+        .post(app.url("/api/faq/vote"))
+        .form(&[
+            ("input[slug]", slug),
+            ("input[helpful]", &helpful.to_string()),
+        ])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    assert!(
+        voter_cookie(&response).is_none(),
+        "a logged-in reader gets no anonymous voter cookie"
+    );
+    response.text().await.expect("body")
+}
+
+async fn my_vote(client: &reqwest::Client, app: &TestApp, slug: &str) -> serde_json::Value {
+    client
+        .post(app.url("/api/faq/my-vote"))
+        .form(&[("slug", slug)])
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+#[tokio::test]
+async fn a_logged_in_reader_has_one_vote_per_entry_across_sessions() {
+    let app = TestApp::spawn_with_login().await;
+    let alice_at_work = logged_in(&app, "alice").await;
+    assert_eq!(
+        vote_as(&alice_at_work, &app, "node-reboots", true).await,
+        "\"Recorded\""
+    );
+
+    // Another browser, another session: still alice, still her one vote.
+    let alice_at_home = logged_in(&app, "alice").await;
+    assert_eq!(my_vote(&alice_at_home, &app, "node-reboots").await, true);
+    assert_eq!(
+        vote_as(&alice_at_home, &app, "node-reboots", true).await,
+        "\"Unchanged\""
+    );
+    assert_eq!(
+        vote_as(&alice_at_home, &app, "node-reboots", false).await,
+        "\"Changed\""
+    );
+    assert_eq!(my_vote(&alice_at_work, &app, "node-reboots").await, false);
+
+    // Another user has a vote of their own; an anonymous reader sees neither.
+    let bob = logged_in(&app, "bob").await;
+    assert_eq!(
+        my_vote(&bob, &app, "node-reboots").await,
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        vote_as(&bob, &app, "node-reboots", true).await,
+        "\"Recorded\""
+    );
+    assert_eq!(
+        my_vote(&http_browser(), &app, "node-reboots").await,
+        serde_json::Value::Null
+    );
+
+    // Counted once each: one helpful (bob), one not helpful (alice).
+    let root = logged_in(&app, "root").await;
+    let report: serde_json::Value = report_function(&root, &app)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let row = report["entries"]
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .find(|row| row["entry"]["slug"] == "node-reboots")
+        })
+        .expect("node-reboots in the report");
+    assert_eq!(
+        (&row["helpful"], &row["not_helpful"]),
+        (&1.into(), &1.into()),
+        "{row}"
+    );
+}
+
+#[tokio::test]
+async fn after_logging_in_a_reader_votes_as_the_user_not_the_cookie() {
+    let app = TestApp::spawn_with_login().await;
+    // An anonymous vote from a browser, with its voter cookie.
+    let browser = http_browser();
+    let response = browser
+        .post(app.url("/api/faq/vote"))
+        .form(&[("input[slug]", "node-reboots"), ("input[helpful]", "true")])
+        .send()
+        .await
+        .expect("answers");
+    assert!(voter_cookie(&response).is_some());
+    // The same browser logs in as alice: her vote is her own, the cookie's stays the cookie's.
+    let callback = portal_tests::login::sign_in_at_provider(&app, &browser, "alice", "/").await;
+    browser.get(&callback).send().await.expect("callback");
+    assert_eq!(
+        my_vote(&browser, &app, "node-reboots").await,
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        vote_as(&browser, &app, "node-reboots", false).await,
+        "\"Recorded\""
+    );
+}
+
 #[tokio::test]
 async fn votes_for_unknown_or_malformed_entries_are_refused() {
     let app = TestApp::spawn().await;

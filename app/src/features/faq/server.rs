@@ -28,8 +28,17 @@ pub fn unknown(slug: &str) -> FaqApiError {
     FaqApiError::UnknownEntry(slug.chars().take(100).collect())
 }
 
-/// The reader's voter id from the request's cookie, if it carries a valid one.
+/// Who is voting: the logged-in user (one vote per entry across all their sessions), else the
+/// anonymous id in the request's cookie, if it carries a valid one.
 pub fn voter() -> Option<VoterId> {
+    if let Some(user) = crate::auth::current_user() {
+        return Some(VoterId::user(&user.username));
+    }
+    cookie_voter()
+}
+
+/// The anonymous voter id in the request's `portal_voter` cookie.
+fn cookie_voter() -> Option<VoterId> {
     let parts = use_context::<http::request::Parts>()?;
     parts
         .headers
@@ -42,8 +51,8 @@ pub fn voter() -> Option<VoterId> {
         .and_then(|(_, value)| VoterId::parse(value.trim()))
 }
 
-/// The reader's voter id; a new one, set as an `HttpOnly`, `SameSite=Lax` cookie, when the
-/// request has none (or one that is not ours).
+/// Who is voting, as [`voter`] says; for an anonymous reader without a valid cookie, a new id,
+/// set as an `HttpOnly`, `SameSite=Lax` cookie. Logged-in users get no cookie.
 pub fn voter_or_issue(secure: bool) -> VoterId {
     if let Some(voter) = voter() {
         return voter;
