@@ -18,7 +18,7 @@ use figment::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// `PORTAL_*` variables that are not configuration keys: the config file's path, and the test
 /// harness's own settings.
@@ -108,6 +108,10 @@ pub struct Config {
     /// A session ends this many hours after login, however active.
     #[serde(default = "defaults::session_max_hours")]
     pub session_max_hours: u32,
+    /// Session limits finer than the whole minutes and hours of the two keys above, for tests
+    /// that cannot wait an hour. Not a configuration key: no file or variable can set it.
+    #[serde(skip)]
+    pub session_limits_override: Option<SessionLimits>,
     /// Require login for every page, the FAQ and the NetworkPolicy generator included (by default
     /// those are public). Health probes and the static bundle stay open.
     #[serde(default)]
@@ -228,6 +232,7 @@ impl Default for Config {
             admin_groups: Vec::new(),
             session_idle_minutes: defaults::session_idle_minutes(),
             session_max_hours: defaults::session_max_hours(),
+            session_limits_override: None,
             login_everywhere: false,
             cluster_name: defaults::cluster_name(),
             cluster_server: None,
@@ -241,7 +246,25 @@ impl Default for Config {
     }
 }
 
+/// How long a session lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Without a request for this long, the session ends.
+    pub idle: Duration,
+    /// This long after login, the session ends however active.
+    pub max: Duration,
+}
+
 impl Config {
+    /// The session limits: `session_idle_minutes` and `session_max_hours`, unless a test has set
+    /// [`Config::session_limits_override`].
+    pub fn session_limits(&self) -> SessionLimits {
+        self.session_limits_override.unwrap_or(SessionLimits {
+            idle: Duration::from_secs(u64::from(self.session_idle_minutes) * 60),
+            max: Duration::from_secs(u64::from(self.session_max_hours) * 3600),
+        })
+    }
+
     /// Loads the configuration from `file` (when given) and the process environment.
     pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
         Self::load_from(file, std::env::vars())

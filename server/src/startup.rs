@@ -3,7 +3,7 @@
 use crate::{
     api,
     auth::{self, oidc::Oidc, session::SessionBackend},
-    config::Config,
+    config::{Config, SessionLimits},
     db::Database,
     faq::{FaqLibrary, FaqService},
     health, security,
@@ -42,7 +42,8 @@ pub struct AppState {
     pub public_origin: String,
     /// ` ORIGIN` of the identity provider for `form-action`, or empty.
     pub csp_form_action_extra: String,
-    pub session_max_hours: u32,
+    /// When sessions end (idle and absolute); see `auth::load_user`.
+    pub session_limits: SessionLimits,
     /// Every page needs a logged-in user (see `Config::login_everywhere`).
     pub login_everywhere: bool,
     /// What downloaded kubeconfigs point at; `None` when no cluster is configured.
@@ -116,6 +117,7 @@ impl Application {
             .await
             .context("could not prepare the session table")?;
         sessions.spawn_expired_deletion(std::time::Duration::from_secs(60));
+        let session_limits = config.session_limits();
         let session_layer = SessionManagerLayer::new(sessions)
             .with_name(if config.is_https() {
                 "__Host-portal_session"
@@ -126,9 +128,10 @@ impl Application {
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_path("/")
-            .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
-                config.session_idle_minutes,
-            ))));
+            .with_expiry(Expiry::OnInactivity(
+                time::Duration::try_from(session_limits.idle)
+                    .context("session_idle_minutes is too large")?,
+            ));
         let state = AppState {
             leptos_options,
             server_context,
@@ -140,7 +143,7 @@ impl Application {
                 .iter()
                 .map(|o| format!(" {o}"))
                 .collect(),
-            session_max_hours: config.session_max_hours,
+            session_limits,
             login_everywhere: config.login_everywhere,
             cluster_access: config.cluster_access()?.map(Arc::new),
         };
