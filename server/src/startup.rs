@@ -214,12 +214,14 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/auth/logout", post(auth::logout))
         .route("/kubeconfig/download", get(auth::kubeconfig))
         // Layers run outside-in from the last one added: trace, compress, security headers,
-        // refuse cross-site writes, load the session, then find who is asking.
+        // refuse cross-site writes, refuse oversized cookies, load the session, then find who
+        // is asking.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::load_user,
         ))
         .layer(sessions)
+        .layer(middleware::from_fn(security::limit_cookies))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::refuse_cross_site,

@@ -581,3 +581,97 @@ async fn sessions_survive_a_restart_on_postgresql() {
     let restarted = TestApp::spawn_with_login_and(on_postgres(url)).await;
     assert_eq!(who_has(&restarted, &cookie).await.as_deref(), Some("bob"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Oversized and garbage cookies
+
+/// Sends `cookie` as the Cookie header of a page request and of an API call.
+async fn with_cookie_header(app: &TestApp, cookie: &str) -> Vec<(String, StatusCode, String)> {
+    let mut answers = Vec::new();
+    for (method, path) in [
+        (reqwest::Method::GET, "/"),
+        (reqwest::Method::GET, "/faq"),
+        (reqwest::Method::POST, "/api/who-am-i"),
+    ] {
+        let response = Client::new()
+            .request(method, app.url(path))
+            .header(header::COOKIE, cookie)
+            .send()
+            .await
+            .expect("the portal answers rather than dropping the connection");
+        let status = response.status();
+        answers.push((
+            path.to_owned(),
+            status,
+            response.text().await.unwrap_or_default(),
+        ));
+    }
+    answers
+}
+
+#[tokio::test]
+async fn oversized_cookies_get_a_clear_431_never_a_500() {
+    let app = TestApp::spawn_with_login().await;
+    let many: Vec<String> = (0..100).map(|n| format!("c{n}=v{n}")).collect();
+    for (what, cookie) in [
+        (
+            "one 16 KB cookie",
+            format!("portal_session={}", "a".repeat(16 * 1024)),
+        ),
+        (
+            "one 64 KB cookie",
+            format!("other={}", "b".repeat(64 * 1024)),
+        ),
+        ("100 small cookies", many.join("; ")),
+        (
+            "16 cookies of 4 KB",
+            (0..16)
+                .map(|n| format!("c{n}={}", "x".repeat(4000)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    ] {
+        for (path, status, body) in with_cookie_header(&app, &cookie).await {
+            assert_eq!(
+                status,
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "{what} on {path}"
+            );
+            assert!(body.contains("cookies"), "{what} on {path}: {body}");
+        }
+    }
+    // The portal is still there, and ordinary cookies are fine.
+    let ordinary = with_cookie_header(&app, "theme=dark; portal_voter=x").await;
+    assert!(
+        ordinary
+            .iter()
+            .all(|(_, status, _)| *status == StatusCode::OK),
+        "{ordinary:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_garbage_or_unknown_session_id_is_logged_out() {
+    let app = TestApp::spawn_with_login().await;
+    let real = login_cookie(&app, "alice").await;
+    let real_id = real.split_once('=').map(|(_, id)| id).expect("name=value");
+    for cookie in [
+        "portal_session=".to_owned(),
+        "portal_session=%%garbage".to_owned(),
+        format!("portal_session={}", "A".repeat(4000)),
+        // Well-formed, but no such session.
+        "portal_session=AAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+        // The real id with a character changed, or extra bytes.
+        format!("portal_session={}x", real_id),
+        format!("portal_session={}", real_id.replacen(|_| true, "Z", 1)),
+        format!("portal_session=\"{real_id}\""),
+    ] {
+        for (path, status, body) in with_cookie_header(&app, &cookie).await {
+            assert_eq!(status, StatusCode::OK, "{cookie:.40} on {path}");
+            if path.starts_with("/api/") {
+                assert_eq!(body, "null", "{cookie:.40}");
+            }
+        }
+    }
+    assert_eq!(who_has(&app, &real).await.as_deref(), Some("alice"));
+}
