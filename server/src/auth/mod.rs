@@ -142,6 +142,7 @@ pub async fn callback(
     session: Session,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    let started = std::time::Instant::now();
     let Some(oidc) = state.oidc.as_deref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -183,7 +184,7 @@ pub async fn callback(
     }
     let next = pending.next.clone();
     match oidc.finish(code.clone(), pending).await {
-        Ok((user, id_token)) => {
+        Ok((user, id_token, exchange_time)) => {
             // A new session id at login: a session id planted before login is worth nothing.
             if let Err(error) = session.cycle_id().await {
                 tracing::error!(%error, "could not renew the session id");
@@ -194,14 +195,26 @@ pub async fn callback(
                     true,
                 );
             }
-            tracing::info!(user = %user.username, admin = user.is_admin, "login");
             let stored = SessionUser {
                 user,
                 id_token,
                 logged_in_at: chrono::Utc::now().timestamp(),
             };
+            let username = stored.user.username.clone();
+            let is_admin = stored.user.is_admin;
             match session.insert(USER, stored).await {
-                Ok(()) => Redirect::to(&next).into_response(),
+                Ok(()) => {
+                    // The session itself is written after this handler returns, by the session
+                    // layer; `callback_us` is everything before that.
+                    tracing::info!(
+                        user = %username,
+                        admin = is_admin,
+                        callback_us = started.elapsed().as_micros(),
+                        token_exchange_us = exchange_time.as_micros(),
+                        "login"
+                    );
+                    Redirect::to(&next).into_response()
+                }
                 Err(error) => {
                     tracing::error!(%error, "could not store the session");
                     page(
