@@ -19,7 +19,7 @@ use figment::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// `PORTAL_*` variables that are not configuration keys: the config file's path, and the test
 /// harness's own settings.
@@ -138,6 +138,10 @@ pub struct Config {
     /// A session ends this many hours after login, however active.
     #[serde(default = "defaults::session_max_hours")]
     pub session_max_hours: u32,
+    /// Session limits finer than the whole minutes and hours of the two keys above, for tests
+    /// that cannot wait an hour. Not a configuration key: no file or variable can set it.
+    #[serde(skip)]
+    pub session_limits_override: Option<SessionLimits>,
     /// Require login for every page, the FAQ and the NetworkPolicy generator included (by default
     /// those are public). Health probes and the static bundle stay open.
     #[serde(default)]
@@ -171,10 +175,6 @@ pub struct Config {
     /// version-limited ones say which versions they are about.
     #[serde(default)]
     pub platform_version: String,
-    /// Serve the FAQ administrators' page (`/admin/faq`: helpfulness votes and searches that
-    /// found nothing) to anyone. The portal has no login yet, so it is off by default.
-    #[serde(default)]
-    pub faq_admin_public: bool,
 }
 
 mod defaults {
@@ -275,6 +275,7 @@ impl Default for Config {
             admin_groups: Vec::new(),
             session_idle_minutes: defaults::session_idle_minutes(),
             session_max_hours: defaults::session_max_hours(),
+            session_limits_override: None,
             login_everywhere: false,
             cluster_name: defaults::cluster_name(),
             cluster_server: None,
@@ -292,12 +293,29 @@ impl Default for Config {
             reconcile_interval_seconds: defaults::reconcile_interval_seconds(),
             faq_dir: None,
             platform_version: String::new(),
-            faq_admin_public: false,
         }
     }
 }
 
+/// How long a session lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Without a request for this long, the session ends.
+    pub idle: Duration,
+    /// This long after login, the session ends however active.
+    pub max: Duration,
+}
+
 impl Config {
+    /// The session limits: `session_idle_minutes` and `session_max_hours`, unless a test has set
+    /// [`Config::session_limits_override`].
+    pub fn session_limits(&self) -> SessionLimits {
+        self.session_limits_override.unwrap_or(SessionLimits {
+            idle: Duration::from_secs(u64::from(self.session_idle_minutes) * 60),
+            max: Duration::from_secs(u64::from(self.session_max_hours) * 3600),
+        })
+    }
+
     /// Loads the configuration from `file` (when given) and the process environment.
     pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
         Self::load_from(file, std::env::vars())
@@ -761,19 +779,21 @@ mod tests {
 
     #[test]
     fn the_faq_settings_come_from_the_environment() {
-        let config = Config::load_from(
-            None,
-            env(&[
-                ("PORTAL_FAQ_DIR", "/etc/portal/faq"),
-                ("PORTAL_FAQ_ADMIN_PUBLIC", "true"),
-            ]),
-        )
-        .expect("loads");
+        let config =
+            Config::load_from(None, env(&[("PORTAL_FAQ_DIR", "/etc/portal/faq")])).expect("loads");
         assert_eq!(config.faq_dir, Some(PathBuf::from("/etc/portal/faq")));
-        assert!(config.faq_admin_public);
         let defaults = Config::load_from(None, env(&[])).expect("loads");
         assert_eq!(defaults.faq_dir, None);
-        assert!(!defaults.faq_admin_public);
+    }
+
+    #[test]
+    fn the_retired_faq_admin_public_key_is_refused_by_name() {
+        // `/admin/faq` is for administrators now; an operator who still sets the old switch
+        // learns that it no longer does anything.
+        let error = Config::load_from(None, env(&[("PORTAL_FAQ_ADMIN_PUBLIC", "true")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("PORTAL_FAQ_ADMIN_PUBLIC"), "{error}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Response headers every page gets, and the refusal of cross-site state-changing requests.
+//! Response headers every page gets, the refusal of cross-site state-changing requests, and of
+//! requests carrying more cookies than any browser of this portal would send.
 //!
 //! Pages rendered by Leptos carry their own Content-Security-Policy with a per-response nonce
 //! for the hydration script (set in `app::ports::provide_server_context`); every other response
@@ -73,6 +74,48 @@ pub async fn refuse_cross_site(
             )
                 .into_response();
         }
+    }
+    next.run(request).await
+}
+
+/// The most Cookie bytes (all Cookie headers together) a request may carry. The portal's own
+/// cookies (session and FAQ voter) take under 100; the rest leaves room for other applications
+/// on the same host, as much as one header line of a default nginx.
+pub const MAX_COOKIE_BYTES: usize = 8 * 1024;
+/// The most cookies a request may carry.
+pub const MAX_COOKIES: usize = 50;
+
+/// Refuses a request whose cookies are larger or more numerous than the limits above with a
+/// plain 431 that says what to do, before the session layer parses them: such a request is a
+/// broken or hostile client, and nothing behind this should spend work on it.
+pub async fn limit_cookies(request: Request, next: Next) -> Response {
+    let (bytes, count) =
+        request
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .fold((0, 0), |(bytes, count), value| {
+                let pairs = value
+                    .as_bytes()
+                    .split(|&b| b == b';')
+                    .filter(|pair| pair.iter().any(|b| !b.is_ascii_whitespace()))
+                    .count();
+                (bytes + value.len(), count + pairs)
+            });
+    if bytes > MAX_COOKIE_BYTES || count > MAX_COOKIES {
+        tracing::warn!(
+            path = %request.uri().path(),
+            bytes,
+            count,
+            "request with oversized cookies refused"
+        );
+        return (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            [(header::CACHE_CONTROL, "no-store")],
+            "Your browser sent more cookies than this portal accepts. Delete the cookies for \
+             this site in your browser's settings, then reload the page.",
+        )
+            .into_response();
     }
     next.run(request).await
 }

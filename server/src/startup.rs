@@ -3,7 +3,7 @@
 use crate::{
     api,
     auth::{self, oidc::Oidc, session::SessionBackend},
-    config::Config,
+    config::{Config, SessionLimits},
     db::Database,
     faq::{FaqLibrary, FaqService},
     health,
@@ -44,7 +44,8 @@ pub struct AppState {
     pub public_origin: String,
     /// ` ORIGIN` of the identity provider for `form-action`, or empty.
     pub csp_form_action_extra: String,
-    pub session_max_hours: u32,
+    /// When sessions end (idle and absolute); see `auth::load_user`.
+    pub session_limits: SessionLimits,
     /// Every page needs a logged-in user (see `Config::login_everywhere`).
     pub login_everywhere: bool,
     /// What downloaded kubeconfigs point at; `None` when no cluster is configured.
@@ -142,7 +143,6 @@ impl Application {
             form_action_origins: form_action_origins.clone(),
             faq: FaqContext {
                 faq: Arc::new(FaqService::new(faq_library, database.faq_store())),
-                admin_public: config.faq_admin_public,
                 secure_cookies: config.public_url.starts_with("https://"),
             },
             namespaces: Arc::new(namespace_service),
@@ -151,6 +151,7 @@ impl Application {
             .await
             .context("could not prepare the session table")?;
         sessions.spawn_expired_deletion(std::time::Duration::from_secs(60));
+        let session_limits = config.session_limits();
         let session_layer = SessionManagerLayer::new(sessions)
             .with_name(if config.is_https() {
                 "__Host-portal_session"
@@ -161,9 +162,10 @@ impl Application {
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_path("/")
-            .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
-                config.session_idle_minutes,
-            ))));
+            .with_expiry(Expiry::OnInactivity(
+                time::Duration::try_from(session_limits.idle)
+                    .context("session_idle_minutes is too large")?,
+            ));
         let state = AppState {
             leptos_options,
             server_context,
@@ -175,7 +177,7 @@ impl Application {
                 .iter()
                 .map(|o| format!(" {o}"))
                 .collect(),
-            session_max_hours: config.session_max_hours,
+            session_limits,
             login_everywhere: config.login_everywhere,
             cluster_access: config.cluster_access()?.map(Arc::new),
         };
@@ -269,12 +271,14 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/admin/audit.csv", get(namespaces::http::export_csv))
         .route("/admin/audit.json", get(namespaces::http::export_json))
         // Layers run outside-in from the last one added: trace, compress, security headers,
-        // refuse cross-site writes, load the session, then find who is asking.
+        // refuse cross-site writes, refuse oversized cookies, load the session, then find who
+        // is asking.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::load_user,
         ))
         .layer(sessions)
+        .layer(middleware::from_fn(security::limit_cookies))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::refuse_cross_site,

@@ -9,7 +9,7 @@ binary="${1:-$repo/target/portal}"
 port=39872
 work="$(mktemp -d)"
 cd "$repo"
-PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_DATABASE_URL="sqlite://$work/portal.db" \
+env -u PORTAL_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_DATABASE_URL="sqlite://$work/portal.db" \
   PORTAL_ALLOWED_REGISTRIES=harbor.example.com/ RUST_LOG=off "$binary" serve &
 pid=$!
 trap 'kill -TERM $pid; wait $pid || true; rm -rf "$work"' EXIT

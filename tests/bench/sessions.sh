@@ -19,7 +19,7 @@ IDP_PORTAL_ANY_PORT=1 "$repo/tests/idp/start.sh" --port "$idp_port" >"$work/idp.
 pids+=($!)
 until grep -q '^idp ready' "$work/idp.out" 2>/dev/null; do sleep 0.05; done
 
-PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_PUBLIC_URL="http://127.0.0.1:$port" \
+env -u PORTAL_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_PUBLIC_URL="http://127.0.0.1:$port" \
   PORTAL_DATABASE_URL="$database" PORTAL_OIDC_ISSUER="http://127.0.0.1:$idp_port" \
   PORTAL_OIDC_CLIENT_SECRET=portal-secret RUST_LOG=off "$binary" serve &
 pids+=($!)

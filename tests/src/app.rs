@@ -9,8 +9,10 @@ use tokio::sync::oneshot;
 pub struct TestApp {
     pub address: SocketAddr,
     pub http: reqwest::Client,
-    _data: tempfile::TempDir,
-    _stop: oneshot::Sender<()>,
+    /// The SQLite database's folder; outlives a [`TestApp::stop`] for a restart.
+    data: tempfile::TempDir,
+    stop: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl TestApp {
@@ -36,8 +38,33 @@ impl TestApp {
         Self::build(configure, true).await
     }
 
+    /// Like [`TestApp::spawn_with_login`], on the data folder (the SQLite database) of a portal
+    /// that [`TestApp::stop`] ended: a restart.
+    pub async fn spawn_with_login_in(data: tempfile::TempDir) -> Self {
+        Self::build_in(data, |_| {}, true).await
+    }
+
+    /// Stops the portal as its process would be stopped (in-flight requests finish, the
+    /// database is closed) and returns its data folder.
+    pub async fn stop(self) -> tempfile::TempDir {
+        let _ = self.stop.send(());
+        self.server
+            .await
+            .expect("the server task ends")
+            .expect("the portal stops cleanly");
+        self.data
+    }
+
     async fn build(configure: impl FnOnce(&mut Config), login: bool) -> Self {
         let data = tempfile::tempdir().expect("temporary folder");
+        Self::build_in(data, configure, login).await
+    }
+
+    async fn build_in(
+        data: tempfile::TempDir,
+        configure: impl FnOnce(&mut Config),
+        login: bool,
+    ) -> Self {
         // The public URL must be the real one: login redirects and the Origin check use it.
         let port = super::free_port();
         let mut config = Config {
@@ -56,7 +83,7 @@ impl TestApp {
         let application = Application::build(config).await.expect("the portal starts");
         let address = application.address();
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(application.run_until_stopped(async {
+        let server = tokio::spawn(application.run_until_stopped(async {
             let _ = stopped.await;
         }));
         let http = reqwest::Client::builder()
@@ -66,8 +93,9 @@ impl TestApp {
         Self {
             address,
             http,
-            _data: data,
-            _stop: stop,
+            data,
+            stop,
+            server,
         }
     }
 

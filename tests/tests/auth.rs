@@ -8,6 +8,8 @@ use portal_tests::{
 };
 use reqwest::{Client, StatusCode, header};
 use serde_json::Value;
+use server::config::{Config, SessionLimits};
+use std::time::Duration;
 
 async fn who_am_i(app: &TestApp, client: &Client) -> Value {
     let response = client
@@ -476,4 +478,200 @@ async fn login_everywhere_closes_the_public_pages() {
         .await
         .expect("answers");
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session limits and restarts. The cookie is replayed by hand, not kept in a cookie jar: a jar
+// drops it when its Max-Age passes, which would hide whether the server ended the session.
+
+/// Logs `user` in; returns the session cookie (`name=value`).
+async fn login_cookie(app: &TestApp, user: &str) -> String {
+    let client = browser();
+    let callback = sign_in_at_provider(app, &client, user, "/").await;
+    let response = client.get(&callback).send().await.expect("callback");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "login completes");
+    session_cookie(&response).expect("a session cookie")
+}
+
+/// Who the portal says `cookie` belongs to: a username, or `None`.
+async fn who_has(app: &TestApp, cookie: &str) -> Option<String> {
+    let response = Client::new()
+        .post(app.url("/api/who-am-i"))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Value = response.json().await.expect("JSON");
+    me["username"].as_str().map(str::to_owned)
+}
+
+fn limits(idle_secs: u64, max_secs: u64) -> Option<SessionLimits> {
+    Some(SessionLimits {
+        idle: Duration::from_secs(idle_secs),
+        max: Duration::from_secs(max_secs),
+    })
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_and_an_active_one_goes_on() {
+    let app = TestApp::spawn_with_login_and(|config| {
+        config.session_limits_override = limits(4, 3600);
+    })
+    .await;
+    let cookie = login_cookie(&app, "alice").await;
+    // Active: a request every second for twice the idle limit keeps the session.
+    for second in 1..=8 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(
+            who_has(&app, &cookie).await.as_deref(),
+            Some("alice"),
+            "after {second} s of activity"
+        );
+    }
+    // Idle for longer than the limit: the session is over, and stays over.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(who_has(&app, &cookie).await, None, "idle for 5 s");
+    assert_eq!(who_has(&app, &cookie).await, None);
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_active() {
+    let app = TestApp::spawn_with_login_and(|config| {
+        config.session_limits_override = limits(3600, 4);
+    })
+    .await;
+    let cookie = login_cookie(&app, "alice").await;
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        seen.push(who_has(&app, &cookie).await.is_some());
+    }
+    // Login time is kept in whole seconds, so the end falls between 3 and 4 s after login:
+    // logged in at 1 and 2 s, out at 5 and 6 s, and never back in once out.
+    assert!(seen[0] && seen[1], "{seen:?}");
+    assert!(!seen[4] && !seen[5], "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] || !w[1]), "{seen:?}");
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart() {
+    let app = TestApp::spawn_with_login().await;
+    let cookie = login_cookie(&app, "alice").await;
+    assert_eq!(who_has(&app, &cookie).await.as_deref(), Some("alice"));
+    let data = app.stop().await;
+
+    let restarted = TestApp::spawn_with_login_in(data).await;
+    assert_eq!(
+        who_has(&restarted, &cookie).await.as_deref(),
+        Some("alice"),
+        "the same cookie is still logged in"
+    );
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart_on_postgresql() {
+    let database = portal_tests::TestDatabase::postgres().await;
+    let url = database.url.clone();
+    let on_postgres = |url: String| move |config: &mut Config| config.database_url = url.into();
+    let app = TestApp::spawn_with_login_and(on_postgres(url.clone())).await;
+    let cookie = login_cookie(&app, "bob").await;
+    drop(app.stop().await);
+
+    let restarted = TestApp::spawn_with_login_and(on_postgres(url)).await;
+    assert_eq!(who_has(&restarted, &cookie).await.as_deref(), Some("bob"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oversized and garbage cookies
+
+/// Sends `cookie` as the Cookie header of a page request and of an API call.
+async fn with_cookie_header(app: &TestApp, cookie: &str) -> Vec<(String, StatusCode, String)> {
+    let mut answers = Vec::new();
+    for (method, path) in [
+        (reqwest::Method::GET, "/"),
+        (reqwest::Method::GET, "/faq"),
+        (reqwest::Method::POST, "/api/who-am-i"),
+    ] {
+        let response = Client::new()
+            .request(method, app.url(path))
+            .header(header::COOKIE, cookie)
+            .send()
+            .await
+            .expect("the portal answers rather than dropping the connection");
+        let status = response.status();
+        answers.push((
+            path.to_owned(),
+            status,
+            response.text().await.unwrap_or_default(),
+        ));
+    }
+    answers
+}
+
+#[tokio::test]
+async fn oversized_cookies_get_a_clear_431_never_a_500() {
+    let app = TestApp::spawn_with_login().await;
+    let many: Vec<String> = (0..100).map(|n| format!("c{n}=v{n}")).collect();
+    for (what, cookie) in [
+        (
+            "one 16 KB cookie",
+            format!("portal_session={}", "a".repeat(16 * 1024)),
+        ),
+        (
+            "one 64 KB cookie",
+            format!("other={}", "b".repeat(64 * 1024)),
+        ),
+        ("100 small cookies", many.join("; ")),
+        (
+            "16 cookies of 4 KB",
+            (0..16)
+                .map(|n| format!("c{n}={}", "x".repeat(4000)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    ] {
+        for (path, status, body) in with_cookie_header(&app, &cookie).await {
+            assert_eq!(
+                status,
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "{what} on {path}"
+            );
+            assert!(body.contains("cookies"), "{what} on {path}: {body}");
+        }
+    }
+    // The portal is still there, and ordinary cookies are fine.
+    let ordinary = with_cookie_header(&app, "theme=dark; portal_voter=x").await;
+    assert!(
+        ordinary
+            .iter()
+            .all(|(_, status, _)| *status == StatusCode::OK),
+        "{ordinary:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_garbage_or_unknown_session_id_is_logged_out() {
+    let app = TestApp::spawn_with_login().await;
+    let real = login_cookie(&app, "alice").await;
+    let real_id = real.split_once('=').map(|(_, id)| id).expect("name=value");
+    for cookie in [
+        "portal_session=".to_owned(),
+        "portal_session=%%garbage".to_owned(),
+        format!("portal_session={}", "A".repeat(4000)),
+        // Well-formed, but no such session.
+        "portal_session=AAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+        // The real id with a character changed, or extra bytes.
+        format!("portal_session={}x", real_id),
+        format!("portal_session={}", real_id.replacen(|_| true, "Z", 1)),
+        format!("portal_session=\"{real_id}\""),
+    ] {
+        for (path, status, body) in with_cookie_header(&app, &cookie).await {
+            assert_eq!(status, StatusCode::OK, "{cookie:.40} on {path}");
+            if path.starts_with("/api/") {
+                assert_eq!(body, "null", "{cookie:.40}");
+            }
+        }
+    }
+    assert_eq!(who_has(&app, &real).await.as_deref(), Some("alice"));
 }

@@ -7,7 +7,10 @@
 //! answers it as the first result.
 
 use fantoccini::Locator;
-use portal_tests::{Browser, JavaScript, TestApp};
+use portal_tests::{
+    Browser, JavaScript, TestApp,
+    login::{http_browser, location, logged_in},
+};
 use server::{config::Config, faq::content, startup::Application};
 use std::{
     net::SocketAddr,
@@ -40,6 +43,15 @@ const SEED_QUESTIONS: &[(&str, &str)] = &[
 
 /// The error line of the original FAQ, as a developer would paste it.
 const PASTED_ERROR: &str = "Bad Request Unregistered redirect_uri (\"http://localhost:18000\").";
+
+/// What "done" asks of the search box: each question of the original FAQ, and its error
+/// message typed on its own, finds the entry that answers it first.
+fn typed_queries() -> impl Iterator<Item = (&'static str, &'static str)> {
+    SEED_QUESTIONS
+        .iter()
+        .copied()
+        .chain([(PASTED_ERROR, "unregistered-redirect-uri")])
+}
 
 fn encode(text: &str) -> String {
     text.bytes()
@@ -83,9 +95,9 @@ async fn first_result(app: &TestApp, query: &str) -> Option<String> {
 async fn every_seed_question_is_answered_first_by_the_get_form() {
     let app = TestApp::spawn().await;
     let mut wrong = Vec::new();
-    for (question, expected) in SEED_QUESTIONS {
+    for (question, expected) in typed_queries() {
         let found = first_result(&app, question).await;
-        if found.as_deref() != Some(*expected) {
+        if found.as_deref() != Some(expected) {
             wrong.push(format!("{question:?} → {found:?}, expected {expected}"));
         }
     }
@@ -342,6 +354,119 @@ async fn one_vote_per_reader_and_entry_changed_not_doubled() {
     assert_eq!(forged.text().await.expect("body"), "\"Recorded\"");
 }
 
+async fn vote_as(client: &reqwest::Client, app: &TestApp, slug: &str, helpful: bool) -> String {
+    let response = client
+        .post(app.url("/api/faq/vote"))
+        .form(&[
+            ("input[slug]", slug),
+            ("input[helpful]", &helpful.to_string()),
+        ])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    assert!(
+        voter_cookie(&response).is_none(),
+        "a logged-in reader gets no anonymous voter cookie"
+    );
+    response.text().await.expect("body")
+}
+
+async fn my_vote(client: &reqwest::Client, app: &TestApp, slug: &str) -> serde_json::Value {
+    client
+        .post(app.url("/api/faq/my-vote"))
+        .form(&[("slug", slug)])
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+#[tokio::test]
+async fn a_logged_in_reader_has_one_vote_per_entry_across_sessions() {
+    let app = TestApp::spawn_with_login().await;
+    let alice_at_work = logged_in(&app, "alice").await;
+    assert_eq!(
+        vote_as(&alice_at_work, &app, "node-reboots", true).await,
+        "\"Recorded\""
+    );
+
+    // Another browser, another session: still alice, still her one vote.
+    let alice_at_home = logged_in(&app, "alice").await;
+    assert_eq!(my_vote(&alice_at_home, &app, "node-reboots").await, true);
+    assert_eq!(
+        vote_as(&alice_at_home, &app, "node-reboots", true).await,
+        "\"Unchanged\""
+    );
+    assert_eq!(
+        vote_as(&alice_at_home, &app, "node-reboots", false).await,
+        "\"Changed\""
+    );
+    assert_eq!(my_vote(&alice_at_work, &app, "node-reboots").await, false);
+
+    // Another user has a vote of their own; an anonymous reader sees neither.
+    let bob = logged_in(&app, "bob").await;
+    assert_eq!(
+        my_vote(&bob, &app, "node-reboots").await,
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        vote_as(&bob, &app, "node-reboots", true).await,
+        "\"Recorded\""
+    );
+    assert_eq!(
+        my_vote(&http_browser(), &app, "node-reboots").await,
+        serde_json::Value::Null
+    );
+
+    // Counted once each: one helpful (bob), one not helpful (alice).
+    let root = logged_in(&app, "root").await;
+    let report: serde_json::Value = report_function(&root, &app)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let row = report["entries"]
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .find(|row| row["entry"]["slug"] == "node-reboots")
+        })
+        .expect("node-reboots in the report");
+    assert_eq!(
+        (&row["helpful"], &row["not_helpful"]),
+        (&1.into(), &1.into()),
+        "{row}"
+    );
+}
+
+#[tokio::test]
+async fn after_logging_in_a_reader_votes_as_the_user_not_the_cookie() {
+    let app = TestApp::spawn_with_login().await;
+    // An anonymous vote from a browser, with its voter cookie.
+    let browser = http_browser();
+    let response = browser
+        .post(app.url("/api/faq/vote"))
+        .form(&[("input[slug]", "node-reboots"), ("input[helpful]", "true")])
+        .send()
+        .await
+        .expect("answers");
+    assert!(voter_cookie(&response).is_some());
+    // The same browser logs in as alice: her vote is her own, the cookie's stays the cookie's.
+    let callback = portal_tests::login::sign_in_at_provider(&app, &browser, "alice", "/").await;
+    browser.get(&callback).send().await.expect("callback");
+    assert_eq!(
+        my_vote(&browser, &app, "node-reboots").await,
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        vote_as(&browser, &app, "node-reboots", false).await,
+        "\"Recorded\""
+    );
+}
+
 #[tokio::test]
 async fn votes_for_unknown_or_malformed_entries_are_refused() {
     let app = TestApp::spawn().await;
@@ -388,26 +513,86 @@ async fn voting_without_javascript_returns_to_the_entry() {
     assert!(voter_cookie(&response).is_some());
 }
 
-#[tokio::test]
-async fn the_admin_report_is_not_served_until_the_operator_makes_it_public() {
-    let app = TestApp::spawn().await;
-    let (status, page) = html(&app, "/admin/faq").await;
-    assert_eq!(status, 404);
-    assert!(page.contains("needs a login"), "{page}");
-    assert!(page.contains("faq_admin_public"));
-    let response = app
-        .http
+async fn report_function(client: &reqwest::Client, app: &TestApp) -> reqwest::Response {
+    client
         .post(app.url("/api/faq/report"))
         .send()
         .await
+        .expect("answers")
+}
+
+#[tokio::test]
+async fn the_admin_report_is_for_administrators_only() {
+    let app = TestApp::spawn_with_login().await;
+
+    // Anonymous: the page sends to login and back; the function says 401.
+    let anonymous = http_browser();
+    let page = anonymous
+        .get(app.url("/admin/faq"))
+        .send()
+        .await
         .expect("answers");
-    assert!(!response.status().is_success());
-    assert!(response.text().await.expect("body").contains("NeedsLogin"));
+    assert!(page.status().is_redirection(), "{}", page.status());
+    assert_eq!(location(&page), "/auth/login?next=/admin/faq");
+    let response = report_function(&anonymous, &app).await;
+    assert_eq!(response.status(), 401);
+    assert!(
+        !response
+            .text()
+            .await
+            .expect("body")
+            .contains("faq-unanswered")
+    );
+
+    // A developer: 403 for both, and none of the report.
+    let alice = logged_in(&app, "alice").await;
+    let page = alice
+        .get(app.url("/admin/faq"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(page.status(), 403);
+    let body = page.text().await.expect("body");
+    assert!(body.contains("For platform administrators"), "{body}");
+    assert!(!body.contains("id=\"faq-helpfulness\""));
+    let response = report_function(&alice, &app).await;
+    assert_eq!(response.status(), 403);
+    assert!(
+        !response
+            .text()
+            .await
+            .expect("body")
+            .contains("node-reboots")
+    );
+
+    // An administrator: the page and the function.
+    let root = logged_in(&app, "root").await;
+    let page = root
+        .get(app.url("/admin/faq"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("id=\"faq-helpfulness\"")
+    );
+    let response = report_function(&root, &app).await;
+    assert_eq!(response.status(), 200);
+    let report: serde_json::Value = response.json().await.expect("JSON");
+    assert!(
+        report["entries"]
+            .as_array()
+            .is_some_and(|entries| !entries.is_empty()),
+        "{report}"
+    );
 }
 
 #[tokio::test]
 async fn the_admin_report_lists_unanswered_searches_and_helpfulness() {
-    let app = TestApp::spawn_with(|config| config.faq_admin_public = true).await;
+    let app = TestApp::spawn_with_login().await;
     // Searches that found nothing, twice and once; one that found something is not listed.
     for query in [
         "Quantum   blockchain",
@@ -420,8 +605,14 @@ async fn the_admin_report_lists_unanswered_searches_and_helpfulness() {
     for helpful in [false, false, true] {
         vote(&app, "namespace-names", helpful, None).await;
     }
-    let (status, page) = html(&app, "/admin/faq").await;
-    assert_eq!(status, 200);
+    let root = logged_in(&app, "root").await;
+    let response = root
+        .get(app.url("/admin/faq"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.expect("body");
     let unanswered = page
         .split("id=\"faq-unanswered\"")
         .nth(1)
@@ -595,7 +786,7 @@ async fn search_works_without_javascript_in_both_boxes() -> anyhow::Result<()> {
     let browser = Browser::start(&app.url(""), JavaScript::Off).await?;
     browser
         .check("faq_search_without_javascript", async |b| {
-            for (question, expected) in SEED_QUESTIONS {
+            for (question, expected) in typed_queries() {
                 b.goto("/faq").await?;
                 b.fill("#faq-q", question).await?;
                 b.find("#faq-search button[type=submit]")
@@ -626,7 +817,7 @@ async fn search_updates_as_you_type_once_hydrated() -> anyhow::Result<()> {
         .check("faq_search_hydrated", async |b| {
             b.goto("/faq").await?;
             b.wait_for_hydration().await?;
-            for (question, expected) in SEED_QUESTIONS {
+            for (question, expected) in typed_queries() {
                 // No submit: only client code can update the results.
                 b.fill("#faq-q", question).await?;
                 wait_for_first_result(b, question, expected).await?;

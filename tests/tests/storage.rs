@@ -38,6 +38,7 @@ on_every_backend!(
     invalid_faq_votes_are_refused_and_nothing_is_stored,
     unanswered_searches_are_counted_most_frequent_first,
     invalid_unanswered_searches_are_refused_and_nothing_is_stored,
+    unanswered_searches_stop_taking_new_queries_at_ten_thousand,
 );
 
 async fn migrated(db: &TestDatabase) -> (Database, Arc<dyn Store>) {
@@ -421,4 +422,47 @@ async fn invalid_unanswered_searches_are_refused_and_nothing_is_stored(db: TestD
         .record_unanswered_search(&"ü".repeat(200))
         .await
         .expect("200 characters are fine");
+}
+
+/// The 10,000 distinct queries the unanswered-searches table keeps (anyone can search, so the
+/// table must not grow without bound).
+const UNANSWERED_CAP: usize = 10_000;
+
+async fn unanswered_searches_stop_taking_new_queries_at_ten_thousand(db: TestDatabase) {
+    let (_database, store) = faq_store(&db).await;
+    let record = |query: String| {
+        let store = store.clone();
+        async move {
+            store
+                .record_unanswered_search(&query)
+                .await
+                .expect("records")
+        }
+    };
+    for n in 0..UNANSWERED_CAP - 1 {
+        record(format!("filler {n:05}")).await;
+    }
+    // The last free row is taken…
+    for _ in 0..3 {
+        record("the ten-thousandth".to_owned()).await;
+    }
+    // …then a new query is dropped without an error, however often it comes…
+    for _ in 0..5 {
+        record("one too many".to_owned()).await;
+    }
+    // …while known ones are still counted.
+    for _ in 0..3 {
+        record("filler 00042".to_owned()).await;
+    }
+    let listed = store.unanswered_searches(10).await.expect("lists");
+    let counts: Vec<_> = listed
+        .iter()
+        .take(2)
+        .map(|s| (s.query.as_str(), s.count))
+        .collect();
+    assert_eq!(counts, [("filler 00042", 4), ("the ten-thousandth", 3)]);
+    assert!(
+        listed.iter().all(|s| s.query != "one too many"),
+        "a query past the cap is not kept: {listed:?}"
+    );
 }

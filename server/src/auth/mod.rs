@@ -31,8 +31,16 @@ struct SessionUser {
     logged_in_at: i64,
 }
 
+/// Unix milliseconds of the last time this session's idle deadline was pushed back.
+const REFRESHED_AT: &str = "refreshed_at";
+/// Pushing the idle deadline back is a database write, so it happens at most this often per
+/// session (and at least four times per idle period, so an active session never lapses).
+const MAX_REFRESH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Puts the request's user (`Option<CurrentUser>`) into its extensions, for pages, server
-/// functions and the API alike. A session past its absolute lifetime is ended here.
+/// functions and the API alike. A session past its absolute lifetime is ended here; an active
+/// one has its idle deadline pushed back (the store only drops sessions whose deadline passed,
+/// and tower-sessions saves, and so moves the deadline, only sessions that changed).
 pub async fn load_user(
     State(state): State<AppState>,
     session: Session,
@@ -41,11 +49,13 @@ pub async fn load_user(
 ) -> Response {
     let user = match session.get::<SessionUser>(USER).await {
         Ok(Some(stored)) => {
-            let age = chrono::Utc::now().timestamp() - stored.logged_in_at;
-            if age > i64::from(state.session_max_hours) * 3600 {
+            let limits = state.session_limits;
+            let age_ms = chrono::Utc::now().timestamp_millis() - stored.logged_in_at * 1000;
+            if u128::try_from(age_ms).unwrap_or(0) > limits.max.as_millis() {
                 let _ = session.flush().await;
                 None
             } else {
+                keep_alive(&session, limits.idle).await;
                 Some(stored.user)
             }
         }
@@ -67,6 +77,18 @@ pub async fn load_user(
     }
     request.extensions_mut().insert(user);
     next.run(request).await
+}
+
+/// Marks an active session as changed, at most once per refresh interval, so it is saved with
+/// a new idle deadline (and its cookie with a new `Max-Age`).
+async fn keep_alive(session: &Session, idle: std::time::Duration) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let every = MAX_REFRESH_INTERVAL.min(idle / 4).as_millis();
+    let refreshed_at = session.get::<i64>(REFRESHED_AT).await.ok().flatten();
+    let due = refreshed_at.is_none_or(|at| u128::try_from(now - at).unwrap_or(0) >= every);
+    if due && let Err(error) = session.insert(REFRESHED_AT, now).await {
+        tracing::warn!(%error, "could not keep the session alive");
+    }
 }
 
 /// What stays reachable without login even when the operator requires it everywhere: the login
@@ -120,6 +142,7 @@ pub async fn callback(
     session: Session,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    let started = std::time::Instant::now();
     let Some(oidc) = state.oidc.as_deref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -161,7 +184,7 @@ pub async fn callback(
     }
     let next = pending.next.clone();
     match oidc.finish(code.clone(), pending).await {
-        Ok((user, id_token)) => {
+        Ok((user, id_token, exchange_time)) => {
             // A new session id at login: a session id planted before login is worth nothing.
             if let Err(error) = session.cycle_id().await {
                 tracing::error!(%error, "could not renew the session id");
@@ -172,14 +195,26 @@ pub async fn callback(
                     true,
                 );
             }
-            tracing::info!(user = %user.username, admin = user.is_admin, "login");
             let stored = SessionUser {
                 user,
                 id_token,
                 logged_in_at: chrono::Utc::now().timestamp(),
             };
+            let username = stored.user.username.clone();
+            let is_admin = stored.user.is_admin;
             match session.insert(USER, stored).await {
-                Ok(()) => Redirect::to(&next).into_response(),
+                Ok(()) => {
+                    // The session itself is written after this handler returns, by the session
+                    // layer; `callback_us` is everything before that.
+                    tracing::info!(
+                        user = %username,
+                        admin = is_admin,
+                        callback_us = started.elapsed().as_micros(),
+                        token_exchange_us = exchange_time.as_micros(),
+                        "login"
+                    );
+                    Redirect::to(&next).into_response()
+                }
                 Err(error) => {
                     tracing::error!(%error, "could not store the session");
                     page(

@@ -158,19 +158,24 @@ impl Oidc {
     }
 
     /// Exchanges `code` and verifies the ID token (signature against the provider's keys, issuer,
-    /// audience, expiry, nonce). Returns the user and the raw ID token (for logout).
+    /// audience, expiry, nonce). Returns the user, the raw ID token (for logout) and how long
+    /// the token request to the provider took (logged, so a slow provider shows apart from the
+    /// portal's own work).
     pub async fn finish(
         &self,
         code: String,
         pending: PendingLogin,
-    ) -> Result<(CurrentUser, String), LoginError> {
+    ) -> Result<(CurrentUser, String, std::time::Duration), LoginError> {
         let metadata = self.metadata().await?;
         let client = self.client(&metadata)?;
         let exchange = client
             .exchange_code(AuthorizationCode::new(code))
             .map_err(|error| LoginError::Invalid(error.into()))?
             .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier));
-        let response = exchange.request_async(&self.http).await.map_err(|error| {
+        let exchange_started = std::time::Instant::now();
+        let response = exchange.request_async(&self.http).await;
+        let exchange_time = exchange_started.elapsed();
+        let response = response.map_err(|error| {
             use openidconnect::RequestTokenError;
             match error {
                 RequestTokenError::Request(error) => {
@@ -189,7 +194,7 @@ impl Oidc {
         // The signature is verified; read the configurable claims from the same token's payload.
         let raw = id_token.to_string();
         let claims = payload(&raw).map_err(LoginError::Invalid)?;
-        Ok((self.user_from_claims(&claims)?, raw))
+        Ok((self.user_from_claims(&claims)?, raw, exchange_time))
     }
 
     fn user_from_claims(&self, claims: &serde_json::Value) -> Result<CurrentUser, LoginError> {

@@ -51,15 +51,21 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// Shows `children` to administrators only: anonymous visitors are sent to log in, developers
-/// get a 403 page (the server functions behind admin pages check again).
+/// Shows `children` to administrators only: anonymous visitors are sent to log in (and back to
+/// this page afterwards), developers get a 403 page (the server functions behind admin pages
+/// check again).
 #[component]
 pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
     let user = OnceResource::new(who_am_i());
+    let login = format!(
+        "/auth/login?next={}",
+        encode(&use_location().pathname.get_untracked())
+    );
     view! {
         <Suspense fallback=|| ()>
             {
                 let children = children.clone();
+                let login = login.clone();
                 move || user.get().map(|result| match result {
                     Ok(Some(user)) if user.is_admin => children().into_any(),
                     Ok(Some(_)) => {
@@ -74,7 +80,7 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
                     _ => {
                         // Redirect sets Location; the status must say it is a redirect too.
                         crate::features::shared::status::set_status(303);
-                        view! { <leptos_router::components::Redirect path="/auth/login?next=/admin"/> }.into_any()
+                        view! { <leptos_router::components::Redirect path=login.clone()/> }.into_any()
                     }
                 })
             }

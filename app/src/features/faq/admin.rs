@@ -1,20 +1,31 @@
 //! `/admin/faq`: which entries readers found unhelpful, and what they searched for in vain, so
 //! administrators know what to improve and what to write next.
 //!
-//! The portal has no login yet: the server serves this report only when the operator has made it
-//! public (`faq_admin_public`); otherwise the page says why it is unavailable, with status 404.
+//! For platform administrators only: the page sits inside [`AdminOnly`] (anonymous visitors are
+//! sent to log in, developers get 403), and the report's server function checks again.
 
 use super::api::faq_report;
 use super::model::{FaqApiError, Report};
+use crate::features::account::AdminOnly;
 use crate::features::shared::status::set_status;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn FaqAdminPage() -> impl IntoView {
-    let report = Resource::new(|| (), |()| faq_report());
     view! {
         <Title text="FAQ feedback"/>
+        <AdminOnly>
+            <FaqReport/>
+        </AdminOnly>
+    }
+}
+
+/// The report itself, fetched only once [`AdminOnly`] has let the reader in.
+#[component]
+fn FaqReport() -> impl IntoView {
+    let report = Resource::new(|| (), |()| faq_report());
+    view! {
         <h1>"FAQ feedback"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
@@ -22,15 +33,10 @@ pub fn FaqAdminPage() -> impl IntoView {
                     .get()
                     .map(|result| match result {
                         Ok(report) => view! { <ReportView report/> }.into_any(),
-                        Err(error @ FaqApiError::NeedsLogin) => {
-                            set_status(404);
-                            view! {
-                                <p class="notice info" id="faq-admin-unavailable">{error.to_string()}". "
-                                    "Until it has, an operator can make this page public by setting "
-                                    <code>"faq_admin_public = true"</code>"."
-                                </p>
-                            }
-                            .into_any()
+                        Err(error @ FaqApiError::Access(access)) => {
+                            // The session ended between the page's check and the report's.
+                            set_status(access.status());
+                            view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any()
                         }
                         Err(error) => {
                             set_status(503);

@@ -30,8 +30,8 @@ pub async fn search_faq(input: SearchInput) -> Result<SearchResults, FaqApiError
         .await)
 }
 
-/// "Was this helpful?". The reader is the anonymous id in the `portal_voter` cookie, which this
-/// sets when it is missing.
+/// "Was this helpful?". The voter is the logged-in user, else the anonymous id in the
+/// `portal_voter` cookie, which this sets when it is missing.
 #[server(endpoint = "faq/vote")]
 pub async fn vote_faq(input: VoteInput) -> Result<VoteOutcome, FaqApiError> {
     let context = super::server::faq()?;

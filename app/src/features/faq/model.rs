@@ -144,11 +144,9 @@ pub struct Report {
 pub enum FaqApiError {
     #[error("there is no FAQ entry called {0:?}")]
     UnknownEntry(String),
-    #[error(
-        "this page is for platform administrators and needs a login, which the portal does not \
-         have yet"
-    )]
-    NeedsLogin,
+    /// Not logged in (401), or not an administrator (403).
+    #[error("{0}")]
+    Access(#[from] crate::auth::AccessError),
     #[error("the FAQ's feedback store is not available right now; try again later")]
     Unavailable,
     /// The request itself failed (network, encoding); from the server-function machinery.

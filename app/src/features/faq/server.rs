@@ -1,5 +1,5 @@
-//! What the FAQ's server functions need from the request around them: the port, the stand-in
-//! guard for the administrators' page, and the anonymous voter cookie.
+//! What the FAQ's server functions need from the request around them: the port, the guard of
+//! the administrators' page, and who is voting (the logged-in user or an anonymous cookie).
 
 use super::model::FaqApiError;
 use crate::ports::{FaqContext, VoterId, use_faq};
@@ -16,15 +16,11 @@ pub fn faq() -> Result<FaqContext, FaqApiError> {
     use_faq().ok_or(FaqApiError::Unavailable)
 }
 
-/// The guard of `/admin/faq`: platform administrators, or anyone when the operator made the
-/// report public (`faq_admin_public`).
+/// The guard of `/admin/faq`: platform administrators only (401 when anonymous, 403 for
+/// developers, with the status set by [`crate::auth::require_admin`]).
 pub fn require_faq_admin() -> Result<FaqContext, FaqApiError> {
-    let context = faq()?;
-    if context.admin_public || crate::auth::current_user().is_some_and(|user| user.is_admin) {
-        Ok(context)
-    } else {
-        Err(FaqApiError::NeedsLogin)
-    }
+    crate::auth::require_admin()?;
+    faq()
 }
 
 /// "No such entry", quoting at most 100 characters of what was asked for.
@@ -32,8 +28,17 @@ pub fn unknown(slug: &str) -> FaqApiError {
     FaqApiError::UnknownEntry(slug.chars().take(100).collect())
 }
 
-/// The reader's voter id from the request's cookie, if it carries a valid one.
+/// Who is voting: the logged-in user (one vote per entry across all their sessions), else the
+/// anonymous id in the request's cookie, if it carries a valid one.
 pub fn voter() -> Option<VoterId> {
+    if let Some(user) = crate::auth::current_user() {
+        return Some(VoterId::user(&user.username));
+    }
+    cookie_voter()
+}
+
+/// The anonymous voter id in the request's `portal_voter` cookie.
+fn cookie_voter() -> Option<VoterId> {
     let parts = use_context::<http::request::Parts>()?;
     parts
         .headers
@@ -46,8 +51,8 @@ pub fn voter() -> Option<VoterId> {
         .and_then(|(_, value)| VoterId::parse(value.trim()))
 }
 
-/// The reader's voter id; a new one, set as an `HttpOnly`, `SameSite=Lax` cookie, when the
-/// request has none (or one that is not ours).
+/// Who is voting, as [`voter`] says; for an anonymous reader without a valid cookie, a new id,
+/// set as an `HttpOnly`, `SameSite=Lax` cookie. Logged-in users get no cookie.
 pub fn voter_or_issue(secure: bool) -> VoterId {
     if let Some(voter) = voter() {
         return voter;
