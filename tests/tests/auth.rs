@@ -380,7 +380,7 @@ async fn the_admin_page_is_for_administrators() {
             .text()
             .await
             .expect("body")
-            .contains("approval queue")
+            .contains("href=\"/admin/requests?status=pending\"")
     );
 }
 
