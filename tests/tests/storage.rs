@@ -3,27 +3,9 @@
 
 use app::features::faq::model::VoteOutcome;
 use app::ports::{AuditQuery, FaqStore, NewAuditEvent, Store, StoreError, VoterId};
-use portal_tests::TestDatabase;
+use portal_tests::{TestDatabase, on_every_backend};
 use server::db::{Database, Readiness};
 use std::sync::Arc;
-
-/// Declares each case once per backend: `sqlite::CASE` and `postgres::CASE`.
-macro_rules! on_every_backend {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(portal_tests::TestDatabase::sqlite()).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(portal_tests::TestDatabase::postgres().await).await;
-            })*
-        }
-    };
-}
 
 on_every_backend!(
     a_fresh_database_is_not_ready_until_migrated,
