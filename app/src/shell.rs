@@ -3,6 +3,7 @@
 use crate::domain::NamingPolicy;
 use crate::domain::networkpolicy::{LintConfig, PresetOptions, RunRecipeConfig};
 use crate::features::{
+    access::{AdminAccessPage, MyAccessPage, NamespaceAccessPage},
     account::{AccountMenu, who_am_i},
     faq::{FaqAdminPage, FaqEntryPage, FaqPage},
     home::HomePage,
@@ -71,7 +72,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("namespaces") view=sections::Namespaces/>
-                    <Route path=StaticSegment("access") view=sections::Access/>
+                    // Access pages decide 401/404 after the user is known: nothing streams before.
+                    <Route path=StaticSegment("access") view=MyAccessPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("access"), ParamSegment("namespace")) view=NamespaceAccessPage ssr=SsrMode::Async/>
                     // The FAQ waits for its data before answering, so that without JavaScript
                     // the results, the page title and a 404 status are in the first response.
                     <Route path=StaticSegment("faq") view=FaqPage ssr=SsrMode::Async/>
@@ -83,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("admin") view=sections::Admin ssr=SsrMode::Async/>
                     <Route path=StaticSegment("kubeconfig") view=KubeconfigPage/>
                     <Route path=(StaticSegment("admin"), StaticSegment("faq")) view=FaqAdminPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("access")) view=AdminAccessPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -145,6 +145,27 @@ pub struct Config {
     /// found nothing) to anyone. The portal has no login yet, so it is off by default.
     #[serde(default)]
     pub faq_admin_public: bool,
+
+    /// A kubeconfig file for the portal's own connection to the cluster (its read-only view of
+    /// who has access). Without it, the portal uses its ServiceAccount when it runs in a Pod, or
+    /// the file `KUBECONFIG` names; with neither, the access pages say no cluster is connected.
+    #[serde(default)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The RoleBindings that give developers a namespace, read in every namespace. The first is
+    /// the one every user namespace should have: the administrators' page lists namespaces
+    /// without it.
+    #[serde(
+        default = "defaults::access_rolebinding_names",
+        deserialize_with = "list_or_csv"
+    )]
+    pub access_rolebinding_names: Vec<String>,
+    /// kube-apiserver's `--oidc-username-prefix` (for example `oidc:`): how RoleBindings spell
+    /// a portal user's name.
+    #[serde(default)]
+    pub kube_oidc_username_prefix: String,
+    /// kube-apiserver's `--oidc-groups-prefix`: how RoleBindings spell an IdP group.
+    #[serde(default)]
+    pub kube_oidc_groups_prefix: String,
 }
 
 mod defaults {
@@ -204,6 +225,12 @@ mod defaults {
     pub fn reserved_namespaces() -> Vec<String> {
         NamingPolicy::welkin_defaults().reserved
     }
+    pub fn access_rolebinding_names() -> Vec<String> {
+        vec![
+            "workload-admin".to_owned(),
+            "extra-workload-admins".to_owned(),
+        ]
+    }
 }
 
 impl Default for Config {
@@ -242,6 +269,10 @@ impl Default for Config {
             faq_dir: None,
             platform_version: String::new(),
             faq_admin_public: false,
+            kubeconfig: None,
+            access_rolebinding_names: defaults::access_rolebinding_names(),
+            kube_oidc_username_prefix: String::new(),
+            kube_oidc_groups_prefix: String::new(),
         }
     }
 }
@@ -317,7 +348,32 @@ impl Config {
             );
         }
         self.platform_version()?;
+        self.access_settings()?;
         Ok(())
+    }
+
+    /// What the access view reads and how it matches users. Fails when no RoleBinding name is
+    /// configured or a name is not one Kubernetes would accept.
+    pub fn access_settings(&self) -> anyhow::Result<crate::access::AccessSettings> {
+        if self.access_rolebinding_names.is_empty() {
+            bail!(
+                "invalid configuration: access_rolebinding_names must name at least one RoleBinding"
+            );
+        }
+        for name in &self.access_rolebinding_names {
+            if !names::is_dns1123_subdomain(name) {
+                bail!(
+                    "invalid configuration: access_rolebinding_names: {name:?} is not a RoleBinding name"
+                );
+            }
+        }
+        Ok(crate::access::AccessSettings {
+            binding_names: self.access_rolebinding_names.clone(),
+            prefixes: app::domain::access::SubjectPrefixes {
+                username: self.kube_oidc_username_prefix.clone(),
+                groups: self.kube_oidc_groups_prefix.clone(),
+            },
+        })
     }
 
     /// The platform version, when set. Accepts `0.34.0`, `v0.34.0` and `0.34` (read as 0.34.0);

@@ -1,6 +1,7 @@
 //! Building the application: database, state, router, listener.
 
 use crate::{
+    access::{self, AccessCache, NoCluster},
     api,
     auth::{self, oidc::Oidc, session::SessionBackend},
     config::Config,
@@ -12,7 +13,7 @@ use anyhow::Context;
 use app::domain::kubeconfig::ClusterAccess;
 use app::{
     App,
-    ports::{FaqContext, ServerContext, provide_server_context},
+    ports::{AccessContext, FaqContext, ServerContext, provide_server_context},
     shell,
 };
 use axum::{
@@ -62,6 +63,8 @@ pub struct Application {
     router: Router,
     database: Database,
     address: SocketAddr,
+    /// The access view's watchers, when a cluster is connected; stopped at shutdown.
+    access: Option<AccessCache>,
 }
 
 impl Application {
@@ -103,6 +106,23 @@ impl Application {
             .iter()
             .map(|oidc| security::origin_of(oidc.issuer()))
             .collect();
+        let access_settings = config.access_settings()?;
+        let access_cache = access::client_from_config(&config)
+            .await?
+            .map(|client| AccessCache::spawn(client, &access_settings));
+        if access_cache.is_none() {
+            tracing::info!("no cluster connection configured: the access pages will say so");
+        }
+        let access_view = match &access_cache {
+            Some(cache) => cache.view(),
+            None => Arc::new(NoCluster {
+                primary_binding: access_settings
+                    .binding_names
+                    .first()
+                    .cloned()
+                    .unwrap_or_default(),
+            }),
+        };
         let server_context = ServerContext {
             config: config.app_config()?,
             store: database.store(),
@@ -111,6 +131,10 @@ impl Application {
                 faq: Arc::new(FaqService::new(faq_library, database.faq_store())),
                 admin_public: config.faq_admin_public,
                 secure_cookies: config.public_url.starts_with("https://"),
+            },
+            access: AccessContext {
+                view: access_view,
+                seen_groups: database.seen_group_store(),
             },
         };
         let sessions = SessionBackend::for_database(&database)
@@ -150,6 +174,7 @@ impl Application {
             router: router(state, session_layer),
             database,
             address,
+            access: access_cache,
         })
     }
 
@@ -178,6 +203,9 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
             .context("the HTTP server failed");
+        if let Some(mut access) = self.access {
+            access.stop();
+        }
         self.database.close().await;
         tracing::info!("portal stopped");
         served
@@ -211,6 +239,7 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))
         .route("/kubeconfig/download", get(auth::kubeconfig))
+        .route("/admin/access.csv", get(access::csv::download))
         // Layers run outside-in from the last one added: trace, compress, security headers,
         // refuse cross-site writes, load the session, then find who is asking.
         .layer(middleware::from_fn_with_state(

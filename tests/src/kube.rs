@@ -59,6 +59,22 @@ impl TestCluster {
         self.client_with_token(ALICE_TOKEN).await
     }
 
+    /// Writes into `dir` a kubeconfig that acts as the portal's ServiceAccount (see
+    /// [`TestCluster::portal_client`]), for the portal's `kubeconfig` setting; with `server`,
+    /// pointing at that address instead (an API server that does not answer).
+    pub fn portal_kubeconfig(&self, dir: &Path, server: Option<&str>) -> PathBuf {
+        let admin = std::fs::read_to_string(self.dir.join("kubeconfig"))
+            .expect("start.sh wrote a kubeconfig");
+        let mut text = admin.replace(&self.admin_token, PORTAL_TOKEN);
+        assert_ne!(text, admin, "the admin token is in the kubeconfig");
+        if let Some(server) = server {
+            text = text.replace(&self.server, server);
+        }
+        let path = dir.join("portal-kubeconfig");
+        std::fs::write(&path, text).expect("write the portal's kubeconfig");
+        path
+    }
+
     async fn client_with_token(&self, token: &str) -> kube::Client {
         let kubeconfig = kube::config::Kubeconfig::read_from(self.dir.join("kubeconfig"))
             .expect("start.sh wrote a kubeconfig");

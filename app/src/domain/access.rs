@@ -318,18 +318,24 @@ impl AccessSnapshot {
         entries
     }
 
+    /// The entries whose subject or namespace contains `search` (case-insensitive, trimmed;
+    /// empty for all): what the matrix shows and the CSV exports.
+    pub fn entries_matching(&self, search: &str) -> Vec<MatrixEntry> {
+        let hit = search_matcher(search);
+        let mut entries = self.entries();
+        entries.retain(|entry| hit(&entry.subject.display_name()) || hit(&entry.namespace));
+        entries
+    }
+
     /// The administrators' matrix. `search` (case-insensitive, trimmed; empty for everything)
     /// keeps the rows whose subject or namespace contains it.
     pub fn matrix(&self, search: &str) -> Matrix {
-        let needle = search.trim().to_lowercase();
-        let hit = |text: &str| needle.is_empty() || text.to_lowercase().contains(&needle);
+        let hit = search_matcher(search);
         let mut rows: BTreeMap<Subject, Vec<(String, String)>> = BTreeMap::new();
-        for entry in self.entries() {
-            if hit(&entry.subject.display_name()) || hit(&entry.namespace) {
-                rows.entry(entry.subject)
-                    .or_default()
-                    .push((entry.namespace, entry.binding));
-            }
+        for entry in self.entries_matching(search) {
+            rows.entry(entry.subject)
+                .or_default()
+                .push((entry.namespace, entry.binding));
         }
         let mut matrix = Matrix {
             namespace_count: self.namespaces.len(),
@@ -379,6 +385,12 @@ impl AccessSnapshot {
             .collect();
         groups.into_iter().collect()
     }
+}
+
+/// "Contains the search", case-insensitively; everything matches an empty search.
+fn search_matcher(search: &str) -> impl Fn(&str) -> bool {
+    let needle = search.trim().to_lowercase();
+    move |text: &str| needle.is_empty() || text.to_lowercase().contains(&needle)
 }
 
 /// The administrators' CSV export: one row per subject, namespace and binding.

@@ -1,6 +1,8 @@
 //! One module per capability. Each holds its pages and components (`view`) and, where it needs
 //! the server, its server functions (`api`).
 
+/// Who has access: your namespaces, one namespace's subjects, the administrators' matrix.
+pub mod access;
 /// The signed-in user in the header, and server functions about them.
 pub mod account;
 /// The FAQ knowledge base: browse, search, entries, feedback.

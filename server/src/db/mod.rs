@@ -7,11 +7,13 @@
 /// Limits and names the FAQ feedback tables share on both backends.
 mod faq;
 mod postgres;
+/// Limits of the groups-seen-at-login table, shared by both backends.
+mod seen_groups;
 mod sqlite;
 
 use crate::config::Config;
 use anyhow::Context;
-use app::ports::{AuditQuery, FaqStore, NewAuditEvent, Store, StoreError};
+use app::ports::{AuditQuery, FaqStore, NewAuditEvent, SeenGroupStore, Store, StoreError};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 use std::sync::Arc;
@@ -99,6 +101,14 @@ impl Database {
 
     /// The store of the FAQ's feedback (votes, unanswered searches).
     pub fn faq_store(&self) -> Arc<dyn FaqStore> {
+        match self {
+            Self::Sqlite(store) => Arc::new(store.clone()),
+            Self::Postgres(store) => Arc::new(store.clone()),
+        }
+    }
+
+    /// The groups users carried at login, for the access view.
+    pub fn seen_group_store(&self) -> Arc<dyn SeenGroupStore> {
         match self {
             Self::Sqlite(store) => Arc::new(store.clone()),
             Self::Postgres(store) => Arc::new(store.clone()),

@@ -13,6 +13,8 @@ use std::{str::FromStr, time::Duration};
 
 /// The FAQ's feedback tables.
 mod faq;
+/// The IdP groups seen at login.
+mod seen_groups;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 

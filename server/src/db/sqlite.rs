@@ -14,6 +14,8 @@ use std::{path::Path, str::FromStr, time::Duration};
 
 /// The FAQ's feedback tables.
 mod faq;
+/// The IdP groups seen at login.
+mod seen_groups;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 

@@ -26,16 +26,6 @@ pub fn Namespaces() -> impl IntoView {
 }
 
 #[component]
-pub fn Access() -> impl IntoView {
-    view! {
-        <NotYet title="Access">
-            <p>"To see who can use a namespace, list the subjects of its workload-admin RoleBinding:"</p>
-            <pre><code>"kubectl get rolebindings.rbac.authorization.k8s.io workload-admin -n NAMESPACE -o yaml"</code></pre>
-        </NotYet>
-    }
-}
-
-#[component]
 pub fn Admin() -> impl IntoView {
     view! {
         <crate::features::account::AdminOnly>
