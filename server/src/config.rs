@@ -704,6 +704,42 @@ mod tests {
     }
 
     #[test]
+    fn the_access_settings_come_from_the_environment_and_bad_binding_names_are_refused() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                (
+                    "PORTAL_ACCESS_ROLEBINDING_NAMES",
+                    "workload-admin,team-admins",
+                ),
+                ("PORTAL_KUBE_OIDC_GROUPS_PREFIX", "oidc:"),
+                ("PORTAL_KUBECONFIG", "/etc/portal/kubeconfig"),
+            ]),
+        )
+        .expect("loads");
+        let settings = config.access_settings().expect("valid");
+        assert_eq!(settings.binding_names, ["workload-admin", "team-admins"]);
+        assert_eq!(settings.prefixes.groups, "oidc:");
+        assert_eq!(settings.prefixes.username, "");
+        assert_eq!(
+            Config::default()
+                .access_settings()
+                .expect("valid")
+                .binding_names,
+            ["workload-admin", "extra-workload-admins"]
+        );
+        for bad in ["Workload_Admin", ""] {
+            let error = Config::load_from(None, env(&[("PORTAL_ACCESS_ROLEBINDING_NAMES", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("access_rolebinding_names"),
+                "{bad:?}: {error}"
+            );
+        }
+    }
+
+    #[test]
     fn the_platform_version_is_a_semantic_version() {
         for (value, expected) in [
             ("", None),

@@ -521,3 +521,204 @@ async fn without_a_cluster_the_page_says_it_is_not_connected() {
     assert!(body.contains("id=\"cluster-not-connected\""));
     assert!(body.contains("id=\"no-namespaces\""));
 }
+
+/// Logs in through the provider's login screen from the page the browser is on.
+async fn browser_log_in(b: &portal_tests::Browser, user: &str) -> anyhow::Result<()> {
+    b.client
+        .find(fantoccini::Locator::LinkText("Log in"))
+        .await?
+        .click()
+        .await?;
+    b.client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(fantoccini::Locator::Css("input[name=login]"))
+        .await?;
+    b.fill("input[name=login]", user).await?;
+    b.fill("input[name=password]", user).await?;
+    b.find("button[type=submit]").await?.click().await?;
+    b.wait_for_text(".account .who", "").await?;
+    Ok(())
+}
+
+/// Reloads `path` until `css` shows `expected` (the portal follows the cluster within moments).
+async fn reload_until(
+    b: &portal_tests::Browser,
+    path: &str,
+    css: &str,
+    expected: &str,
+) -> anyhow::Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        b.goto(path).await?;
+        let text = match b.client.find(fantoccini::Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains(expected) {
+            return Ok(text);
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{path}: {css} shows {text:?}, never {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn in_the_browser_alice_sees_exactly_her_namespaces_and_who_else_can_use_them()
+-> anyhow::Result<()> {
+    use portal_tests::{Browser, JavaScript};
+    let cluster = TestCluster::shared();
+    let admin = cluster.admin_client().await;
+    let (hers, bobs) = (unique("acc-web-a"), unique("acc-web-b"));
+    create_namespace(&admin, &hers).await;
+    create_namespace(&admin, &bobs).await;
+    create_binding(
+        &admin,
+        &hers,
+        "workload-admin",
+        vec![
+            subject("Group", "team-a"),
+            subject("User", "dave@example.com"),
+        ],
+    )
+    .await;
+    create_binding(
+        &admin,
+        &bobs,
+        "workload-admin",
+        vec![subject("Group", "team-b")],
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = portal(cluster, &dir).await;
+    let browser = Browser::start(&app.url(""), JavaScript::On).await?;
+    let (hers_, bobs_) = (hers.clone(), bobs.clone());
+    browser
+        .check("access_alice", async |b| {
+            b.goto("/access").await?;
+            b.wait_for_hydration().await?;
+            browser_log_in(b, "alice").await?;
+            let mine = reload_until(b, "/access", "#my-namespaces", &hers_).await?;
+            anyhow::ensure!(
+                !mine.contains(&bobs_),
+                "bob's namespace is not hers: {mine}"
+            );
+            b.wait_for_hydration().await?;
+            // The first, anonymous visit was answered 401 by design; nothing else may fail.
+            let errors = b.console_errors().await?;
+            anyhow::ensure!(
+                errors
+                    .iter()
+                    .all(|e| e.contains("/access - ") && e.contains("401")),
+                "console errors: {errors:#?}"
+            );
+            // On to the namespace's page.
+            b.find(&format!(
+                "#my-namespaces a[rel=external][href='/access/{hers_}']"
+            ))
+            .await?
+            .click()
+            .await?;
+            if let Err(error) = b.wait_for_text("#namespace-access h1", &hers_).await {
+                anyhow::bail!(
+                    "{error}; at {}; console: {:#?}",
+                    b.client.current_url().await?,
+                    b.console_errors().await?
+                );
+            }
+            b.wait_for_hydration().await?;
+            let errors = b.console_errors().await?;
+            anyhow::ensure!(errors.is_empty(), "the namespace page: {errors:#?}");
+            let subjects = b.text("#namespace-access").await?;
+            anyhow::ensure!(
+                subjects.contains("team-a") && subjects.contains("dave@example.com"),
+                "who else can use it: {subjects}"
+            );
+            // A RoleBinding added in the cluster shows up without restarting the portal.
+            create_binding(
+                &cluster.admin_client().await,
+                &bobs_,
+                "extra-workload-admins",
+                vec![subject("Group", "team-a")],
+            )
+            .await;
+            reload_until(b, "/access", "#my-namespaces", &bobs_).await?;
+            b.wait_for_hydration().await?;
+            let errors = b.console_errors().await?;
+            anyhow::ensure!(errors.is_empty(), "console errors: {errors:#?}");
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn in_the_browser_root_sees_and_searches_the_full_matrix_without_javascript()
+-> anyhow::Result<()> {
+    use portal_tests::{Browser, JavaScript};
+    let cluster = TestCluster::shared();
+    let admin = cluster.admin_client().await;
+    let tag = unique("acc-web-mx");
+    let (one, two) = (format!("{tag}-one"), format!("{tag}-two"));
+    create_namespace(&admin, &one).await;
+    create_namespace(&admin, &two).await;
+    create_binding(
+        &admin,
+        &one,
+        "workload-admin",
+        vec![subject("Group", "team-a")],
+    )
+    .await;
+    create_binding(
+        &admin,
+        &two,
+        "workload-admin",
+        vec![subject("Group", "team-b")],
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = portal(cluster, &dir).await;
+    let browser = Browser::start(&app.url(""), JavaScript::Off).await?;
+    browser
+        .check("access_root_matrix", async |b| {
+            b.goto("/").await?;
+            browser_log_in(b, "root").await?;
+            let groups =
+                reload_until(b, &format!("/admin/access?q={tag}"), "#matrix-groups", &two).await?;
+            anyhow::ensure!(
+                groups.contains("team-a") && groups.contains("team-b") && groups.contains(&one),
+                "the full matrix: {groups}"
+            );
+            // The GET search form works without JavaScript.
+            b.fill("#access-search", &format!("{tag}-two")).await?;
+            b.find("#admin-access button[type=submit]")
+                .await?
+                .click()
+                .await?;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let narrowed = b.text("#matrix-groups").await.unwrap_or_default();
+                if narrowed.contains("team-b") && !narrowed.contains(&one) {
+                    break;
+                }
+                anyhow::ensure!(Instant::now() < deadline, "never narrowed: {narrowed}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            anyhow::ensure!(
+                b.client
+                    .current_url()
+                    .await?
+                    .query()
+                    .unwrap_or_default()
+                    .contains("q="),
+                "the search is in the address"
+            );
+            anyhow::ensure!(b.exists("a#access-csv[rel=external]").await?);
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}

@@ -52,6 +52,8 @@ fn MatrixView(access: AdminAccess) -> AnyView {
         format!("/admin/access.csv?q={}", encode(search.trim()))
     };
     view! {
+        // One root element: sibling sections at the top failed to hydrate.
+        <div class="access-matrix">
         <section class="card" id="admin-access">
             <h1>"Who has access to which namespace"</h1>
             <ClusterBanner status/>
@@ -72,7 +74,7 @@ fn MatrixView(access: AdminAccess) -> AnyView {
             } else {
                 view! { <ul>{matrix.without_primary_binding.into_iter().map(|ns| {
                     let href = format!("/access/{ns}");
-                    view! { <li><a href=href>{ns}</a></li> }
+                    view! { <li><a rel="external" href=href>{ns}</a></li> }
                 }).collect_view()}</ul> }.into_any()
             }}
         </section>
@@ -88,6 +90,7 @@ fn MatrixView(access: AdminAccess) -> AnyView {
         <MatrixTable id="matrix-groups" title="Groups × namespaces" rows=matrix.groups/>
         <MatrixTable id="matrix-users" title="Users × namespaces" rows=matrix.users/>
         <MatrixTable id="matrix-serviceaccounts" title="ServiceAccounts × namespaces" rows=matrix.service_accounts/>
+        </div>
     }
     .into_any()
 }
@@ -108,7 +111,7 @@ fn MatrixTable(id: &'static str, title: &'static str, rows: Vec<MatrixRow>) -> i
                                 <td><SubjectName subject=row.subject/></td>
                                 <td>{row.namespaces.into_iter().map(|(ns, binding)| {
                                     let href = format!("/access/{ns}");
-                                    view! { <a href=href class="ns">{ns}</a> " (" {binding} ") " }
+                                    view! { <a rel="external" href=href class="ns">{ns}</a> " (" {binding} ") " }
                                 }).collect_view()}</td>
                             </tr>
                         }).collect_view()}</tbody>

@@ -4,40 +4,48 @@
 use super::model::{AccessApiError, AdminAccess, MyAccess, NamespacePage};
 use leptos::prelude::*;
 
-/// The namespaces the logged-in user may use, and why.
+/// The namespaces the logged-in user may use, and why; `None` without a login (the page asks
+/// for one and sets the status, so navigating there is not a failed request).
 #[server(endpoint = "access/mine")]
-pub async fn my_namespaces() -> Result<MyAccess, AccessApiError> {
-    let user = crate::auth::require_user()?;
+pub async fn my_namespaces() -> Result<Option<MyAccess>, AccessApiError> {
+    let Some(user) = crate::auth::current_user() else {
+        return Ok(None);
+    };
     let access = super::server::access()?;
     let namespaces = access
         .view
         .snapshot()
         .my_namespaces(&super::server::viewer(&user));
-    Ok(MyAccess {
+    Ok(Some(MyAccess {
         status: access.view.cluster_status(),
         username: user.username,
         groups: user.groups,
         namespaces,
         primary_binding: access.view.primary_binding(),
-    })
+    }))
 }
 
-/// One namespace's access bindings. A namespace that does not exist and one the user may not see
-/// give the same [`AccessApiError::NotFound`].
+/// One namespace's access bindings; `None` without a login. A namespace that does not exist and
+/// one the user may not see give the same [`AccessApiError::NotFound`].
 #[server(endpoint = "access/namespace")]
-pub async fn namespace_access(namespace: String) -> Result<NamespacePage, AccessApiError> {
-    let user = crate::auth::require_user()?;
+pub async fn namespace_access(namespace: String) -> Result<Option<NamespacePage>, AccessApiError> {
+    let Some(user) = crate::auth::current_user() else {
+        return Ok(None);
+    };
     let access = super::server::access()?;
-    let page = access
+    let Some(page) = access
         .view
         .snapshot()
         .namespace(&super::server::viewer(&user), &namespace)
-        .ok_or(AccessApiError::NotFound)?;
-    Ok(NamespacePage {
+    else {
+        crate::features::shared::status::set_status(404);
+        return Err(AccessApiError::NotFound);
+    };
+    Ok(Some(NamespacePage {
         status: access.view.cluster_status(),
         access: page,
         primary_binding: access.view.primary_binding(),
-    })
+    }))
 }
 
 /// The administrators' matrix, filtered by `search`.

@@ -1,7 +1,7 @@
 //! `/access`: the namespaces you may use; `/access/NAMESPACE`: who may use one namespace.
 
 use super::api::{my_namespaces, namespace_access};
-use super::model::{MyAccess, NamespacePage};
+use super::model::{AccessApiError, MyAccess, NamespacePage};
 use super::parts::{ClusterBanner, SubjectName, error_view, via_text};
 use crate::domain::access::{Binding, MyNamespace};
 use leptos::prelude::*;
@@ -14,7 +14,8 @@ pub fn MyAccessPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || access.get().map(|result| match result {
-                Ok(access) => view! { <MyAccessView access/> }.into_any(),
+                Ok(Some(access)) => view! { <MyAccessView access/> }.into_any(),
+                Ok(None) => error_view(AccessApiError::NotLoggedIn, "/access"),
                 Err(error) => error_view(error, "/access"),
             })}
         </Suspense>
@@ -45,7 +46,8 @@ fn MyAccessView(access: MyAccess) -> AnyView {
                 ", you can use these namespaces. Access comes from your groups in the identity "
                 "provider; the portal does not change group membership."
             </p>
-            {if namespaces.is_empty() {
+            // Wrapped: an if/else of views followed by static siblings failed to hydrate.
+            <div class="my-namespaces">{if namespaces.is_empty() {
                 view! {
                     <p class="notice info" id="no-namespaces">
                         "You have access to no namespace yet. Ask your team to add you to their "
@@ -61,7 +63,7 @@ fn MyAccessView(access: MyAccess) -> AnyView {
                     </table>
                 }
                 .into_any()
-            }}
+            }}</div>
             <p class="muted">
                 "kubectl needs the platform login set up once: see "<a href="/kubeconfig">"kubectl access"</a>"."
             </p>
@@ -81,7 +83,9 @@ fn MyNamespaceRow(ns: MyNamespace) -> impl IntoView {
     );
     view! {
         <tr data-namespace=namespace.clone()>
-            <td><a href=href>{namespace.clone()}</a></td>
+            // A full page load: client-side navigation to this route did not complete in the
+            // browser test (the page never swapped), so the link does not rely on it.
+            <td><a rel="external" href=href>{namespace.clone()}</a></td>
             <td>
                 <ul class="plain">
                     {grants.into_iter().map(|grant| view! {
@@ -105,7 +109,8 @@ pub fn NamespaceAccessPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || page.get().map(|result| match result {
-                Ok(page) => view! { <NamespaceView page/> }.into_any(),
+                Ok(Some(page)) => view! { <NamespaceView page/> }.into_any(),
+                Ok(None) => error_view(AccessApiError::NotLoggedIn, "/access"),
                 Err(error) => error_view(error, "/access"),
             })}
         </Suspense>
@@ -140,16 +145,18 @@ fn NamespaceView(page: NamespacePage) -> AnyView {
         .collect();
     view! {
         <Title text=format!("Access to {namespace}")/>
+        // One root element: sibling sections at the top failed to hydrate.
+        <div class="access-namespace">
         <section class="card" id="namespace-access" data-namespace=namespace.clone()>
             <p class="breadcrumbs"><a href="/access">"Your namespaces"</a>" › " {namespace.clone()}</p>
             <h1>"Who has access to " <code>{namespace.clone()}</code></h1>
             <ClusterBanner status/>
             <p id="your-access">{yours}</p>
-            {if access.bindings.is_empty() {
+            <div class="bindings">{if access.bindings.is_empty() {
                 view! { <p class="notice error" id="no-bindings">"This namespace has no access RoleBinding: nobody but administrators can use it."</p> }.into_any()
             } else {
                 access.bindings.into_iter().map(|binding| view! { <BindingView binding/> }).collect_view().into_any()
-            }}
+            }}</div>
         </section>
         <section class="card" id="give-access">
             <h2>"Give a new developer access"</h2>
@@ -164,6 +171,7 @@ fn NamespaceView(page: NamespacePage) -> AnyView {
             <h2>"The same with kubectl"</h2>
             <pre><code id="kubectl-get-rolebinding">{kubectl}</code></pre>
         </section>
+        </div>
     }
     .into_any()
 }

@@ -10,8 +10,14 @@ use leptos_meta::Title;
 /// stopped answering, the page still shows the last state read, and says since when.
 #[component]
 pub fn ClusterBanner(status: ClusterStatus) -> impl IntoView {
-    match status {
-        ClusterStatus::Connected => ().into_any(),
+    // Always one element, so the page's structure does not depend on the status (a bare
+    // optional view next to static siblings failed to hydrate).
+    view! { <div class="cluster-status">{banner(status)}</div> }
+}
+
+fn banner(status: ClusterStatus) -> Option<AnyView> {
+    let banner = match status {
+        ClusterStatus::Connected => return None,
         ClusterStatus::NotConfigured => view! {
             <p class="notice info" id="cluster-not-connected">
                 "The portal is not connected to a cluster, so it cannot show who has access here. "
@@ -34,7 +40,8 @@ pub fn ClusterBanner(status: ClusterStatus) -> impl IntoView {
             </p>
         }
         .into_any(),
-    }
+    };
+    Some(banner)
 }
 
 /// A subject's kind and name, exactly as the cluster has them (Leptos escapes the text).
@@ -66,7 +73,7 @@ pub fn error_view(error: AccessApiError, next: &str) -> AnyView {
             view! {
                 <Title text="Access"/>
                 <section class="card narrow" id="access-login">
-                    <h1>"Who has access"</h1>
+                    <h1>"Access"</h1>
                     <p><a rel="external" href=href>"Log in"</a>" to see the namespaces you can use and who else can."</p>
                 </section>
             }
