@@ -83,8 +83,9 @@ fn MyNamespaceRow(ns: MyNamespace) -> impl IntoView {
     );
     view! {
         <tr data-namespace=namespace.clone()>
-            // A full page load: client-side navigation to this route did not complete in the
-            // browser test (the page never swapped), so the link does not rely on it.
+            // A full page load (rel=external). While this was built, client-side navigation to
+            // this route did not complete in the browser test; the cause was not pinned down
+            // (a stale browser bundle was involved), so the link does not rely on it.
             <td><a rel="external" href=href>{namespace.clone()}</a></td>
             <td>
                 <ul class="plain">
