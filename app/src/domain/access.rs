@@ -10,7 +10,7 @@
 //! the pages ask it questions.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The group every authenticated user is in, whatever the identity provider says.
 pub const AUTHENTICATED_GROUP: &str = "system:authenticated";
@@ -156,13 +156,25 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// Every namespace the viewer may use, in name order, with the reasons.
+    /// Every namespace the viewer may use, in name order, with the reasons. Looks up only the
+    /// namespaces whose bindings name the viewer (through the snapshot's subject index), so the
+    /// cost follows the viewer's namespaces, not the cluster's size.
     pub fn my_namespaces(&self) -> Vec<MyNamespace> {
-        self.snapshot
-            .bindings
-            .iter()
-            .filter(|(namespace, _)| self.snapshot.namespaces.contains(*namespace))
-            .filter_map(|(namespace, bindings)| {
+        let user = (SubjectKind::User, self.username.clone());
+        let candidates: BTreeSet<&String> = std::iter::once(&user)
+            .filter_map(|key| self.snapshot.by_subject.get(key))
+            .chain(self.groups.iter().filter_map(|group| {
+                self.snapshot
+                    .by_subject
+                    .get(&(SubjectKind::Group, group.clone()))
+            }))
+            .flatten()
+            .collect();
+        candidates
+            .into_iter()
+            .filter(|namespace| self.snapshot.namespaces.contains(*namespace))
+            .filter_map(|namespace| {
+                let bindings = self.snapshot.bindings.get(namespace)?;
                 let grants: Vec<Grant> = bindings.iter().flat_map(|b| self.grants(b)).collect();
                 (!grants.is_empty()).then(|| MyNamespace {
                     namespace: namespace.clone(),
@@ -183,6 +195,8 @@ pub struct AccessSnapshot {
     prefixes: SubjectPrefixes,
     /// The binding whose absence the administrators' page points out (`workload-admin`).
     primary_binding: String,
+    /// Users and groups → the namespaces whose bindings name them, for [`Matcher::my_namespaces`].
+    by_subject: HashMap<(SubjectKind, String), BTreeSet<String>>,
 }
 
 /// A namespace's access page: its bindings, for a viewer allowed to see them.
@@ -239,14 +253,26 @@ impl AccessSnapshot {
                 .or_default()
                 .push(binding);
         }
+        let mut by_subject: HashMap<(SubjectKind, String), BTreeSet<String>> = HashMap::new();
         for list in by_namespace.values_mut() {
             list.sort_by(|a, b| a.name.cmp(&b.name));
+            for binding in list.iter() {
+                for subject in &binding.subjects {
+                    if subject.kind != SubjectKind::ServiceAccount {
+                        by_subject
+                            .entry((subject.kind, subject.name.clone()))
+                            .or_default()
+                            .insert(binding.namespace.clone());
+                    }
+                }
+            }
         }
         Self {
             namespaces: namespaces.into_iter().collect(),
             bindings: by_namespace,
             prefixes,
             primary_binding: primary_binding.into(),
+            by_subject,
         }
     }
 
