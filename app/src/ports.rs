@@ -337,6 +337,40 @@ pub struct FaqContext {
     pub secure_cookies: bool,
 }
 
+/// One IdP group as recorded at login, for the administrators' "groups nobody carries".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenGroup {
+    pub name: String,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// The IdP groups users carried when they logged in. One implementation per database backend.
+#[async_trait]
+pub trait SeenGroupStore: Send + Sync + fmt::Debug {
+    /// Records that a user carrying `groups` just logged in.
+    async fn record_seen_groups(&self, groups: &[String]) -> Result<(), StoreError>;
+    /// Every group ever recorded, by name.
+    async fn seen_groups(&self) -> Result<Vec<SeenGroup>, StoreError>;
+}
+
+/// The portal's in-memory copy of who has access, kept current by watching the cluster, so a
+/// page never waits for the API server.
+pub trait AccessView: Send + Sync + fmt::Debug {
+    /// The latest state read (empty before the first read, or without a cluster).
+    fn snapshot(&self) -> Arc<crate::domain::access::AccessSnapshot>;
+    /// How current that state is.
+    fn cluster_status(&self) -> crate::features::access::model::ClusterStatus;
+    /// The RoleBinding every user namespace should have (`workload-admin`).
+    fn primary_binding(&self) -> String;
+}
+
+/// What the access pages' server functions reach.
+#[derive(Clone, Debug)]
+pub struct AccessContext {
+    pub view: Arc<dyn AccessView>,
+    pub seen_groups: Arc<dyn SeenGroupStore>,
+}
+
 /// Everything a server function may reach, handed in by the server at start-up.
 #[derive(Clone, Debug)]
 pub struct ServerContext {
@@ -347,6 +381,7 @@ pub struct ServerContext {
     pub form_action_origins: Vec<String>,
     pub faq: FaqContext,
     pub namespaces: Arc<dyn Namespaces>,
+    pub access: AccessContext,
 }
 
 /// Makes the server context available to the component tree and to server functions, and gives
@@ -375,6 +410,7 @@ pub fn provide_server_context(context: &ServerContext) {
     }
     provide_context(context.faq.clone());
     provide_context(context.namespaces.clone());
+    provide_context(context.access.clone());
 }
 
 /// The namespace requests, from inside a server function.
@@ -390,6 +426,11 @@ pub fn use_store() -> Option<Arc<dyn Store>> {
 /// The FAQ, from inside a server function. `None` if the server forgot to provide it.
 pub fn use_faq() -> Option<FaqContext> {
     use_context::<FaqContext>()
+}
+
+/// The access view, from inside a server function. `None` if the server forgot to provide it.
+pub fn use_access() -> Option<AccessContext> {
+    use_context::<AccessContext>()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use crate::domain::NamingPolicy;
 use crate::domain::networkpolicy::{LintConfig, PresetOptions, RunRecipeConfig};
 use crate::features::{
+    access::{AdminAccessPage, MyAccessPage, NamespaceAccessPage},
     account::{AccountMenu, who_am_i},
     admin::AdminHome,
     faq::{FaqAdminPage, FaqEntryPage, FaqPage},
@@ -11,7 +12,6 @@ use crate::features::{
     namespaces::{AuditTrailPage, MyRequestsPage, NewRequestPage, QueuePage, RequestPage},
     networkpolicies::{PolicyPage, RunRecipePage},
     not_found::NotFound,
-    sections,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -77,7 +77,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("namespaces") view=MyRequestsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("namespaces"), StaticSegment("new")) view=NewRequestPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("namespaces"), ParamSegment("id")) view=RequestPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("access") view=sections::Access/>
+                    // Access pages decide 401/404 after the user is known: nothing streams before.
+                    <Route path=StaticSegment("access") view=MyAccessPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("access"), ParamSegment("namespace")) view=NamespaceAccessPage ssr=SsrMode::Async/>
                     // The FAQ waits for its data before answering, so that without JavaScript
                     // the results, the page title and a 404 status are in the first response.
                     <Route path=StaticSegment("faq") view=FaqPage ssr=SsrMode::Async/>
@@ -91,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AuditTrailPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("kubeconfig") view=KubeconfigPage/>
                     <Route path=(StaticSegment("admin"), StaticSegment("faq")) view=FaqAdminPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("access")) view=AdminAccessPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

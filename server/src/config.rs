@@ -175,6 +175,21 @@ pub struct Config {
     /// version-limited ones say which versions they are about.
     #[serde(default)]
     pub platform_version: String,
+    /// The RoleBindings that give developers a namespace, read in every namespace. The first is
+    /// the one every user namespace should have: the administrators' page lists namespaces
+    /// without it.
+    #[serde(
+        default = "defaults::access_rolebinding_names",
+        deserialize_with = "list_or_csv"
+    )]
+    pub access_rolebinding_names: Vec<String>,
+    /// kube-apiserver's `--oidc-username-prefix` (for example `oidc:`): how RoleBindings spell
+    /// a portal user's name.
+    #[serde(default)]
+    pub kube_oidc_username_prefix: String,
+    /// kube-apiserver's `--oidc-groups-prefix`: how RoleBindings spell an IdP group.
+    #[serde(default)]
+    pub kube_oidc_groups_prefix: String,
 }
 
 mod defaults {
@@ -247,6 +262,12 @@ mod defaults {
     pub fn reserved_namespaces() -> Vec<String> {
         NamingPolicy::welkin_defaults().reserved
     }
+    pub fn access_rolebinding_names() -> Vec<String> {
+        vec![
+            "workload-admin".to_owned(),
+            "extra-workload-admins".to_owned(),
+        ]
+    }
 }
 
 impl Default for Config {
@@ -293,6 +314,9 @@ impl Default for Config {
             reconcile_interval_seconds: defaults::reconcile_interval_seconds(),
             faq_dir: None,
             platform_version: String::new(),
+            access_rolebinding_names: defaults::access_rolebinding_names(),
+            kube_oidc_username_prefix: String::new(),
+            kube_oidc_groups_prefix: String::new(),
         }
     }
 }
@@ -407,6 +431,7 @@ impl Config {
                 bail!("invalid configuration: namespace_label_keys: {key:?}: {message}");
             }
         }
+        self.access_settings()?;
         Ok(())
     }
 
@@ -420,6 +445,30 @@ impl Config {
                 .baseline_allow_ingress_controller
                 .then(|| self.ingress_controller_namespace.clone()),
         }
+    }
+
+    /// What the access view reads and how it matches users. Fails when no RoleBinding name is
+    /// configured or a name is not one Kubernetes would accept.
+    pub fn access_settings(&self) -> anyhow::Result<crate::access::AccessSettings> {
+        if self.access_rolebinding_names.is_empty() {
+            bail!(
+                "invalid configuration: access_rolebinding_names must name at least one RoleBinding"
+            );
+        }
+        for name in &self.access_rolebinding_names {
+            if !names::is_dns1123_subdomain(name) {
+                bail!(
+                    "invalid configuration: access_rolebinding_names: {name:?} is not a RoleBinding name"
+                );
+            }
+        }
+        Ok(crate::access::AccessSettings {
+            binding_names: self.access_rolebinding_names.clone(),
+            prefixes: app::domain::access::SubjectPrefixes {
+                username: self.kube_oidc_username_prefix.clone(),
+                groups: self.kube_oidc_groups_prefix.clone(),
+            },
+        })
     }
 
     /// The platform version, when set. Accepts `0.34.0`, `v0.34.0` and `0.34` (read as 0.34.0);
@@ -747,6 +796,42 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(error.contains("ingress_controller_namespace"), "{error}");
+    }
+
+    #[test]
+    fn the_access_settings_come_from_the_environment_and_bad_binding_names_are_refused() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                (
+                    "PORTAL_ACCESS_ROLEBINDING_NAMES",
+                    "workload-admin,team-admins",
+                ),
+                ("PORTAL_KUBE_OIDC_GROUPS_PREFIX", "oidc:"),
+                ("PORTAL_KUBECONFIG", "/etc/portal/kubeconfig"),
+            ]),
+        )
+        .expect("loads");
+        let settings = config.access_settings().expect("valid");
+        assert_eq!(settings.binding_names, ["workload-admin", "team-admins"]);
+        assert_eq!(settings.prefixes.groups, "oidc:");
+        assert_eq!(settings.prefixes.username, "");
+        assert_eq!(
+            Config::default()
+                .access_settings()
+                .expect("valid")
+                .binding_names,
+            ["workload-admin", "extra-workload-admins"]
+        );
+        for bad in ["Workload_Admin", ""] {
+            let error = Config::load_from(None, env(&[("PORTAL_ACCESS_ROLEBINDING_NAMES", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("access_rolebinding_names"),
+                "{bad:?}: {error}"
+            );
+        }
     }
 
     #[test]

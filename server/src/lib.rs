@@ -4,6 +4,8 @@
 //! It is a library so that integration tests can build the real application on a free port
 //! ([`startup::Application::build`]) and talk to it over a real socket.
 
+/// Who has access: the cluster's access RoleBindings, watched and kept in memory.
+pub mod access;
 /// The JSON API for automation (`/api/v1/...`).
 pub mod api;
 /// OpenID Connect login, sessions and who is asking.

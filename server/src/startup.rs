@@ -1,6 +1,7 @@
 //! Building the application: database, state, router, listener.
 
 use crate::{
+    access::{self, AccessCache, NoCluster},
     api,
     auth::{self, oidc::Oidc, session::SessionBackend},
     config::{Config, SessionLimits},
@@ -14,7 +15,7 @@ use anyhow::Context;
 use app::domain::kubeconfig::ClusterAccess;
 use app::{
     App,
-    ports::{FaqContext, ServerContext, provide_server_context},
+    ports::{AccessContext, FaqContext, ServerContext, provide_server_context},
     shell,
 };
 use axum::{
@@ -67,6 +68,8 @@ pub struct Application {
     address: SocketAddr,
     /// The provisioning loop; `None` without a cluster.
     worker: Option<worker::Worker>,
+    /// The access view's watchers, when a cluster is connected; stopped at shutdown.
+    access: Option<AccessCache>,
 }
 
 impl Application {
@@ -103,14 +106,18 @@ impl Application {
                  (build it with .ci/build.sh)"
             );
         }
-        let kube = cluster::connect(&config).await?;
-        if kube.is_none() {
+        let connection = cluster::connection(&config).await?;
+        if connection.is_none() {
             tracing::warn!(
                 "no cluster configured (kubeconfig unset, not running in Kubernetes): namespace \
                  requests can be made and approved, and wait for a cluster"
             );
         }
-        let provisioner = kube.map(Provisioner::new);
+        let provisioner = connection
+            .as_ref()
+            .map(cluster::provisioning_client)
+            .transpose()?
+            .map(Provisioner::new);
         let wake = Arc::new(tokio::sync::Notify::new());
         let namespace_service = NamespaceService {
             store: database.namespace_requests(),
@@ -137,6 +144,22 @@ impl Application {
             .iter()
             .map(|oidc| security::origin_of(oidc.issuer()))
             .collect();
+        let access_settings = config.access_settings()?;
+        let access_cache = connection
+            .as_ref()
+            .map(cluster::watch_client)
+            .transpose()?
+            .map(|client| AccessCache::spawn(client, &access_settings));
+        let access_view = match &access_cache {
+            Some(cache) => cache.view(),
+            None => Arc::new(NoCluster {
+                primary_binding: access_settings
+                    .binding_names
+                    .first()
+                    .cloned()
+                    .unwrap_or_default(),
+            }),
+        };
         let server_context = ServerContext {
             config: config.app_config()?,
             store: database.store(),
@@ -146,6 +169,10 @@ impl Application {
                 secure_cookies: config.public_url.starts_with("https://"),
             },
             namespaces: Arc::new(namespace_service),
+            access: AccessContext {
+                view: access_view,
+                seen_groups: database.seen_group_store(),
+            },
         };
         let sessions = SessionBackend::for_database(&database)
             .await
@@ -187,6 +214,7 @@ impl Application {
             database,
             address,
             worker,
+            access: access_cache,
         })
     }
 
@@ -229,6 +257,9 @@ impl Application {
         {
             tracing::warn!("the provisioning loop did not stop in 30 s; leaving it");
         }
+        if let Some(mut access) = self.access {
+            access.stop();
+        }
         self.database.close().await;
         tracing::info!("portal stopped");
         served
@@ -270,6 +301,7 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         )
         .route("/admin/audit.csv", get(namespaces::http::export_csv))
         .route("/admin/audit.json", get(namespaces::http::export_json))
+        .route("/admin/access.csv", get(access::csv::download))
         // Layers run outside-in from the last one added: trace, compress, security headers,
         // refuse cross-site writes, refuse oversized cookies, load the session, then find who
         // is asking.

@@ -2,7 +2,7 @@
 //! fresh database on a real PostgreSQL server.
 
 use app::features::faq::model::VoteOutcome;
-use app::ports::{AuditQuery, FaqStore, NewAuditEvent, Store, StoreError, VoterId};
+use app::ports::{AuditQuery, FaqStore, NewAuditEvent, SeenGroupStore, Store, StoreError, VoterId};
 use portal_tests::{TestDatabase, on_every_backend};
 use server::db::{Database, Readiness};
 use std::sync::Arc;
@@ -21,6 +21,8 @@ on_every_backend!(
     unanswered_searches_are_counted_most_frequent_first,
     invalid_unanswered_searches_are_refused_and_nothing_is_stored,
     unanswered_searches_stop_taking_new_queries_at_ten_thousand,
+    groups_seen_at_login_are_recorded_once_each_with_the_latest_time,
+    invalid_seen_groups_are_refused_and_nothing_is_stored,
 );
 
 async fn migrated(db: &TestDatabase) -> (Database, Arc<dyn Store>) {
@@ -447,4 +449,64 @@ async fn unanswered_searches_stop_taking_new_queries_at_ten_thousand(db: TestDat
         listed.iter().all(|s| s.query != "one too many"),
         "a query past the cap is not kept: {listed:?}"
     );
+}
+async fn seen_group_store(db: &TestDatabase) -> (Database, Arc<dyn SeenGroupStore>) {
+    let database = Database::connect(&db.config()).await.expect("connects");
+    database.migrate().await.expect("migrates");
+    let store = database.seen_group_store();
+    (database, store)
+}
+
+async fn groups_seen_at_login_are_recorded_once_each_with_the_latest_time(db: TestDatabase) {
+    let (_database, store) = seen_group_store(&db).await;
+    assert!(store.seen_groups().await.expect("reads").is_empty());
+    store
+        .record_seen_groups(&["team-b".into(), "team-a".into()])
+        .await
+        .expect("records");
+    let first = store.seen_groups().await.expect("reads");
+    let names: Vec<&str> = first.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["team-a", "team-b"], "by name");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let odd = "oidc:équipe α/β 🚀".to_owned();
+    store
+        .record_seen_groups(&["team-a".into(), odd])
+        .await
+        .expect("records");
+    store
+        .record_seen_groups(&[])
+        .await
+        .expect("no groups is fine");
+    let second = store.seen_groups().await.expect("reads");
+    let names: Vec<&str> = second.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["oidc:équipe α/β 🚀", "team-a", "team-b"]);
+    let a_then = first.iter().find(|g| g.name == "team-a").expect("team-a");
+    let a_now = second.iter().find(|g| g.name == "team-a").expect("team-a");
+    let b_then = first.iter().find(|g| g.name == "team-b").expect("team-b");
+    let b_now = second.iter().find(|g| g.name == "team-b").expect("team-b");
+    assert!(a_now.last_seen > a_then.last_seen, "seen again: later time");
+    assert_eq!(
+        b_now.last_seen, b_then.last_seen,
+        "not seen again: unchanged"
+    );
+}
+
+async fn invalid_seen_groups_are_refused_and_nothing_is_stored(db: TestDatabase) {
+    let (_database, store) = seen_group_store(&db).await;
+    for bad in [String::new(), "x".repeat(1025), "a\0b".into()] {
+        let result = store.record_seen_groups(&["fine".into(), bad]).await;
+        assert!(matches!(result, Err(StoreError::Rejected(_))), "{result:?}");
+    }
+    let too_many: Vec<String> = (0..1001).map(|i| format!("g{i}")).collect();
+    assert!(matches!(
+        store.record_seen_groups(&too_many).await,
+        Err(StoreError::Rejected(_))
+    ));
+    assert!(store.seen_groups().await.expect("reads").is_empty());
+    let longest = "y".repeat(1024);
+    store
+        .record_seen_groups(std::slice::from_ref(&longest))
+        .await
+        .expect("1024 characters fit");
+    assert_eq!(store.seen_groups().await.expect("reads")[0].name, longest);
 }

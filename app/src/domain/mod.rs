@@ -3,6 +3,8 @@
 //! Nothing here performs I/O or depends on Leptos, so each rule is tested where it is written
 //! and the browser can run the same checks the server enforces.
 
+/// Who may use which namespace: RoleBinding subjects matched against users and IdP groups.
+pub mod access;
 /// A kubeconfig set up for the platform's OIDC login.
 pub mod kubeconfig;
 /// Kubernetes label keys and values.

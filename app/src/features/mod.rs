@@ -1,6 +1,8 @@
 //! One module per capability. Each holds its pages and components (`view`) and, where it needs
 //! the server, its server functions (`api`).
 
+/// Who has access: your namespaces, one namespace's subjects, the administrators' matrix.
+pub mod access;
 /// The signed-in user in the header, and server functions about them.
 pub mod account;
 /// The administrators' start page.
@@ -17,7 +19,5 @@ pub mod namespaces;
 pub mod networkpolicies;
 /// The 404 page.
 pub mod not_found;
-/// Sections whose capability has not been built yet: an honest page for each nav entry.
-pub mod sections;
 /// Small helpers shared by pages (HTTP status of the rendered page).
 pub mod shared;

@@ -195,6 +195,16 @@ pub async fn callback(
                     true,
                 );
             }
+            // For the access view's "groups nobody carries"; a failure here must not stop a login.
+            if let Err(error) = state
+                .server_context
+                .access
+                .seen_groups
+                .record_seen_groups(&user.groups)
+                .await
+            {
+                tracing::warn!(%error, "could not record the groups seen at login");
+            }
             let stored = SessionUser {
                 user,
                 id_token,

@@ -9,11 +9,15 @@ mod faq;
 /// What the namespace request tables share on both backends.
 mod namespace_requests;
 mod postgres;
+/// Limits of the groups-seen-at-login table, shared by both backends.
+mod seen_groups;
 mod sqlite;
 
 use crate::config::Config;
 use anyhow::Context;
-use app::ports::{AuditQuery, FaqStore, NamespaceRequestStore, NewAuditEvent, Store, StoreError};
+use app::ports::{
+    AuditQuery, FaqStore, NamespaceRequestStore, NewAuditEvent, SeenGroupStore, Store, StoreError,
+};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 use std::sync::Arc;
@@ -109,6 +113,14 @@ impl Database {
 
     /// The store of namespace requests.
     pub fn namespace_requests(&self) -> Arc<dyn NamespaceRequestStore> {
+        match self {
+            Self::Sqlite(store) => Arc::new(store.clone()),
+            Self::Postgres(store) => Arc::new(store.clone()),
+        }
+    }
+
+    /// The groups users carried at login, for the access view.
+    pub fn seen_group_store(&self) -> Arc<dyn SeenGroupStore> {
         match self {
             Self::Sqlite(store) => Arc::new(store.clone()),
             Self::Postgres(store) => Arc::new(store.clone()),

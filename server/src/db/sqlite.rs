@@ -16,6 +16,8 @@ use std::{path::Path, str::FromStr, time::Duration};
 mod faq;
 /// Namespace requests.
 mod namespace_requests;
+/// The IdP groups seen at login.
+mod seen_groups;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 

@@ -1,0 +1,347 @@
+//! The access view's adapter: the cluster's access RoleBindings and its namespaces, kept in
+//! memory by kube-runtime reflectors, so pages read a snapshot and never wait on the API server,
+//! which is watched, not polled per page view.
+//!
+//! One watcher per configured RoleBinding name (a field selector on `metadata.name`, so the
+//! portal never holds the cluster's other RoleBindings) and one metadata-only watcher on
+//! Namespaces. Every change wakes a task that rebuilds the [`AccessSnapshot`] the pages read.
+//! When the API server stops answering, the watchers retry with backoff, the last snapshot stays
+//! in place and [`ClusterStatus::Unreachable`] says since when; on reconnect the watchers list
+//! everything again and the snapshot catches up.
+//!
+//! The caller hands in the [`kube::Client`], so the portal can share one client between the
+//! access view and namespace provisioning.
+
+/// `GET /admin/access.csv`.
+pub mod csv;
+
+use app::domain::access::{AccessSnapshot, Binding, Subject, SubjectKind, SubjectPrefixes};
+use app::features::access::model::ClusterStatus;
+use app::ports::AccessView;
+use chrono::{DateTime, Utc};
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::{core::v1::Namespace, rbac::v1::RoleBinding};
+use kube::{
+    Api,
+    core::PartialObjectMeta,
+    runtime::{
+        WatchStreamExt,
+        reflector::{self, Store},
+        watcher::{self, Event},
+    },
+};
+use std::{
+    sync::{Arc, Mutex, PoisonError, RwLock},
+    time::Duration,
+};
+use tokio::{sync::Notify, task::JoinHandle};
+
+/// What the access view reads and how it matches users (from the configuration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessSettings {
+    /// The access RoleBindings' names; the first is the one every namespace should have.
+    pub binding_names: Vec<String>,
+    /// The API server's OIDC username and groups prefixes.
+    pub prefixes: SubjectPrefixes,
+}
+
+/// How long the rebuild waits after a change for more changes, so a burst (the initial list, a
+/// re-list after an outage) rebuilds the snapshot once instead of once per object.
+const DEBOUNCE: Duration = Duration::from_millis(50);
+
+/// Which watchers have finished their first list, and which are failing since when.
+#[derive(Debug, Default)]
+struct Health {
+    synced: Vec<bool>,
+    failing_since: Vec<Option<DateTime<Utc>>>,
+}
+
+impl Health {
+    fn status(&self) -> ClusterStatus {
+        if let Some(since) = self.failing_since.iter().flatten().min() {
+            ClusterStatus::Unreachable {
+                since: since.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            }
+        } else if self.synced.iter().all(|synced| *synced) {
+            ClusterStatus::Connected
+        } else {
+            ClusterStatus::Starting
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    snapshot: RwLock<Arc<AccessSnapshot>>,
+    health: Mutex<Health>,
+    changed: Notify,
+    primary_binding: String,
+}
+
+impl Shared {
+    fn answered(&self, source: usize, synced: bool) {
+        let mut health = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(since) = health.failing_since[source].take() {
+            tracing::info!(%since, "the cluster answers again; catching up");
+        }
+        if synced {
+            health.synced[source] = true;
+        }
+    }
+
+    fn failed(&self, source: usize, error: &watcher::Error) {
+        let mut health = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        if health.failing_since[source].is_none() {
+            tracing::warn!(error = %error, "the cluster stopped answering; serving the last known access state");
+            health.failing_since[source] = Some(Utc::now());
+        } else {
+            tracing::debug!(error = %error, "the cluster still does not answer");
+        }
+    }
+}
+
+/// The running access view: its watchers and the snapshot they keep current. Dropping it (or
+/// [`AccessCache::stop`]) stops the watchers.
+#[derive(Debug)]
+pub struct AccessCache {
+    shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl AccessCache {
+    /// Starts watching the cluster with `client`; must be called inside a Tokio runtime.
+    pub fn spawn(client: kube::Client, settings: &AccessSettings) -> Self {
+        let sources = settings.binding_names.len() + 1;
+        let shared = Arc::new(Shared {
+            snapshot: RwLock::new(Arc::new(AccessSnapshot::default())),
+            health: Mutex::new(Health {
+                synced: vec![false; sources],
+                failing_since: vec![None; sources],
+            }),
+            changed: Notify::new(),
+            primary_binding: settings.binding_names.first().cloned().unwrap_or_default(),
+        });
+        let mut tasks = Vec::with_capacity(sources + 1);
+
+        let (namespaces, writer) = reflector::store::<PartialObjectMeta<Namespace>>();
+        // `Api<PartialObjectMeta<_>>` makes metadata-only requests: names, not whole objects.
+        let stream = watcher::watcher(
+            Api::<PartialObjectMeta<Namespace>>::all(client.clone()),
+            watcher::Config::default(),
+        )
+        .modify(|namespace| {
+            // Only the name is needed; the rest would only take memory.
+            namespace.metadata.managed_fields = None;
+            namespace.metadata.annotations = None;
+            namespace.metadata.labels = None;
+        })
+        .default_backoff()
+        .reflect(writer);
+        tasks.push(tokio::spawn(drive(stream, 0, shared.clone())));
+
+        let mut bindings = Vec::with_capacity(settings.binding_names.len());
+        for (index, name) in settings.binding_names.iter().enumerate() {
+            let (reader, writer) = reflector::store::<RoleBinding>();
+            let stream = watcher::watcher(
+                Api::<RoleBinding>::all(client.clone()),
+                watcher::Config::default().fields(&format!("metadata.name={name}")),
+            )
+            .modify(|binding| {
+                binding.metadata.managed_fields = None;
+                binding.metadata.annotations = None;
+                binding.metadata.labels = None;
+            })
+            .default_backoff()
+            .reflect(writer);
+            tasks.push(tokio::spawn(drive(stream, index + 1, shared.clone())));
+            bindings.push(reader);
+        }
+
+        let prefixes = settings.prefixes.clone();
+        let rebuild_shared = shared.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                rebuild_shared.changed.notified().await;
+                tokio::time::sleep(DEBOUNCE).await;
+                let snapshot = Arc::new(build_snapshot(
+                    &namespaces,
+                    &bindings,
+                    &prefixes,
+                    &rebuild_shared.primary_binding,
+                ));
+                *rebuild_shared
+                    .snapshot
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = snapshot;
+            }
+        }));
+        Self { shared, tasks }
+    }
+
+    /// The port the pages read.
+    pub fn view(&self) -> Arc<dyn AccessView> {
+        Arc::new(CacheView(self.shared.clone()))
+    }
+
+    /// Stops the watchers; the last snapshot stays readable.
+    pub fn stop(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for AccessCache {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Follows one watcher, recording whether the API server answers and waking the rebuild.
+async fn drive<K>(
+    stream: impl Stream<Item = watcher::Result<Event<K>>> + Send,
+    source: usize,
+    shared: Arc<Shared>,
+) {
+    let mut stream = std::pin::pin!(stream);
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(event) => {
+                shared.answered(source, matches!(event, Event::InitDone));
+                if matches!(event, Event::InitDone | Event::Apply(_) | Event::Delete(_)) {
+                    shared.changed.notify_one();
+                }
+            }
+            Err(error) => shared.failed(source, &error),
+        }
+    }
+}
+
+/// A snapshot of what the reflectors hold now.
+pub fn build_snapshot(
+    namespaces: &Store<PartialObjectMeta<Namespace>>,
+    bindings: &[Store<RoleBinding>],
+    prefixes: &SubjectPrefixes,
+    primary_binding: &str,
+) -> AccessSnapshot {
+    AccessSnapshot::new(
+        namespaces
+            .state()
+            .iter()
+            .filter_map(|namespace| namespace.metadata.name.clone()),
+        bindings
+            .iter()
+            .flat_map(Store::state)
+            .filter_map(|binding| to_binding(&binding)),
+        prefixes.clone(),
+        primary_binding,
+    )
+}
+
+/// A RoleBinding in the domain's terms. A ServiceAccount subject without a namespace is in the
+/// binding's own namespace, as Kubernetes reads it.
+pub fn to_binding(binding: &RoleBinding) -> Option<Binding> {
+    let namespace = binding.metadata.namespace.clone()?;
+    let subjects = binding
+        .subjects
+        .iter()
+        .flatten()
+        .filter_map(|subject| {
+            let kind = SubjectKind::parse(&subject.kind)?;
+            Some(Subject {
+                kind,
+                name: subject.name.clone(),
+                namespace: (kind == SubjectKind::ServiceAccount)
+                    .then(|| subject.namespace.clone().unwrap_or(namespace.clone())),
+            })
+        })
+        .collect();
+    Some(Binding {
+        name: binding.metadata.name.clone()?,
+        namespace,
+        role_kind: binding.role_ref.kind.clone(),
+        role_name: binding.role_ref.name.clone(),
+        subjects,
+    })
+}
+
+#[derive(Debug)]
+struct CacheView(Arc<Shared>);
+
+impl AccessView for CacheView {
+    fn snapshot(&self) -> Arc<AccessSnapshot> {
+        self.0
+            .snapshot
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn cluster_status(&self) -> ClusterStatus {
+        self.0
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .status()
+    }
+
+    fn primary_binding(&self) -> String {
+        self.0.primary_binding.clone()
+    }
+}
+
+/// The access view without a cluster: nothing to show, and the pages say why.
+#[derive(Debug)]
+pub struct NoCluster {
+    pub primary_binding: String,
+}
+
+impl AccessView for NoCluster {
+    fn snapshot(&self) -> Arc<AccessSnapshot> {
+        Arc::new(AccessSnapshot::default())
+    }
+
+    fn cluster_status(&self) -> ClusterStatus {
+        ClusterStatus::NotConfigured
+    }
+
+    fn primary_binding(&self) -> String {
+        self.primary_binding.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_is_starting_until_every_watcher_has_listed_once() {
+        let mut health = Health {
+            synced: vec![true, false],
+            failing_since: vec![None, None],
+        };
+        assert_eq!(health.status(), ClusterStatus::Starting);
+        health.synced[1] = true;
+        assert_eq!(health.status(), ClusterStatus::Connected);
+    }
+
+    #[test]
+    fn status_is_unreachable_since_the_first_failure_of_any_watcher() {
+        let early = DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .ok();
+        let late = DateTime::parse_from_rfc3339("2026-11-29T10:05:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .ok();
+        let health = Health {
+            synced: vec![true, true],
+            failing_since: vec![late, early],
+        };
+        assert_eq!(
+            health.status(),
+            ClusterStatus::Unreachable {
+                since: "2026-11-29 10:00:00 UTC".into()
+            }
+        );
+    }
+}

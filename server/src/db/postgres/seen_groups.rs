@@ -1,0 +1,40 @@
+//! The groups seen at login, on PostgreSQL.
+
+use super::PgStore;
+use crate::db::{database_error, seen_groups::check_groups};
+use app::ports::{SeenGroup, SeenGroupStore, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[async_trait]
+impl SeenGroupStore for PgStore {
+    async fn record_seen_groups(&self, groups: &[String]) -> Result<(), StoreError> {
+        check_groups(groups)?;
+        let now = Utc::now();
+        let mut transaction = self.pool.begin().await.map_err(database_error)?;
+        for group in groups {
+            sqlx::query(
+                "INSERT INTO seen_groups (group_name, last_seen) VALUES ($1, $2)
+                 ON CONFLICT (group_name) DO UPDATE SET last_seen = excluded.last_seen",
+            )
+            .bind(group)
+            .bind(now)
+            .execute(&mut *transaction)
+            .await
+            .map_err(database_error)?;
+        }
+        transaction.commit().await.map_err(database_error)
+    }
+
+    async fn seen_groups(&self) -> Result<Vec<SeenGroup>, StoreError> {
+        let rows: Vec<(String, DateTime<Utc>)> =
+            sqlx::query_as("SELECT group_name, last_seen FROM seen_groups ORDER BY group_name")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(database_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, last_seen)| SeenGroup { name, last_seen })
+            .collect())
+    }
+}
