@@ -9,6 +9,8 @@ pub fn http_browser() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // A portal or provider that never answers fails the test instead of hanging the run.
+        .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("an HTTP client")
 }

@@ -593,7 +593,10 @@ async fn with_cookie_header(app: &TestApp, cookie: &str) -> Vec<(String, StatusC
         (reqwest::Method::GET, "/faq"),
         (reqwest::Method::POST, "/api/who-am-i"),
     ] {
-        let response = Client::new()
+        let response = Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .expect("an HTTP client")
             .request(method, app.url(path))
             .header(header::COOKIE, cookie)
             .send()
