@@ -83,13 +83,15 @@ if [[ -f "$dir/kube-apiserver.pid" ]] && kill -0 "$(cat "$dir/kube-apiserver.pid
 fi
 
 # A port nobody listens on (racy by nature: if a start fails with "address already in
-# use", just run again). Avoids ports handed out earlier in this run.
+# use", just run again). Avoids ports handed out earlier in this run, and stays below the
+# kernel's ephemeral range (32768 and up on Linux), where every port-0 listener and outgoing
+# connection of the tests running alongside gets its port.
 taken=" "
 pick_port() { # <variable name>: sets it to a free port unless already set
   local p i
   if [[ -n "${!1}" ]]; then return 0; fi
   for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     [[ "$taken" == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       taken+="$p "; printf -v "$1" '%s' "$p"; return 0

@@ -128,9 +128,25 @@ impl TestCluster {
         kube::Client::try_from(config).expect("a Kubernetes client")
     }
 
+    /// Starts the control plane, trying again (new ports, new folder) when a start fails: picking
+    /// a free port and binding it later is racy while other tests open ports alongside.
     fn start() -> Self {
         let kube_dir = super::repo_root().join("tests/kube");
         let assets = assets(&kube_dir);
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            match Self::start_once(&kube_dir, &assets) {
+                Ok(cluster) => return cluster,
+                Err(log) => failures.push(log),
+            }
+        }
+        panic!(
+            "the test control plane did not start in three attempts:\n{}",
+            failures.join("\n---\n")
+        );
+    }
+
+    fn start_once(kube_dir: &Path, assets: &Path) -> Result<Self, String> {
         let tmp = tempfile::Builder::new()
             .prefix("portal-kube-")
             .tempdir()
@@ -147,25 +163,33 @@ impl TestCluster {
             ])
             .arg(kube_dir.join("start.sh"))
             .arg(&dir)
-            .env("PORTAL_TEST_KUBE_ASSETS", &assets)
+            .env("PORTAL_TEST_KUBE_ASSETS", assets)
             .env("PORTAL_KUBE_EXTRA_TOKENS", &extra_tokens)
             .stdin(Stdio::piped())
             .spawn()
             .expect("start the test control plane");
         let stdin = supervisor.stdin.take().expect("the supervisor's stdin");
-        let env = wait_for_env(&dir);
+        let env = match wait_for_env(&dir) {
+            Ok(env) => env,
+            Err(log) => {
+                // Closing its stdin stops the supervisor and whatever start.sh left running.
+                drop(stdin);
+                let _ = supervisor.wait();
+                return Err(log);
+            }
+        };
         let value = |key: &str| {
             env.lines()
                 .find_map(|line| line.strip_prefix(&format!("{key}=")).map(str::to_owned))
                 .unwrap_or_else(|| panic!("{key} missing from {}/env", dir.display()))
         };
-        Self {
+        Ok(Self {
             server: value("KUBE_SERVER"),
             admin_token: value("KUBE_TOKEN"),
             dir,
             _supervisor: Mutex::new((supervisor, stdin)),
             _tmp: tmp,
-        }
+        })
     }
 }
 
@@ -190,18 +214,22 @@ fn assets(kube_dir: &Path) -> PathBuf {
     )
 }
 
-/// `start.sh` writes `env` once kube-apiserver answers `/readyz`.
-fn wait_for_env(dir: &Path) -> String {
+/// `start.sh` writes `env` once kube-apiserver answers `/readyz`; the error is its log.
+fn wait_for_env(dir: &Path) -> Result<String, String> {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         if let Ok(env) = std::fs::read_to_string(dir.join("env"))
             && env.contains("APISERVER_PID=")
         {
-            return env;
+            return Ok(env);
+        }
+        let log = std::fs::read_to_string(dir.join("start.log")).unwrap_or_default();
+        // start.sh gave up (a process exited, a port was taken): no point waiting any longer.
+        if log.contains("exited during start-up") || log.contains("not ready after") {
+            return Err(log);
         }
         if Instant::now() > deadline {
-            let log = std::fs::read_to_string(dir.join("start.log")).unwrap_or_default();
-            panic!("the test control plane did not become ready in 180 s:\n{log}");
+            return Err(format!("not ready in 180 s:\n{log}"));
         }
         std::thread::sleep(Duration::from_millis(100));
     }

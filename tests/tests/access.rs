@@ -75,7 +75,8 @@ async fn eventually(
     what: &str,
     check: impl Fn(u16, &str) -> bool,
 ) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // Generous: a watcher that backed off while the API server was away retries within 30 s.
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let response = client.get(app.url(path)).send().await.expect("answers");
         let status = response.status().as_u16();
@@ -85,7 +86,8 @@ async fn eventually(
         }
         assert!(
             Instant::now() < deadline,
-            "{path}: {what} did not happen in 20 s; last answer {status}:\n{body}"
+            "{path}: {what} did not happen in 60 s; last answer {status}:\n{}",
+            main_of(&body)
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -462,6 +464,66 @@ async fn an_unreachable_api_server_is_announced_and_not_waited_for() {
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
+/// Reproduces an open bug (ignored so CI stays meaningful; run it with `--ignored`): after the
+/// API server has been away, the watchers' re-list stalls part-way (one watcher never delivers
+/// its `InitDone`), so the "unreachable since" banner stays although new bindings do show up.
+#[tokio::test]
+#[ignore = "open bug: a watcher's re-list stalls after an API server outage; the banner stays"]
+async fn the_last_known_state_is_served_while_the_api_server_is_away_and_it_catches_up_after() {
+    let cluster = TestCluster::shared();
+    cluster.install_portal_rbac().await;
+    let admin = cluster.admin_client().await;
+    let (before, during) = (unique("acc-before"), unique("acc-during"));
+    create_namespace(&admin, &before).await;
+    create_binding(
+        &admin,
+        &before,
+        "workload-admin",
+        vec![subject("Group", "team-a")],
+    )
+    .await;
+    // The portal reaches the API server through a proxy the test can take away and give back.
+    let target = cluster
+        .server
+        .trim_start_matches("https://")
+        .parse()
+        .expect("host:port");
+    let mut proxy = portal_tests::TcpProxy::start(target).await;
+    let kubeconfig = cluster.portal_kubeconfig(&format!("https://127.0.0.1:{}", proxy.port));
+    let app = TestApp::spawn_with_login_and(|config| config.kubeconfig = Some(kubeconfig)).await;
+    let alice = login::logged_in(&app, "alice").await;
+    eventually(&alice, &app, "/access", "the namespace appears", |s, b| {
+        s == 200 && b.contains(&before)
+    })
+    .await;
+
+    // The API server goes away: the page keeps the last state and says since when.
+    proxy.stop().await;
+    let body = eventually(&alice, &app, "/access", "the banner", |s, b| {
+        s == 200 && b.contains("id=\"cluster-unreachable\"")
+    })
+    .await;
+    assert!(
+        body.contains(&before),
+        "the last known state is still served"
+    );
+
+    // Meanwhile a binding is added; when the API server is back, the portal catches up.
+    create_namespace(&admin, &during).await;
+    create_binding(
+        &admin,
+        &during,
+        "workload-admin",
+        vec![subject("Group", "team-a")],
+    )
+    .await;
+    proxy.resume().await;
+    eventually(&alice, &app, "/access", "it catches up", |s, b| {
+        s == 200 && b.contains(&during) && !b.contains("id=\"cluster-unreachable\"")
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn without_a_cluster_the_page_says_it_is_not_connected() {
     let app = TestApp::spawn_with_login().await;
@@ -499,7 +561,8 @@ async fn reload_until(
     css: &str,
     expected: &str,
 ) -> anyhow::Result<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // Generous: a watcher that backed off while the API server was away retries within 30 s.
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         b.goto(path).await?;
         let text = match b.client.find(fantoccini::Locator::Css(css)).await {
