@@ -89,6 +89,23 @@ impl Shared {
         }
     }
 
+    fn any_failing(&self) -> bool {
+        let health = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        health.failing_since.iter().any(Option::is_some)
+    }
+
+    /// The API server answers again: every watcher's failure is over.
+    fn recovered(&self) {
+        let mut health = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(since) = health.failing_since.iter().flatten().min() {
+            tracing::info!(%since, "the cluster answers again; catching up");
+        }
+        health
+            .failing_since
+            .iter_mut()
+            .for_each(|since| *since = None);
+    }
+
     fn failed(&self, source: usize, error: &watcher::Error) {
         let mut health = self.health.lock().unwrap_or_else(PoisonError::into_inner);
         if health.failing_since[source].is_none() {
@@ -156,6 +173,24 @@ impl AccessCache {
             tasks.push(tokio::spawn(drive(stream, index + 1, shared.clone())));
             bindings.push(reader);
         }
+
+        // A watch that resumes after an outage says nothing until something changes, so its
+        // watcher cannot tell us it is back. While any watcher is failing, ask the API server
+        // for its version every two seconds; when it answers, the failures are over (a watcher
+        // that still cannot reach it reports a new failure on its next attempt).
+        let probe_shared = shared.clone();
+        let probe_client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                if !probe_shared.any_failing() {
+                    continue;
+                }
+                if probe_client.apiserver_version().await.is_ok() {
+                    probe_shared.recovered();
+                }
+            }
+        }));
 
         let prefixes = settings.prefixes.clone();
         let rebuild_shared = shared.clone();
