@@ -266,10 +266,24 @@ impl Application {
     }
 }
 
+/// The page routes of [`App`], worked out once per process.
+///
+/// Leptos works them out by rendering the app with resource loading switched off, and that
+/// switch is one flag for the whole process (leptos-rs/leptos#4773): a resource that first
+/// polls while another thread is generating the list waits forever. One portal per process
+/// generates it before serving, so that never bites in production; a process that starts
+/// several portals (the test suite) would hang an unlucky page now and then. Generating the
+/// list only once, before any portal serves, closes that window everywhere.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Every route of the portal. One context function serves both the page renderer and the
 /// server-function handler (`leptos_routes_with_context` registers both), so they cannot drift.
 pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = state.server_context.clone();
     let fallback_context = context.clone();
     let options = state.leptos_options.clone();

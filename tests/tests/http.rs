@@ -185,3 +185,50 @@ async fn pasted_text_of_any_size_never_breaks_the_generator_pages() {
         }
     }
 }
+
+/// Leptos works out the route list by rendering the app with resource loading switched off by
+/// one flag for the whole process; a resource that first polled inside that window used to wait
+/// forever (leptos-rs/leptos#4773), so a page of one portal hung now and then while another
+/// portal of the same process (another test) started. The portal now works the list out once
+/// per process. Pages with resources are loaded here, eight at a time, while other portals
+/// start beside it on the other worker thread; every one must answer in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_answer_while_another_portal_starts_in_the_same_process() {
+    use std::time::Duration;
+    let app = TestApp::spawn().await;
+    let starting = tokio::spawn(async {
+        for _ in 0..15 {
+            drop(TestApp::spawn().await);
+        }
+    });
+    let mut answered = 0;
+    while !starting.is_finished() {
+        let mut batch = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let request = app.http.get(app.url(if i % 2 == 0 {
+                "/faq"
+            } else {
+                "/faq?q=forbidden"
+            }));
+            batch.spawn(async move {
+                let response = request.send().await?;
+                let status = response.status();
+                response.text().await.map(|body| (status, body))
+            });
+        }
+        let answers = tokio::time::timeout(Duration::from_secs(10), batch.join_all())
+            .await
+            .expect("no page hangs while another portal starts");
+        for answer in answers {
+            let (status, body) = answer.expect("the page is read in full");
+            assert_eq!(status, 200);
+            assert!(body.contains("</html>"), "a whole page: {body}");
+            answered += 1;
+        }
+    }
+    starting.await.expect("the other portals start");
+    assert!(
+        answered > 0,
+        "pages were loaded while the other portals started"
+    );
+}
