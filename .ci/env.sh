@@ -13,6 +13,12 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Incremental compilation only pays off for repeated edits of one crate; in CI it writes
 # gigabytes (per crate, feature set and test binary) that are never read again.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# Checkouts at different paths share CARGO_TARGET_DIR (dependencies build once), but cargo
+# judges the workspace's own crates fresh by file times alone, so one checkout could run a test
+# binary another built from its own sources (and with its paths: insta's snapshot folder, the
+# harness's repository root). The workspace crates' build scripts watch this variable, so a
+# different checkout rebuilds them, and only them.
+export PORTAL_CHECKOUT="$REPO_ROOT"
 
 # Must equal the `wasm-bindgen` version pinned in Cargo.toml.
 WASM_BINDGEN_VERSION="0.2.130"

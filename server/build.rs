@@ -9,6 +9,8 @@ fn main() {
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let dir = manifest.join("../content/faq");
     println!("cargo::rerun-if-changed={}", dir.display());
+    // Set by `.ci/env.sh`: another checkout sharing the target folder rebuilds this crate.
+    println!("cargo::rerun-if-env-changed=PORTAL_CHECKOUT");
 
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
