@@ -44,6 +44,11 @@ pub struct Config {
     /// Most connections the portal holds open to the database.
     #[serde(default = "defaults::database_max_connections")]
     pub database_max_connections: u32,
+    /// Seconds the portal spends on one request before it answers 503 and logs which request
+    /// it was: a stuck database or API server then costs a user a clear message, not a
+    /// connection held open for ever.
+    #[serde(default = "defaults::request_timeout_seconds")]
+    pub request_timeout_seconds: u64,
     /// Folder with the browser bundle (`pkg/portal.js`, `pkg/portal_bg.wasm`, `pkg/portal.css`).
     #[serde(default = "defaults::site_root")]
     pub site_root: PathBuf,
@@ -217,6 +222,9 @@ mod defaults {
     pub fn database_url() -> SecretString {
         SecretString::from("sqlite://data/portal.db")
     }
+    pub fn request_timeout_seconds() -> u64 {
+        30
+    }
     pub fn database_max_connections() -> u32 {
         10
     }
@@ -277,6 +285,7 @@ impl Default for Config {
             public_url: defaults::public_url(),
             database_url: defaults::database_url(),
             database_max_connections: defaults::database_max_connections(),
+            request_timeout_seconds: defaults::request_timeout_seconds(),
             site_root: defaults::site_root(),
             log_json: false,
             log_filter: defaults::log_filter(),
@@ -388,6 +397,9 @@ impl Config {
             bail!(
                 "invalid configuration: public_url must be an http:// or https:// URL, got {url:?}"
             );
+        }
+        if self.request_timeout_seconds == 0 {
+            bail!("invalid configuration: request_timeout_seconds must be at least 1");
         }
         if self.database_max_connections == 0 {
             bail!("invalid configuration: database_max_connections must be at least 1");
@@ -763,6 +775,31 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(error.contains("does not exist"), "{error}");
+    }
+
+    #[test]
+    fn a_zero_count_or_duration_is_refused_naming_the_key() {
+        for (variable, key) in [
+            (
+                "PORTAL_DATABASE_MAX_CONNECTIONS",
+                "database_max_connections",
+            ),
+            ("PORTAL_REQUEST_TIMEOUT_SECONDS", "request_timeout_seconds"),
+            ("PORTAL_MAX_OPEN_REQUESTS", "max_open_requests"),
+            (
+                "PORTAL_RECONCILE_INTERVAL_SECONDS",
+                "reconcile_interval_seconds",
+            ),
+        ] {
+            let error = Config::load_from(None, env(&[(variable, "0")]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains(&format!("{key} must be at least 1")),
+                "{error}"
+            );
+            Config::load_from(None, env(&[(variable, "1")])).expect("1 is enough");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Response headers every page gets, the refusal of cross-site state-changing requests, and of
-//! requests carrying more cookies than any browser of this portal would send.
+//! Response headers every page gets, the refusal of cross-site state-changing requests and of
+//! requests carrying more cookies than any browser of this portal would send, and the time
+//! limit on every request.
 //!
 //! Pages rendered by Leptos carry their own Content-Security-Policy with a per-response nonce
 //! for the hydration script (set in `app::ports::provide_server_context`); every other response
@@ -129,6 +130,38 @@ pub fn origin_of(url: &str) -> String {
             None => url.to_owned(),
         },
         None => url.to_owned(),
+    }
+}
+
+/// Answers 503 when the portal has worked on a request for longer than
+/// `request_timeout_seconds`, and logs which request it was: whatever is stuck behind it (the
+/// database, the API server, the identity provider) then costs the user a clear message
+/// instead of a connection held open for ever. The work itself is dropped; every write behind
+/// a request is one transaction, so nothing is left half done.
+pub async fn time_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!(
+                %method,
+                %path,
+                seconds = state.request_timeout.as_secs(),
+                "request took too long; answered 503"
+            );
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [
+                    (header::CACHE_CONTROL, "no-store"),
+                    (header::RETRY_AFTER, "5"),
+                ],
+                "The portal took too long to answer this request, so it stopped working on it. \
+                 Please try again in a moment; if it keeps happening, tell the platform \
+                 administrators.",
+            )
+                .into_response()
+        }
     }
 }
 

@@ -51,6 +51,8 @@ pub struct AppState {
     pub login_everywhere: bool,
     /// What downloaded kubeconfigs point at; `None` when no cluster is configured.
     pub cluster_access: Option<Arc<ClusterAccess>>,
+    /// Longest the portal works on one request (see `security::time_limit`).
+    pub request_timeout: std::time::Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -207,6 +209,7 @@ impl Application {
             session_limits,
             login_everywhere: config.login_everywhere,
             cluster_access: config.cluster_access()?.map(Arc::new),
+            request_timeout: std::time::Duration::from_secs(config.request_timeout_seconds),
         };
         Ok(Self {
             listener,
@@ -317,8 +320,8 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/admin/audit.json", get(namespaces::http::export_json))
         .route("/admin/access.csv", get(access::csv::download))
         // Layers run outside-in from the last one added: trace, compress, security headers,
-        // refuse cross-site writes, refuse oversized cookies, load the session, then find who
-        // is asking.
+        // the time limit, refuse cross-site writes, refuse oversized cookies, load the session,
+        // then find who is asking.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::load_user,
@@ -328,6 +331,10 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::refuse_cross_site,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::time_limit,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -727,3 +727,49 @@ async fn the_requester_cancels_a_pending_request_once(db: TestDatabase) {
     // The name is free again.
     request(&app, &alice, "team-a-withdrawn", &["team-a"]).await;
 }
+
+/// A kubeconfig acting as the portal whose API server accepts connections and then never says
+/// a word (a hung API server, or a firewall that drops replies), and the socket that does it.
+fn silent_api_server() -> (std::net::TcpListener, PathBuf) {
+    // Never accepted: the kernel completes the handshake from the backlog, and nothing answers.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback socket");
+    let port = hole.local_addr().expect("its address").port();
+    let kubeconfig = TestCluster::shared().portal_kubeconfig(&format!("https://127.0.0.1:{port}"));
+    (hole, kubeconfig)
+}
+
+#[tokio::test]
+async fn an_api_server_that_never_answers_does_not_hold_up_the_request_form() {
+    let (_hole, kubeconfig) = silent_api_server();
+    let app = portal(None, Some(kubeconfig)).await;
+    let alice = logged_in(&app, "alice").await;
+    // The name check gives up on the API server after a few seconds and takes the request;
+    // provisioning checks the name again before it creates anything.
+    let id = request(&app, &alice, "team-a-silent", &["team-a"]).await;
+    assert_eq!(status_of(&app, &alice, id).await, "pending");
+}
+
+#[tokio::test]
+async fn a_request_the_portal_cannot_finish_in_time_gets_a_503_that_says_so() {
+    let (_hole, kubeconfig) = silent_api_server();
+    let app = portal_with(None, Some(kubeconfig), |config| {
+        config.request_timeout_seconds = 1;
+    })
+    .await;
+    let alice = logged_in(&app, "alice").await;
+    let response = alice
+        .get(app.url("/namespaces/new?name=team-a-slow&purpose=x&groups=team-a&check=1"))
+        .send()
+        .await
+        .expect("the portal answers");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let body = response.text().await.expect("a body");
+    assert!(body.contains("took too long"), "{body}");
+    assert!(body.contains("try again"), "{body}");
+    // Only that request was given up on: the next one is served as usual.
+    let (status, mine) = page(&app, &alice, "/namespaces").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(mine.contains("id=\"no-requests\""), "nothing was stored");
+}

@@ -27,6 +27,11 @@ use provisioner::{Existing, Provisioner};
 use std::{collections::BTreeMap, sync::Arc};
 use tokio::sync::Notify;
 
+/// How long the request form waits for the API server to say whether a name is taken. The
+/// check only spares the requester a refusal later (provisioning checks again), so a slow API
+/// server must not hold up the form: past this, the request is taken without it.
+const NAME_CHECK_TIME: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// The operator's rules for requests.
 #[derive(Debug, Clone)]
 pub struct RequestRules {
@@ -190,14 +195,18 @@ impl NamespaceService {
             labels.insert(key, value);
         }
         if let Some(provisioner) = &self.provisioner {
-            match provisioner.existing(name.as_str()).await {
-                Ok(Existing::None) => {}
-                Ok(_) => return Err(RequestError::ExistsInCluster(name.to_string())),
+            match tokio::time::timeout(NAME_CHECK_TIME, provisioner.existing(name.as_str())).await {
+                Ok(Ok(Existing::None)) => {}
+                Ok(Ok(_)) => return Err(RequestError::ExistsInCluster(name.to_string())),
                 // The request is still worth keeping: provisioning checks again and never adopts
                 // a namespace it did not create.
-                Err(reason) => {
+                Ok(Err(reason)) => {
                     tracing::warn!(%reason, "could not check whether the namespace exists");
                 }
+                Err(_) => tracing::warn!(
+                    seconds = NAME_CHECK_TIME.as_secs(),
+                    "the API server did not say in time whether the namespace exists"
+                ),
             }
         }
         Ok(NewNamespaceRequest {
