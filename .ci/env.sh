@@ -18,7 +18,7 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # binary another built from its own sources (and with its paths: insta's snapshot folder, the
 # harness's repository root). The workspace crates' build scripts watch this variable, so a
 # different checkout rebuilds them, and only them.
-export PORTAL_CHECKOUT="$REPO_ROOT"
+export WELKIN_PORTAL_CHECKOUT="$REPO_ROOT"
 
 # Must equal the `wasm-bindgen` version pinned in Cargo.toml.
 WASM_BINDGEN_VERSION="0.2.130"

@@ -10,7 +10,7 @@ fn main() {
     let dir = manifest.join("../content/faq");
     println!("cargo::rerun-if-changed={}", dir.display());
     // Set by `.ci/env.sh`: another checkout sharing the target folder rebuilds this crate.
-    println!("cargo::rerun-if-env-changed=PORTAL_CHECKOUT");
+    println!("cargo::rerun-if-env-changed=WELKIN_PORTAL_CHECKOUT");
 
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
