@@ -6,8 +6,8 @@ use super::SqliteStore;
 use crate::db::{
     database_error,
     namespace_requests::{
-        CREATED_ACTION, OPEN_STATUSES, ReasonChange, RequestRow, SQLITE_OPEN_NAME_MESSAGE,
-        claim_detail, created_detail, event_columns, page_size, refusal, subject, truncate,
+        CREATED_ACTION, OPEN_STATUSES, Queries, RequestSql, SQLITE_OPEN_NAME_MESSAGE, Statement,
+        claim_detail, created_detail,
     },
 };
 use app::domain::RequestEvent;
@@ -17,47 +17,24 @@ use app::ports::{
 };
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, error::ErrorKind};
+use sqlx::{Sqlite, error::ErrorKind, sqlite::SqliteQueryResult};
 
-const SELECT: &str = "SELECT r.id, r.name, r.requester, r.purpose, r.labels, \
-     (SELECT json_group_array(group_name) FROM \
-       (SELECT group_name FROM namespace_request_groups g WHERE g.request_id = r.id \
-        ORDER BY group_name)) AS group_list, \
-     r.status, r.reason, r.decided_by, r.created_at, r.updated_at, r.queue_rank \
-     FROM namespace_requests r";
+type Q = Queries<Sqlite>;
 
-async fn fetch(
-    connection: &mut SqliteConnection,
-    id: i64,
-) -> Result<Option<NamespaceRequest>, StoreError> {
-    let row: Option<RequestRow> = sqlx::query_as(&format!("{SELECT} WHERE r.id = ?"))
-        .bind(id)
-        .fetch_optional(connection)
-        .await
-        .map_err(database_error)?;
-    row.map(RequestRow::into_request).transpose()
-}
-
-async fn audit(
-    connection: &mut SqliteConnection,
-    actor: &str,
-    action: &str,
-    id: i64,
-    detail: String,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_events (occurred_at, actor, action, subject, detail)
-         VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(Utc::now())
-    .bind(actor)
-    .bind(action)
-    .bind(subject(id))
-    .bind(truncate(detail))
-    .execute(connection)
-    .await
-    .map_err(database_error)?;
-    Ok(())
+impl RequestSql for Sqlite {
+    const SELECT: &'static str = "SELECT r.id, r.name, r.requester, r.purpose, r.labels, \
+         (SELECT json_group_array(group_name) FROM \
+           (SELECT group_name FROM namespace_request_groups g WHERE g.request_id = r.id \
+            ORDER BY group_name)) AS group_list, \
+         r.status, r.reason, r.decided_by, r.created_at, r.updated_at, r.queue_rank \
+         FROM namespace_requests r";
+    const POSITION: &'static str = "instr";
+    fn push_now(sql: &mut Statement<'_, Self>) {
+        sql.push_bind(Utc::now());
+    }
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
 }
 
 impl SqliteStore {
@@ -75,53 +52,7 @@ impl SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(database_error)?;
-        let columns = event_columns(event);
-        let mut sql = QueryBuilder::<Sqlite>::new("UPDATE namespace_requests SET status = ");
-        sql.push_bind(event.target().as_str())
-            .push(", updated_at = ")
-            .push_bind(Utc::now());
-        if columns.sets_decider {
-            sql.push(", decided_by = ").push_bind(actor);
-        }
-        match columns.reason {
-            Some(ReasonChange::Detail) => {
-                sql.push(", reason = ")
-                    .push_bind(truncate(detail.to_owned()));
-            }
-            Some(ReasonChange::Clear) => {
-                sql.push(", reason = ''");
-            }
-            None => {}
-        }
-        if columns.clears_claim {
-            sql.push(", claimed_by = NULL, claimed_until = NULL");
-        }
-        sql.push(" WHERE id = ")
-            .push_bind(id)
-            .push(" AND status = ")
-            .push_bind(event.source().as_str());
-        if let Some(worker) = worker {
-            sql.push(" AND claimed_by = ").push_bind(worker);
-        }
-        let changed = sql
-            .build()
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?
-            .rows_affected();
-        if changed == 0 {
-            let current: Option<String> =
-                sqlx::query_scalar("SELECT status FROM namespace_requests WHERE id = ?")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(database_error)?;
-            return Err(refusal(current, event, worker.is_some()));
-        }
-        audit(&mut tx, actor, event.audit_action(), id, detail.to_owned()).await?;
-        let request = fetch(&mut tx, id)
-            .await?
-            .ok_or(RequestStoreError::NotFound)?;
+        let request = Q::apply_event(&mut tx, id, event, actor, detail, worker).await?;
         tx.commit().await.map_err(database_error)?;
         Ok(request)
     }
@@ -171,17 +102,8 @@ impl NamespaceRequestStore for SqliteStore {
             }
             Err(error) => return Err(database_error(error).into()),
         };
-        for group in &new.groups {
-            sqlx::query(
-                "INSERT INTO namespace_request_groups (request_id, group_name) VALUES (?, ?)",
-            )
-            .bind(id)
-            .bind(group)
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?;
-        }
-        audit(
+        Q::insert_groups(&mut tx, id, &new.groups).await?;
+        Q::audit(
             &mut tx,
             &new.requester,
             CREATED_ACTION,
@@ -189,7 +111,7 @@ impl NamespaceRequestStore for SqliteStore {
             created_detail(new),
         )
         .await?;
-        let request = fetch(&mut tx, id)
+        let request = Q::fetch(&mut tx, id)
             .await?
             .ok_or(RequestStoreError::NotFound)?;
         tx.commit().await.map_err(database_error)?;
@@ -198,7 +120,7 @@ impl NamespaceRequestStore for SqliteStore {
 
     async fn namespace_request(&self, id: i64) -> Result<Option<NamespaceRequest>, StoreError> {
         let mut connection = self.pool.acquire().await.map_err(database_error)?;
-        fetch(&mut connection, id).await
+        Q::fetch(&mut connection, id).await
     }
 
     async fn namespace_requests_of(
@@ -206,107 +128,26 @@ impl NamespaceRequestStore for SqliteStore {
         requester: &str,
         limit: u32,
     ) -> Result<Vec<NamespaceRequest>, StoreError> {
-        let rows: Vec<RequestRow> = sqlx::query_as(&format!(
-            "{SELECT} WHERE r.requester = ? ORDER BY r.id DESC LIMIT ?"
-        ))
-        .bind(requester)
-        .bind(page_size(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database_error)?;
-        rows.into_iter().map(RequestRow::into_request).collect()
+        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        Q::of_requester(&mut connection, requester, limit).await
     }
 
     async fn open_request_for_name(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        sqlx::query_scalar(&format!(
-            "SELECT id FROM namespace_requests WHERE name = ? AND status IN {OPEN_STATUSES}"
-        ))
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(database_error)
+        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        Q::open_request_for_name(&mut connection, name).await
     }
 
     async fn open_namespace_requests(&self, requester: &str) -> Result<u32, StoreError> {
-        let count: i64 = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM namespace_requests WHERE requester = ? AND status IN {OPEN_STATUSES}"
-        ))
-        .bind(requester)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(database_error)?;
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        Q::open_count(&mut connection, requester).await
     }
 
     async fn namespace_request_queue(
         &self,
         query: &QueueQuery,
     ) -> Result<(Vec<NamespaceRequest>, Option<(i64, i64)>), StoreError> {
-        // The page's ids first, then their rows: the row projection (groups as JSON) runs
-        // for the page only, not for every request that matches before the sort.
-        let mut sql = QueryBuilder::<Sqlite>::new(SELECT);
-        sql.push(" WHERE r.id IN (SELECT r.id FROM namespace_requests r WHERE 1 = 1");
-        if let Some(status) = query.status {
-            sql.push(" AND r.status = ").push_bind(status.as_str());
-        }
-        if let Some(group) = &query.group {
-            sql.push(
-                " AND EXISTS (SELECT 1 FROM namespace_request_groups g \
-                 WHERE g.request_id = r.id AND g.group_name = ",
-            )
-            .push_bind(group)
-            .push(")");
-        }
-        if let Some(name) = &query.name {
-            sql.push(" AND instr(r.name, ")
-                .push_bind(name)
-                .push(") > 0");
-        }
-        if query.status.is_some() {
-            // One status, one rank: page by id alone, which the (status, id) index serves.
-            if let Some((_, id)) = query.after {
-                sql.push(" AND r.id > ").push_bind(id);
-            }
-            sql.push(" ORDER BY r.id");
-        } else {
-            // Ranks are 0 (pending) and 1: spelled out, each branch is a plain range on the
-            // (queue_rank, id) index, which a row-value comparison is not for every planner.
-            match query.after {
-                Some((0, id)) => {
-                    sql.push(" AND ((r.queue_rank = 0 AND r.id > ")
-                        .push_bind(id)
-                        .push(") OR r.queue_rank = 1)");
-                }
-                Some((_, id)) => {
-                    sql.push(" AND r.queue_rank = 1 AND r.id > ").push_bind(id);
-                }
-                None => {}
-            }
-            sql.push(" ORDER BY r.queue_rank, r.id");
-        }
-        let size = page_size(query.limit);
-        sql.push(" LIMIT ").push_bind(size + 1).push(")");
-        sql.push(if query.status.is_some() {
-            " ORDER BY r.id"
-        } else {
-            " ORDER BY r.queue_rank, r.id"
-        });
-        let mut rows: Vec<RequestRow> = sql
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(database_error)?;
-        let next = if rows.len() as i64 > size {
-            rows.truncate(size as usize);
-            rows.last().map(|row| (row.queue_rank, row.id))
-        } else {
-            None
-        };
-        let requests = rows
-            .into_iter()
-            .map(RequestRow::into_request)
-            .collect::<Result<_, _>>()?;
-        Ok((requests, next))
+        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        Q::queue(&mut connection, query).await
     }
 
     async fn transition_namespace_request(
@@ -356,7 +197,7 @@ impl NamespaceRequestStore for SqliteStore {
         .await
         .map_err(database_error)?;
         let detail = claim_detail(worker, &previous_status, previous_claim.as_deref());
-        audit(
+        Q::audit(
             &mut tx,
             "portal",
             RequestEvent::StartProvisioning.audit_action(),
@@ -364,7 +205,7 @@ impl NamespaceRequestStore for SqliteStore {
             detail,
         )
         .await?;
-        let request = fetch(&mut tx, id).await?;
+        let request = Q::fetch(&mut tx, id).await?;
         tx.commit().await.map_err(database_error)?;
         Ok(request)
     }
