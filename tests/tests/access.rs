@@ -373,7 +373,31 @@ async fn root_sees_the_matrix_searches_it_and_downloads_a_safe_csv_and_developer
         !section("never-seen").contains("team-a"),
         "alice carried team-a"
     );
-    assert!(section("matrix-groups").contains("team-a"));
+    // Few enough to read as a grid: a row per namespace, a column per group, a tick (naming
+    // the RoleBinding) where the group may use the namespace.
+    let groups = section("matrix-groups");
+    assert!(groups.contains("class=\"grid\""), "{groups}");
+    let row_of = |namespace: &str| {
+        groups
+            .split("<tr>")
+            .find(|row| row.contains(&format!(">{namespace}</a>")))
+            .unwrap_or_else(|| panic!("a row for {namespace}: {groups}"))
+            .to_owned()
+    };
+    let header = groups.split("</thead>").next().unwrap_or_default();
+    assert!(
+        header.contains(">team-a<") && header.contains(&format!(">{ghost}<")),
+        "{header}"
+    );
+    let bound_row = row_of(&bound);
+    assert_eq!(
+        (
+            bound_row.matches("class=\"yes\"").count(),
+            bound_row.matches("title=\"workload-admin\"").count()
+        ),
+        (2, 2),
+        "team-a and the ghost group, through workload-admin: {bound_row}"
+    );
     assert!(page.contains("href=\"/admin/access.csv?q="));
 
     // The search narrows: another tag's namespaces are not listed.

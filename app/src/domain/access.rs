@@ -225,6 +225,60 @@ pub struct MatrixRow {
     pub namespaces: Vec<(String, String)>,
 }
 
+/// Rows of the matrix laid out as a grid: a row per namespace, a column per subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grid {
+    pub columns: Vec<Subject>,
+    pub rows: Vec<GridRow>,
+}
+
+/// One namespace of a [`Grid`]: for each column, the bindings that give that subject access
+/// here (empty: no access).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridRow {
+    pub namespace: String,
+    pub cells: Vec<Vec<String>>,
+}
+
+impl Grid {
+    /// The most subjects (columns) a grid shows; past it the rows stay a list.
+    pub const MAX_COLUMNS: usize = 12;
+    /// The most namespaces (rows) a grid shows.
+    pub const MAX_ROWS: usize = 150;
+
+    /// `rows` as a grid, or `None` when they are too many (columns or namespaces) to read as
+    /// one, or when there are none.
+    pub fn of(rows: &[MatrixRow]) -> Option<Self> {
+        if rows.is_empty() || rows.len() > Self::MAX_COLUMNS {
+            return None;
+        }
+        let mut by_namespace: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
+        for (column, row) in rows.iter().enumerate() {
+            for (namespace, binding) in &row.namespaces {
+                let cells = by_namespace
+                    .entry(namespace.as_str())
+                    .or_insert_with(|| vec![Vec::new(); rows.len()]);
+                if !cells[column].contains(binding) {
+                    cells[column].push(binding.clone());
+                }
+            }
+            if by_namespace.len() > Self::MAX_ROWS {
+                return None;
+            }
+        }
+        Some(Self {
+            columns: rows.iter().map(|row| row.subject.clone()).collect(),
+            rows: by_namespace
+                .into_iter()
+                .map(|(namespace, cells)| GridRow {
+                    namespace: namespace.to_owned(),
+                    cells,
+                })
+                .collect(),
+        })
+    }
+}
+
 /// The administrators' view, filtered by a search.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Matrix {
@@ -840,5 +894,71 @@ mod tests {
             assert_eq!(SubjectKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(SubjectKind::parse("user"), None);
+    }
+
+    fn matrix_row(subject: Subject, namespaces: &[(&str, &str)]) -> MatrixRow {
+        MatrixRow {
+            subject,
+            namespaces: namespaces
+                .iter()
+                .map(|(namespace, binding)| ((*namespace).into(), (*binding).into()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_grid_has_a_row_per_namespace_and_a_column_per_subject() {
+        let rows = vec![
+            matrix_row(
+                group("team-a"),
+                &[
+                    ("shop", "workload-admin"),
+                    ("shop", "extra-workload-admins"),
+                    ("web", "workload-admin"),
+                ],
+            ),
+            matrix_row(group("team-b"), &[("api", "workload-admin")]),
+        ];
+        let grid = Grid::of(&rows).expect("small enough");
+        assert_eq!(grid.columns, vec![group("team-a"), group("team-b")]);
+        let cells: Vec<(&str, Vec<Vec<String>>)> = grid
+            .rows
+            .iter()
+            .map(|row| (row.namespace.as_str(), row.cells.clone()))
+            .collect();
+        assert_eq!(
+            cells,
+            vec![
+                ("api", vec![vec![], vec!["workload-admin".to_owned()]]),
+                (
+                    "shop",
+                    vec![
+                        vec![
+                            "workload-admin".to_owned(),
+                            "extra-workload-admins".to_owned()
+                        ],
+                        vec![]
+                    ]
+                ),
+                ("web", vec![vec!["workload-admin".to_owned()], vec![]]),
+            ]
+        );
+    }
+
+    #[test]
+    fn too_many_subjects_or_namespaces_or_none_stay_a_list() {
+        assert_eq!(Grid::of(&[]), None);
+        let wide: Vec<MatrixRow> = (0..=Grid::MAX_COLUMNS)
+            .map(|i| matrix_row(group(&format!("g{i}")), &[("shop", "workload-admin")]))
+            .collect();
+        assert_eq!(Grid::of(&wide), None);
+        assert!(Grid::of(&wide[..Grid::MAX_COLUMNS]).is_some());
+        let names: Vec<String> = (0..=Grid::MAX_ROWS).map(|i| format!("ns-{i:04}")).collect();
+        let pairs: Vec<(&str, &str)> = names
+            .iter()
+            .map(|name| (name.as_str(), "workload-admin"))
+            .collect();
+        assert_eq!(Grid::of(&[matrix_row(group("team-a"), &pairs)]), None);
+        assert!(Grid::of(&[matrix_row(group("team-a"), &pairs[..Grid::MAX_ROWS])]).is_some());
     }
 }

@@ -4,7 +4,7 @@
 use super::api::access_matrix;
 use super::model::AdminAccess;
 use super::parts::{ClusterBanner, SubjectName, error_view};
-use crate::domain::access::MatrixRow;
+use crate::domain::access::{Grid, MatrixRow};
 use crate::features::account::AdminOnly;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -95,30 +95,87 @@ fn MatrixView(access: AdminAccess) -> AnyView {
     .into_any()
 }
 
+/// One kind of subject against the namespaces: a grid (a row per namespace, a column per
+/// subject) when it fits on a screen, otherwise a row per subject with its namespaces, and a
+/// hint to search.
 #[component]
 fn MatrixTable(id: &'static str, title: &'static str, rows: Vec<MatrixRow>) -> impl IntoView {
+    let body = if rows.is_empty() {
+        view! { <p class="muted">"None."</p> }.into_any()
+    } else if let Some(grid) = Grid::of(&rows) {
+        view! { <GridTable id grid/> }.into_any()
+    } else {
+        let count = rows.len();
+        view! {
+            <p class="muted">
+                {count} " subjects: too many to show as a grid. Search for a group, user or \
+                namespace to narrow it."
+            </p>
+            <div class="table-scroll">
+                <table id=id class="matrix">
+                    <thead><tr><th scope="col">"Subject"</th><th scope="col">"Namespaces (RoleBinding)"</th></tr></thead>
+                    <tbody>{rows.into_iter().map(|row| view! {
+                        <tr>
+                            <th scope="row"><SubjectName subject=row.subject/></th>
+                            <td>{row.namespaces.into_iter().map(|(ns, binding)| {
+                                let href = format!("/access/{ns}");
+                                view! { <a rel="external" href=href class="ns">{ns}</a> " (" {binding} ") " }
+                            }).collect_view()}</td>
+                        </tr>
+                    }).collect_view()}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
     view! {
         <section class="card">
             <h2>{title}</h2>
-            {if rows.is_empty() {
-                view! { <p class="muted">"None."</p> }.into_any()
-            } else {
-                view! {
-                    <table id=id class="matrix">
-                        <thead><tr><th>"Subject"</th><th>"Namespaces (RoleBinding)"</th></tr></thead>
-                        <tbody>{rows.into_iter().map(|row| view! {
-                            <tr>
-                                <td><SubjectName subject=row.subject/></td>
-                                <td>{row.namespaces.into_iter().map(|(ns, binding)| {
-                                    let href = format!("/access/{ns}");
-                                    view! { <a rel="external" href=href class="ns">{ns}</a> " (" {binding} ") " }
-                                }).collect_view()}</td>
-                            </tr>
-                        }).collect_view()}</tbody>
-                    </table>
-                }.into_any()
-            }}
+            {body}
         </section>
+    }
+}
+
+/// The grid: a tick where the column's subject may use the row's namespace, naming the
+/// RoleBindings that allow it.
+#[component]
+fn GridTable(id: &'static str, grid: Grid) -> impl IntoView {
+    let Grid { columns, rows } = grid;
+    view! {
+        <div class="table-scroll">
+            <table id=id class="grid">
+                <thead>
+                    <tr>
+                        <th scope="col">"Namespace"</th>
+                        {columns.into_iter().map(|subject| view! {
+                            <th scope="col"><SubjectName subject/></th>
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>{rows.into_iter().map(|row| {
+                    let href = format!("/access/{}", row.namespace);
+                    view! {
+                        <tr>
+                            <th scope="row"><a rel="external" href=href class="ns">{row.namespace}</a></th>
+                            {row.cells.into_iter().map(|bindings| {
+                                if bindings.is_empty() {
+                                    view! { <td class="no"><span class="visually-hidden">"no access"</span></td> }.into_any()
+                                } else {
+                                    let names = bindings.join(", ");
+                                    let title = names.clone();
+                                    view! {
+                                        <td class="yes" title=title>
+                                            <span aria-hidden="true">"✓"</span>
+                                            <span class="visually-hidden">"through " {names}</span>
+                                        </td>
+                                    }.into_any()
+                                }
+                            }).collect_view()}
+                        </tr>
+                    }
+                }).collect_view()}</tbody>
+            </table>
+        </div>
     }
 }
 
