@@ -4,7 +4,8 @@
 //!
 //! One control plane serves all tests of a test binary; each test makes its own client (a client
 //! belongs to the runtime it was made on) and its own namespaces. The control plane stops when
-//! the test binary exits: its supervisor shell waits on a pipe from this process.
+//! the test binary exits: its supervisor shell waits on a pipe from this process, then removes
+//! the cluster's folder.
 //!
 //! Nothing but etcd and kube-apiserver runs: no controller-manager, so the built-in `admin`
 //! ClusterRole has no rules and deleted namespaces stay Terminating.
@@ -159,10 +160,12 @@ impl TestCluster {
             .args([
                 "-c",
                 "\"$0\" --foreground \"$1\" >/dev/null 2>\"$1/start.log\" & pid=$!; \
-                 cat >/dev/null; kill -TERM $pid; wait $pid",
+                 cat >/dev/null; kill -TERM $pid; wait $pid; rm -rf \"$2\"",
             ])
             .arg(kube_dir.join("start.sh"))
             .arg(&dir)
+            // The folder lives in a static, which is never dropped: the supervisor removes it.
+            .arg(tmp.path())
             .env("PORTAL_TEST_KUBE_ASSETS", assets)
             .env("PORTAL_KUBE_EXTRA_TOKENS", &extra_tokens)
             .stdin(Stdio::piped())

@@ -92,7 +92,8 @@ fn shared_server_url() -> String {
 }
 
 /// A throwaway PostgreSQL server. It stops when the test binary exits: its supervisor shell
-/// waits on a pipe from this process and shuts the server down when the pipe closes.
+/// waits on a pipe from this process, shuts the server down when the pipe closes, and removes
+/// its folder (which lives in a static, never dropped).
 struct PgServer {
     url: String,
     _supervisor: Mutex<(Child, ChildStdin)>,
@@ -132,7 +133,7 @@ impl PgServer {
             "'{postgres}' -D '{data}' -p {port} -k '{dir}' -c listen_addresses=127.0.0.1 \
              -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
              -c max_connections=200 >'{dir}/server.log' 2>&1 & pid=$!; \
-             cat >/dev/null; kill -INT $pid; wait $pid",
+             cat >/dev/null; kill -INT $pid; wait $pid; rm -rf '{dir}'",
             postgres = bin.join("postgres").display(),
             data = data.display(),
             dir = dir.path().display(),
