@@ -380,7 +380,7 @@ async fn root_sees_the_matrix_searches_it_and_downloads_a_safe_csv_and_developer
     let row_of = |namespace: &str| {
         groups
             .split("<tr>")
-            .find(|row| row.contains(&format!(">{namespace}</a>")))
+            .find(|row| row.contains(&format!(">{namespace}<")))
             .unwrap_or_else(|| panic!("a row for {namespace}: {groups}"))
             .to_owned()
     };
