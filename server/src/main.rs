@@ -1,5 +1,6 @@
 //! The `portal` command.
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use server::{config::Config, db::Database, startup::Application, telemetry};
 use std::{path::PathBuf, process::ExitCode};
@@ -52,8 +53,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init(cli.log_json || config.log_json, &config.log_filter)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            // Listen for the signals before the port opens: a SIGTERM that arrives between
+            // the two (a Pod deleted as it starts) must stop the portal cleanly, not kill it.
+            let stop = shutdown_signal()?;
             let application = Application::build(config).await?;
-            application.run_until_stopped(shutdown_signal()).await
+            application.run_until_stopped(stop).await
         }
         Command::Migrate => {
             let database = Database::connect(&config).await?;
@@ -64,27 +68,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what Kubernetes sends before killing a Pod).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "could not listen for Ctrl-C");
-            std::future::pending::<()>().await;
+/// A future that resolves on SIGINT (Ctrl-C) or SIGTERM (what Kubernetes sends before killing a
+/// Pod). The handlers are installed here, when it is made, not when it is first polled.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("SIGINT received, shutting down"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "could not listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT received, shutting down"),
-        () = terminate => tracing::info!("SIGTERM received, shutting down"),
-    }
+    })
 }
