@@ -74,7 +74,7 @@ fn MatrixView(access: AdminAccess) -> AnyView {
             } else {
                 view! { <ul>{matrix.without_primary_binding.into_iter().map(|ns| {
                     let href = format!("/access/{ns}");
-                    view! { <li><a rel="external" href=href>{ns}</a></li> }
+                    view! { <li><a href=href>{ns}</a></li> }
                 }).collect_view()}</ul> }.into_any()
             }}
         </section>
@@ -119,7 +119,7 @@ fn MatrixTable(id: &'static str, title: &'static str, rows: Vec<MatrixRow>) -> i
                             <th scope="row"><SubjectName subject=row.subject/></th>
                             <td>{row.namespaces.into_iter().map(|(ns, binding)| {
                                 let href = format!("/access/{ns}");
-                                view! { <a rel="external" href=href class="ns">{ns}</a> " (" {binding} ") " }
+                                view! { <a href=href class="ns">{ns}</a> " (" {binding} ") " }
                             }).collect_view()}</td>
                         </tr>
                     }).collect_view()}</tbody>
@@ -156,7 +156,7 @@ fn GridTable(id: &'static str, grid: Grid) -> impl IntoView {
                     let href = format!("/access/{}", row.namespace);
                     view! {
                         <tr>
-                            <th scope="row"><a rel="external" href=href class="ns">{row.namespace}</a></th>
+                            <th scope="row"><a href=href class="ns">{row.namespace}</a></th>
                             {row.cells.into_iter().map(|bindings| {
                                 if bindings.is_empty() {
                                     view! { <td class="no"><span class="visually-hidden">"no access"</span></td> }.into_any()

@@ -83,10 +83,7 @@ fn MyNamespaceRow(ns: MyNamespace) -> impl IntoView {
     );
     view! {
         <tr data-namespace=namespace.clone()>
-            // A full page load (rel=external). While this was built, client-side navigation to
-            // this route did not complete in the browser test; the cause was not pinned down
-            // (a stale browser bundle was involved), so the link does not rely on it.
-            <td><a rel="external" href=href>{namespace.clone()}</a></td>
+            <td><a href=href>{namespace.clone()}</a></td>
             <td>
                 <ul class="plain">
                     {grants.into_iter().map(|grant| view! {
