@@ -484,26 +484,9 @@ pub fn matrix_csv(entries: &[MatrixEntry]) -> String {
             entry.binding.clone(),
             entry.role.clone(),
         ];
-        let line: Vec<String> = cells.iter().map(|cell| csv_cell(cell)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        out.push_str(&super::csv::record(&cells));
     }
     out
-}
-
-/// One CSV cell (RFC 4180), safe to open in a spreadsheet: a cell a spreadsheet would run as a
-/// formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`.
-pub fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
 }
 
 #[cfg(test)]
@@ -854,19 +837,6 @@ mod tests {
         );
         let seen: HashSet<String> = ["team-a".to_owned()].into();
         assert_eq!(s.groups_never_seen(&seen), ["oidc:old"]);
-    }
-
-    #[test]
-    fn csv_cells_that_a_spreadsheet_would_run_are_defused() {
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-1"), "'-1");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("\tx"), "'\tx");
-        assert_eq!(csv_cell("team-a"), "team-a");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
-        assert_eq!(csv_cell("équipe:α"), "équipe:α");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 /// Who may use which namespace: RoleBinding subjects matched against users and IdP groups.
 pub mod access;
+/// CSV cells and records that a spreadsheet opens safely.
+pub mod csv;
 /// A kubeconfig set up for the platform's OIDC login.
 pub mod kubeconfig;
 /// Kubernetes label keys and values.

@@ -69,16 +69,9 @@ pub async fn admin_request_queue(filter: QueueFilter) -> Result<QueuePage, Reque
 pub async fn admin_audit_events(filter: AuditFilter) -> Result<AuditPage, RequestError> {
     crate::auth::require_admin()?;
     let store = crate::ports::use_store().ok_or(RequestError::Internal)?;
-    let text = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     const PAGE: u32 = 100;
     let events = store
-        .audit_events(&crate::ports::AuditQuery {
-            actor: text(filter.actor),
-            subject: text(filter.subject),
-            action_prefix: text(filter.action),
-            before_id: filter.before,
-            limit: PAGE,
-        })
+        .audit_events(&filter.query(PAGE))
         .await
         .map_err(|error| {
             leptos::logging::error!("listing audit events failed: {error}");

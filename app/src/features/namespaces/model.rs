@@ -143,6 +143,25 @@ pub struct AuditFilter {
     pub before: Option<i64>,
 }
 
+#[cfg(feature = "ssr")]
+impl AuditFilter {
+    /// The store query for this filter, `limit` events at a time: blank fields filter nothing.
+    pub fn query(self, limit: u32) -> crate::ports::AuditQuery {
+        let text = |value: Option<String>| {
+            value
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+        crate::ports::AuditQuery {
+            actor: text(self.actor),
+            subject: text(self.subject),
+            action_prefix: text(self.action),
+            before_id: self.before,
+            limit,
+        }
+    }
+}
+
 /// One event on the audit trail page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditLine {
