@@ -47,7 +47,8 @@ if $with_cluster || [[ -x "$CACHE_DIR/kube/$kube_version/kube-apiserver" ]]; the
     export PORTAL_CLUSTER_SERVER="$KUBE_SERVER" PORTAL_CLUSTER_CA_FILE="$KUBE_CA_FILE"
     # No controller-manager runs: give `admin` its rules, and install the portal's RBAC.
     kubectl --kubeconfig "$KUBECONFIG" apply --server-side --force-conflicts -f "$REPO_ROOT/tests/kube/admin-clusterrole.yaml" \
-      -f "$REPO_ROOT/deploy/namespace.yaml" -f "$REPO_ROOT/deploy/rbac.yaml" >/dev/null
+      -f "$REPO_ROOT/deploy/namespace.yaml" -f "$REPO_ROOT/deploy/rbac.yaml" \
+      -f "$REPO_ROOT/deploy/admission-policy.yaml" >/dev/null
     sed "s|^\( *token: \).*|\1$portal_token|" "$KUBECONFIG" >"$run_dir/portal-kubeconfig"
     chmod 600 "$run_dir/portal-kubeconfig"
     export PORTAL_KUBECONFIG="$run_dir/portal-kubeconfig"

@@ -95,8 +95,8 @@ pub struct Config {
     /// are refused.
     #[serde(default, deserialize_with = "list_or_csv")]
     pub namespace_label_keys: Vec<String>,
-    /// Pod Security Admission level enforced in new namespaces (`restricted`, `baseline`,
-    /// `privileged`, or empty for no label).
+    /// Pod Security Admission level of new namespaces (`restricted`, `baseline`, `privileged`,
+    /// or empty for no labels), set for all three modes: `enforce`, `audit` and `warn`.
     #[serde(default = "defaults::pod_security_enforce")]
     pub pod_security_enforce: String,
     /// Baseline NetworkPolicies of new namespaces: deny all ingress and egress …
@@ -108,6 +108,20 @@ pub struct Config {
     /// … and allow ingress from `ingress_controller_namespace`.
     #[serde(default = "defaults::yes")]
     pub baseline_allow_ingress_controller: bool,
+    /// Also give the team a RoleBinding to manage HNC sub-namespace anchors in each new
+    /// namespace, as Welkin does where HNC is on. Needs the ClusterRole
+    /// `welkin-portal-subnamespace-anchors` that the portal's RBAC ships.
+    #[serde(default)]
+    pub provision_hnc_subnamespaces: bool,
+    /// Provision only while the API server has the ValidatingAdmissionPolicy
+    /// `welkin-portal-bounds` and its binding (`deploy/admission-policy.yaml`), which keep the
+    /// portal's ServiceAccount inside the namespaces it manages. Without them a request fails
+    /// with the reason, and an administrator retries once the policy is in place.
+    #[serde(default = "defaults::yes")]
+    pub require_admission_policy: bool,
+    /// Four eyes: an administrator may not approve their own request. On by default.
+    #[serde(default = "defaults::yes")]
+    pub approval_four_eyes: bool,
     /// Seconds between passes of the provisioning loop (approval also wakes it at once).
     #[serde(default = "defaults::reconcile_interval_seconds")]
     pub reconcile_interval_seconds: u64,
@@ -125,10 +139,13 @@ pub struct Config {
     /// A file holding the client secret (a mounted Kubernetes Secret).
     #[serde(default)]
     pub oidc_client_secret_file: Option<PathBuf>,
-    /// Scopes to ask for, space- or comma-separated.
+    /// Scopes to ask for, space- or comma-separated. `offline_access` makes Dex issue a refresh
+    /// token, with which the portal re-reads the user's groups (`session_groups_max_age_minutes`).
     #[serde(default = "defaults::oidc_scopes")]
     pub oidc_scopes: String,
-    /// The ID token claim that names the user (`preferred_username`, `email`, `name`, `sub`).
+    /// The ID token claim that names the user: the same claim as kube-apiserver's
+    /// `--oidc-username-claim` (Welkin: `email`), so the portal and the cluster agree on who the
+    /// user is. Pages show the `name` (or `preferred_username`) claim where a person reads it.
     #[serde(default = "defaults::oidc_username_claim")]
     pub oidc_username_claim: String,
     /// The ID token claim that lists the user's groups (Dex: `groups`).
@@ -143,6 +160,12 @@ pub struct Config {
     /// A session ends this many hours after login, however active.
     #[serde(default = "defaults::session_max_hours")]
     pub session_max_hours: u32,
+    /// At most this many minutes after login or the last check, the portal asks the provider
+    /// again for the user's groups (with the refresh token), so a user removed from an
+    /// administrators' group loses the role within this time. A session without a refresh token
+    /// ends instead; a failed refresh logs the user out.
+    #[serde(default = "defaults::session_groups_max_age_minutes")]
+    pub session_groups_max_age_minutes: u32,
     /// Session limits finer than the whole minutes and hours of the two keys above, for tests
     /// that cannot wait an hour. Not a configuration key: no file or variable can set it.
     #[serde(skip)]
@@ -161,9 +184,18 @@ pub struct Config {
     /// The API server's CA certificate (PEM file) for downloaded kubeconfigs.
     #[serde(default)]
     pub cluster_ca_file: Option<PathBuf>,
-    /// kubectl's own client id at the identity provider (not the portal's).
+    /// kubectl's own client id at the identity provider (not the portal's): Welkin's Dex
+    /// registers `kubelogin`.
     #[serde(default = "defaults::kubectl_client_id")]
     pub kubectl_client_id: String,
+    /// The secret of that client (Dex's `kubeloginClientSecret`), written into every downloaded
+    /// kubeconfig as `--oidc-client-secret`. It is one shared client secret, not a personal
+    /// credential. Prefer `kubectl_client_secret_file`.
+    #[serde(default)]
+    pub kubectl_client_secret: Option<SecretString>,
+    /// A file holding the kubectl client's secret (a mounted Kubernetes Secret).
+    #[serde(default)]
+    pub kubectl_client_secret_file: Option<PathBuf>,
     /// Scopes kubelogin asks for besides `openid`.
     #[serde(default = "defaults::kubectl_scopes", deserialize_with = "list_or_csv")]
     pub kubectl_scopes: Vec<String>,
@@ -238,10 +270,10 @@ mod defaults {
         "welkin-portal".to_owned()
     }
     pub fn oidc_scopes() -> String {
-        "openid email profile groups".to_owned()
+        "openid email profile groups offline_access".to_owned()
     }
     pub fn oidc_username_claim() -> String {
-        "preferred_username".to_owned()
+        "email".to_owned()
     }
     pub fn oidc_groups_claim() -> String {
         "groups".to_owned()
@@ -252,11 +284,14 @@ mod defaults {
     pub fn session_max_hours() -> u32 {
         12
     }
+    pub fn session_groups_max_age_minutes() -> u32 {
+        10
+    }
     pub fn cluster_name() -> String {
         "welkin".to_owned()
     }
     pub fn kubectl_client_id() -> String {
-        "kubectl".to_owned()
+        "kubelogin".to_owned()
     }
     pub fn kubectl_scopes() -> Vec<String> {
         vec!["email".to_owned(), "groups".to_owned()]
@@ -305,12 +340,15 @@ impl Default for Config {
             admin_groups: Vec::new(),
             session_idle_minutes: defaults::session_idle_minutes(),
             session_max_hours: defaults::session_max_hours(),
+            session_groups_max_age_minutes: defaults::session_groups_max_age_minutes(),
             session_limits_override: None,
             login_everywhere: false,
             cluster_name: defaults::cluster_name(),
             cluster_server: None,
             cluster_ca_file: None,
             kubectl_client_id: defaults::kubectl_client_id(),
+            kubectl_client_secret: None,
+            kubectl_client_secret_file: None,
             kubectl_scopes: defaults::kubectl_scopes(),
             kubelogin_ports: defaults::kubelogin_ports(),
             kubeconfig: None,
@@ -320,6 +358,9 @@ impl Default for Config {
             baseline_deny_all: true,
             baseline_allow_dns: true,
             baseline_allow_ingress_controller: true,
+            provision_hnc_subnamespaces: false,
+            approval_four_eyes: true,
+            require_admission_policy: true,
             reconcile_interval_seconds: defaults::reconcile_interval_seconds(),
             faq_dir: None,
             platform_version: String::new(),
@@ -337,6 +378,8 @@ pub struct SessionLimits {
     pub idle: Duration,
     /// This long after login, the session ends however active.
     pub max: Duration,
+    /// This long after the groups were last read from the provider, they are read again.
+    pub groups: Duration,
 }
 
 impl Config {
@@ -346,6 +389,7 @@ impl Config {
         self.session_limits_override.unwrap_or(SessionLimits {
             idle: Duration::from_secs(u64::from(self.session_idle_minutes) * 60),
             max: Duration::from_secs(u64::from(self.session_max_hours) * 3600),
+            groups: Duration::from_secs(u64::from(self.session_groups_max_age_minutes) * 60),
         })
     }
 
@@ -410,6 +454,9 @@ impl Config {
                 "invalid configuration: session_idle_minutes and session_max_hours must be at least 1"
             );
         }
+        if self.session_groups_max_age_minutes == 0 {
+            bail!("invalid configuration: session_groups_max_age_minutes must be at least 1");
+        }
         if let Some(issuer) = &self.oidc_issuer
             && !(issuer.starts_with("https://") || issuer.starts_with("http://"))
         {
@@ -456,6 +503,11 @@ impl Config {
             allow_from_ingress_namespace: self
                 .baseline_allow_ingress_controller
                 .then(|| self.ingress_controller_namespace.clone()),
+            subject_prefixes: app::domain::access::SubjectPrefixes {
+                username: self.kube_oidc_username_prefix.clone(),
+                groups: self.kube_oidc_groups_prefix.clone(),
+            },
+            hnc_subnamespaces: self.provision_hnc_subnamespaces,
         }
     }
 
@@ -550,16 +602,21 @@ impl Config {
     /// The client secret: from `oidc_client_secret_file` when set (trailing newline removed),
     /// else `oidc_client_secret`.
     pub fn oidc_client_secret(&self) -> anyhow::Result<Option<SecretString>> {
-        if let Some(path) = &self.oidc_client_secret_file {
-            let secret = std::fs::read_to_string(path).map_err(|error| {
-                anyhow::anyhow!(
-                    "could not read oidc_client_secret_file {}: {error}",
-                    path.display()
-                )
-            })?;
-            return Ok(Some(SecretString::from(secret.trim_end().to_owned())));
-        }
-        Ok(self.oidc_client_secret.clone())
+        secret_from(
+            "oidc_client_secret_file",
+            self.oidc_client_secret_file.as_deref(),
+            &self.oidc_client_secret,
+        )
+    }
+
+    /// The kubectl client's secret: from `kubectl_client_secret_file` when set, else
+    /// `kubectl_client_secret`.
+    pub fn kubectl_client_secret(&self) -> anyhow::Result<Option<SecretString>> {
+        secret_from(
+            "kubectl_client_secret_file",
+            self.kubectl_client_secret_file.as_deref(),
+            &self.kubectl_client_secret,
+        )
     }
 
     /// What a downloaded kubeconfig needs, or `None` when the cluster or the issuer is not
@@ -583,6 +640,9 @@ impl Config {
             certificate_authority_data,
             issuer: issuer.trim_end_matches('/').to_owned(),
             client_id: self.kubectl_client_id.clone(),
+            client_secret: self
+                .kubectl_client_secret()?
+                .map(|secret| secret.expose_secret().to_owned()),
             scopes: self.kubectl_scopes.clone(),
             callback_ports: self.kubelogin_ports.clone(),
         }))
@@ -597,6 +657,20 @@ impl Config {
     pub(crate) fn database_url(&self) -> &str {
         self.database_url.expose_secret()
     }
+}
+
+/// A secret from `file` (named `key` in errors; trailing newline removed) when set, else `value`.
+fn secret_from(
+    key: &str,
+    file: Option<&std::path::Path>,
+    value: &Option<SecretString>,
+) -> anyhow::Result<Option<SecretString>> {
+    if let Some(path) = file {
+        let secret = std::fs::read_to_string(path)
+            .map_err(|error| anyhow::anyhow!("could not read {key} {}: {error}", path.display()))?;
+        return Ok(Some(SecretString::from(secret.trim_end().to_owned())));
+    }
+    Ok(value.clone())
 }
 
 /// An environment variable's value as figment should see it: `true`/`false` and whole numbers
@@ -916,6 +990,121 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("PORTAL_FAQ_ADMIN_PUBLIC"), "{error}");
+    }
+
+    #[test]
+    fn identity_defaults_match_welkins_dex() {
+        let config = Config::load_from(None, env(&[])).expect("loads");
+        assert_eq!(config.oidc_username_claim, "email");
+        assert_eq!(config.kubectl_client_id, "kubelogin");
+        assert_eq!(config.kubectl_scopes, ["email", "groups"]);
+        assert!(config.approval_four_eyes);
+        assert_eq!(config.session_groups_max_age_minutes, 10);
+        let provisioning = config.provisioning_config();
+        assert_eq!(provisioning.pod_security_enforce, "restricted");
+        assert!(!provisioning.hnc_subnamespaces);
+    }
+
+    #[test]
+    fn the_kubectl_client_secret_comes_from_a_file_or_a_value_and_never_prints() {
+        let file = toml_file("s3cr3t-from-file\n");
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("PORTAL_OIDC_ISSUER", "https://dex.example.com"),
+                ("PORTAL_CLUSTER_SERVER", "https://api.example.com:6443"),
+                (
+                    "PORTAL_KUBECTL_CLIENT_SECRET_FILE",
+                    &file.path().display().to_string(),
+                ),
+            ]),
+        )
+        .expect("loads");
+        let access = config
+            .cluster_access()
+            .expect("readable")
+            .expect("configured");
+        assert_eq!(access.client_secret.as_deref(), Some("s3cr3t-from-file"));
+        let config = Config::load_from(
+            None,
+            env(&[("PORTAL_KUBECTL_CLIENT_SECRET", "inline-secret")]),
+        )
+        .expect("loads");
+        assert!(!format!("{config:?}").contains("inline-secret"));
+        let missing = Config::load_from(
+            None,
+            env(&[
+                ("PORTAL_OIDC_ISSUER", "https://dex.example.com"),
+                ("PORTAL_CLUSTER_SERVER", "https://api.example.com:6443"),
+                ("PORTAL_KUBECTL_CLIENT_SECRET_FILE", "/nonexistent/secret"),
+            ]),
+        )
+        .expect("loads")
+        .cluster_access()
+        .unwrap_err()
+        .to_string();
+        assert!(missing.contains("kubectl_client_secret_file"), "{missing}");
+    }
+
+    #[test]
+    fn the_default_reserved_namespaces_are_welkins_whole_list() {
+        let config = Config::load_from(None, env(&[])).expect("loads");
+        for name in [
+            "alertmanager",
+            "calico-apiserver",
+            "calico-system",
+            "cert-manager",
+            "crossplane-system",
+            "falco",
+            "fluentd",
+            "fluentd-system",
+            "gatekeeper-system",
+            "gpu-operator",
+            "hnc-system",
+            "ingress-nginx",
+            "kured",
+            "kyverno",
+            "metallb-system",
+            "monitoring",
+            "openstack-system",
+            "rook-ceph",
+            "tigera-operator",
+            "velero",
+        ] {
+            assert!(
+                config.reserved_namespaces.iter().any(|n| n == name),
+                "{name} is one of the platform's namespaces"
+            );
+        }
+    }
+
+    #[test]
+    fn an_allowed_label_key_the_platform_owns_stops_start_up_naming_the_key() {
+        for key in [
+            "owner",
+            "hnc.x-k8s.io/depth",
+            "admission.gatekeeper.sh/ignore",
+            "pod-security.kubernetes.io/enforce",
+            "topology.k8s.io/zone",
+        ] {
+            let error = Config::load_from(None, env(&[("PORTAL_NAMESPACE_LABEL_KEYS", key)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("namespace_label_keys") && error.contains(key),
+                "{key}: {error}"
+            );
+        }
+        Config::load_from(None, env(&[("PORTAL_NAMESPACE_LABEL_KEYS", "cost-center")]))
+            .expect("an ordinary key is fine");
+    }
+
+    #[test]
+    fn a_zero_groups_age_is_refused() {
+        let error = Config::load_from(None, env(&[("PORTAL_SESSION_GROUPS_MAX_AGE_MINUTES", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("session_groups_max_age_minutes"), "{error}");
     }
 
     #[test]

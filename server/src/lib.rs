@@ -8,6 +8,8 @@
 pub mod access;
 /// The JSON API for automation (`/api/v1/...`).
 pub mod api;
+/// Security events in the audit trail, and the log line of every audit event.
+pub mod audit;
 /// OpenID Connect login, sessions and who is asking.
 pub mod auth;
 /// Typed configuration: defaults, then an optional TOML file, then `PORTAL_*` variables.

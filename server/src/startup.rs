@@ -119,7 +119,9 @@ impl Application {
             .as_ref()
             .map(cluster::provisioning_client)
             .transpose()?
-            .map(Provisioner::new);
+            .map(|client| {
+                Provisioner::new(client).requiring_admission_policy(config.require_admission_policy)
+            });
         let wake = Arc::new(tokio::sync::Notify::new());
         let namespace_service = NamespaceService {
             store: database.namespace_requests(),
@@ -129,6 +131,7 @@ impl Application {
                 provisioning: config.provisioning_config(),
                 label_keys: config.namespace_label_keys.clone(),
                 max_open: config.max_open_requests,
+                four_eyes: config.approval_four_eyes,
             },
             provisioner: provisioner.clone(),
             wake: wake.clone(),
@@ -321,7 +324,8 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/admin/access.csv", get(access::csv::download))
         // Layers run outside-in from the last one added: trace, compress, security headers,
         // the time limit, refuse cross-site writes, refuse oversized cookies, load the session,
-        // then find who is asking.
+        // find who is asking, then hand the form page its refused form.
+        .layer(middleware::from_fn(namespaces::http::refused_form_flash))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::load_user,

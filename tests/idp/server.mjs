@@ -116,7 +116,8 @@ function buildClients() {
     client_secret: process.env.IDP_PORTAL_CLIENT_SECRET || 'portal-secret',
     redirect_uris: csv(process.env.IDP_PORTAL_REDIRECT_URIS, 'http://127.0.0.1:3000/auth/callback'),
     post_logout_redirect_uris: csv(process.env.IDP_PORTAL_POST_LOGOUT_URIS, 'http://127.0.0.1:3000/'),
-    grant_types: ['authorization_code'],
+    // The portal re-reads a user's groups with the refresh token (as it does with Dex).
+    grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     // oidc-provider also accepts client_secret_post for a client registered with
     // client_secret_basic (and the other way round).
@@ -134,7 +135,18 @@ function buildClients() {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   };
-  const clients = [portal, kubectl];
+  // As Welkin's Dex registers kubectl's client: `kubelogin`, confidential, with a shared secret.
+  const kubelogin = {
+    client_id: 'kubelogin',
+    client_name: 'kubelogin',
+    client_secret: process.env.IDP_KUBELOGIN_CLIENT_SECRET || 'kubelogin-secret',
+    application_type: 'native',
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['http://localhost:8000', 'http://localhost:18000'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  };
+  const clients = [portal, kubectl, kubelogin];
   if (process.env.IDP_CLIENTS_FILE) {
     const extra = JSON.parse(fs.readFileSync(process.env.IDP_CLIENTS_FILE, 'utf8'));
     if (!Array.isArray(extra)) throw new Error('IDP_CLIENTS_FILE must hold a JSON array of client metadata');
@@ -394,6 +406,12 @@ function buildConfiguration() {
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username'],
       groups: ['groups'],
+    },
+    // Dex issues a refresh token whenever `offline_access` is asked for; oidc-provider drops
+    // that scope unless the request also says prompt=consent (which would make Dex show its
+    // approval screen), so issue one to every client that may use the grant.
+    async issueRefreshToken(_ctx, client) {
+      return client.grantTypeAllowed('refresh_token');
     },
     // Put the claims of the requested scopes into the ID token too (as Dex does),
     // not only into the userinfo response.

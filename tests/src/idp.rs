@@ -3,7 +3,7 @@
 //! exits when its stdin, a pipe from this process, closes).
 //!
 //! Users (password = username): `alice` (group team-a), `bob` (team-b), `carol` (team-a and
-//! team-b), `root` (platform-admins). The portal's client is `welkin-portal` / `portal-secret`,
+//! team-b), `root` and `erin` (platform-admins: two, for four-eyes approval). The portal's client is `welkin-portal` / `portal-secret`,
 //! registered for `/auth/callback` on any loopback port.
 
 use std::{
@@ -22,13 +22,25 @@ pub struct TestIdp {
 impl TestIdp {
     pub fn shared() -> &'static TestIdp {
         static IDP: OnceLock<TestIdp> = OnceLock::new();
-        IDP.get_or_init(Self::start)
+        IDP.get_or_init(|| Self::start(None))
     }
 
-    fn start() -> Self {
-        let mut child = Command::new(super::repo_root().join("tests/idp/start.sh"))
+    /// A provider of the calling test's own, reading its users from `users` (a copy of
+    /// `tests/idp/users.json` the test may edit while it runs: the provider reads it on every
+    /// login and refresh). It stops when dropped.
+    pub fn with_users_file(users: &std::path::Path) -> Self {
+        Self::start(Some(users))
+    }
+
+    fn start(users: Option<&std::path::Path>) -> Self {
+        let mut command = Command::new(super::repo_root().join("tests/idp/start.sh"));
+        command
             .args(["--port", "0", "--exit-on-stdin-close"])
-            .env("IDP_PORTAL_ANY_PORT", "1")
+            .env("IDP_PORTAL_ANY_PORT", "1");
+        if let Some(users) = users {
+            command.env("IDP_USERS", users);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -60,8 +60,25 @@ impl TestCluster {
         self.client_with_token(ALICE_TOKEN).await
     }
 
+    /// A client acting as `user` in `groups`, through the admin's impersonation (as
+    /// `kubectl --as … --as-group …`): how the API server treats a developer whose ID token
+    /// names them so, with whatever prefix the cluster adds.
+    pub async fn impersonating(&self, user: &str, groups: &[&str]) -> kube::Client {
+        let kubeconfig = kube::config::Kubeconfig::read_from(self.dir.join("kubeconfig"))
+            .expect("start.sh wrote a kubeconfig");
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .expect("a usable kubeconfig");
+        config.auth_info.token = Some(self.admin_token.clone().into());
+        config.auth_info.impersonate = Some(user.to_owned());
+        config.auth_info.impersonate_groups =
+            Some(groups.iter().map(|group| (*group).to_owned()).collect());
+        kube::Client::try_from(config).expect("a Kubernetes client")
+    }
+
     /// Installs what `deploy/` ships for the portal's own access (its namespace, ServiceAccount,
-    /// ClusterRole and ClusterRoleBinding), as the cluster admin. Safe to call from every test.
+    /// ClusterRole and ClusterRoleBinding, and the admission policy that bounds it), as the
+    /// cluster admin. Safe to call from every test.
     pub async fn install_portal_rbac(&self) {
         let admin = self.admin_client().await;
         let collections = [
@@ -75,6 +92,14 @@ impl TestCluster {
                 "ClusterRoleBinding",
                 "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
             ),
+            (
+                "ValidatingAdmissionPolicy",
+                "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies",
+            ),
+            (
+                "ValidatingAdmissionPolicyBinding",
+                "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings",
+            ),
         ];
         apply_file(
             &admin,
@@ -82,9 +107,36 @@ impl TestCluster {
             &collections,
         )
         .await;
-        for file in ["namespace.yaml", "rbac.yaml"] {
+        for file in ["namespace.yaml", "rbac.yaml", "admission-policy.yaml"] {
             apply_deploy_file(&admin, file, &collections).await;
         }
+        self.wait_for_the_admission_policy().await;
+    }
+
+    /// The API server enforces a new ValidatingAdmissionPolicy only once it has compiled it, a
+    /// moment after it is stored: waits (up to 20 s) until a dry-run write that breaks the policy
+    /// is refused.
+    async fn wait_for_the_admission_policy(&self) {
+        let portal = self.portal_client().await;
+        let bare: k8s_openapi::api::core::v1::Namespace =
+            serde_json::from_value(serde_json::json!({ "metadata": { "name": "policy-probe" } }))
+                .expect("a namespace");
+        let dry_run = kube::api::PostParams {
+            dry_run: true,
+            ..Default::default()
+        };
+        let namespaces = kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(portal);
+        for _ in 0..200 {
+            match namespaces.create(&dry_run, &bare).await {
+                Err(kube::Error::Api(status))
+                    if status.message.contains("welkin-portal-bounds") =>
+                {
+                    return;
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+        panic!("the admission policy welkin-portal-bounds never came into force");
     }
 
     /// A kubeconfig file that acts as the portal's ServiceAccount (only the RBAC `deploy/`

@@ -28,15 +28,25 @@ pub fn location(response: &reqwest::Response) -> String {
 /// Starts a login at the portal and signs in at the provider's login form as `user` (password =
 /// username); returns the callback URL the provider sends the browser to, not yet visited.
 pub async fn sign_in_at_provider(app: &TestApp, client: &Client, user: &str, next: &str) -> String {
+    sign_in_at(app, client, &TestIdp::shared().issuer, user, next).await
+}
+
+/// Like [`sign_in_at_provider`], at the provider with this `issuer` (one a test started).
+pub async fn sign_in_at(
+    app: &TestApp,
+    client: &Client,
+    issuer: &str,
+    user: &str,
+    next: &str,
+) -> String {
     let response = client
         .get(app.url(&format!("/auth/login?next={next}")))
         .send()
         .await
         .expect("login");
     assert_eq!(response.status(), 303, "login redirects to the provider");
-    let issuer = &TestIdp::shared().issuer;
     let mut url = location(&response);
-    assert!(url.starts_with(issuer.as_str()), "{url}");
+    assert!(url.starts_with(issuer), "{url}");
     for _ in 0..20 {
         if url.starts_with(&app.url("/auth/callback")) {
             return url;

@@ -3,8 +3,8 @@
 //! tamper with it.
 
 use portal_tests::{
-    TestApp,
-    login::{http_browser as browser, location, sign_in_at_provider},
+    TestApp, TestIdp,
+    login::{http_browser as browser, location, sign_in_at, sign_in_at_provider},
 };
 use reqwest::{Client, StatusCode, header};
 use serde_json::Value;
@@ -48,7 +48,7 @@ async fn alice_logs_in_and_logout_really_ends_the_session() {
     let cookie = session_cookie(&response).expect("a session cookie");
 
     let me = who_am_i(&app, &client).await;
-    assert_eq!(me["username"], "alice");
+    assert_eq!(me["username"], "alice@example.com");
     assert_eq!(me["groups"], serde_json::json!(["team-a"]));
     assert_eq!(me["is_admin"], false);
 
@@ -214,7 +214,7 @@ async fn cross_site_writes_are_refused() {
     }
     assert_eq!(
         who_am_i(&app, &client).await["username"],
-        "alice",
+        "alice@example.com",
         "still logged in"
     );
 }
@@ -352,7 +352,7 @@ async fn sessions_work_on_postgresql_too() {
         StatusCode::SEE_OTHER
     );
     let me = who_am_i(&app, &client).await;
-    assert_eq!(me["username"], "carol");
+    assert_eq!(me["username"], "carol@example.com");
     assert_eq!(me["groups"], serde_json::json!(["team-a", "team-b"]));
 }
 
@@ -510,6 +510,7 @@ fn limits(idle_secs: u64, max_secs: u64) -> Option<SessionLimits> {
     Some(SessionLimits {
         idle: Duration::from_secs(idle_secs),
         max: Duration::from_secs(max_secs),
+        groups: Duration::from_secs(3600),
     })
 }
 
@@ -525,7 +526,7 @@ async fn an_idle_session_ends_and_an_active_one_goes_on() {
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert_eq!(
             who_has(&app, &cookie).await.as_deref(),
-            Some("alice"),
+            Some("alice@example.com"),
             "after {second} s of activity"
         );
     }
@@ -558,13 +559,16 @@ async fn a_session_ends_at_its_absolute_lifetime_however_active() {
 async fn sessions_survive_a_restart() {
     let app = TestApp::spawn_with_login().await;
     let cookie = login_cookie(&app, "alice").await;
-    assert_eq!(who_has(&app, &cookie).await.as_deref(), Some("alice"));
+    assert_eq!(
+        who_has(&app, &cookie).await.as_deref(),
+        Some("alice@example.com")
+    );
     let data = app.stop().await;
 
     let restarted = TestApp::spawn_with_login_in(data).await;
     assert_eq!(
         who_has(&restarted, &cookie).await.as_deref(),
-        Some("alice"),
+        Some("alice@example.com"),
         "the same cookie is still logged in"
     );
 }
@@ -579,7 +583,10 @@ async fn sessions_survive_a_restart_on_postgresql() {
     drop(app.stop().await);
 
     let restarted = TestApp::spawn_with_login_and(on_postgres(url)).await;
-    assert_eq!(who_has(&restarted, &cookie).await.as_deref(), Some("bob"));
+    assert_eq!(
+        who_has(&restarted, &cookie).await.as_deref(),
+        Some("bob@example.com")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -676,5 +683,74 @@ async fn a_garbage_or_unknown_session_id_is_logged_out() {
             }
         }
     }
-    assert_eq!(who_has(&app, &real).await.as_deref(), Some("alice"));
+    assert_eq!(
+        who_has(&app, &real).await.as_deref(),
+        Some("alice@example.com")
+    );
+}
+
+/// The users file of a provider of the test's own, with `user`'s groups set to `groups`.
+fn write_users(path: &std::path::Path, user: &str, groups: &[&str]) {
+    let shipped = std::fs::read_to_string(portal_tests::repo_root().join("tests/idp/users.json"))
+        .expect("the shipped users");
+    let mut users: Value = serde_json::from_str(&shipped).expect("JSON");
+    users[user]["groups"] = serde_json::json!(groups);
+    // Written whole and renamed, so the provider never reads half a file.
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, users.to_string()).expect("write the users");
+    std::fs::rename(partial, path).expect("replace the users");
+}
+
+#[tokio::test]
+async fn a_demoted_administrator_loses_the_role_within_the_groups_age_and_a_refused_refresh_logs_out()
+ {
+    let folder = tempfile::tempdir().expect("a folder");
+    let users = folder.path().join("users.json");
+    write_users(&users, "root", &["platform-admins"]);
+    let idp = TestIdp::with_users_file(&users);
+    let issuer = idp.issuer.clone();
+    let app = TestApp::spawn_with(|config| {
+        config.oidc_issuer = Some(issuer.clone());
+        config.oidc_client_secret = Some("portal-secret".to_owned().into());
+        config.admin_groups = vec!["platform-admins".into()];
+        config.session_limits_override = Some(SessionLimits {
+            idle: Duration::from_secs(3600),
+            max: Duration::from_secs(3600),
+            groups: Duration::from_secs(2),
+        });
+    })
+    .await;
+    let client = browser();
+    let callback = sign_in_at(&app, &client, &issuer, "root", "/").await;
+    let response = client.get(&callback).send().await.expect("callback");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(who_am_i(&app, &client).await["is_admin"], true);
+
+    // Removed from the administrators' group at the provider: within the age, no longer one.
+    write_users(&users, "root", &["team-a"]);
+    assert_eq!(
+        who_am_i(&app, &client).await["is_admin"],
+        true,
+        "within the age the session's groups stand"
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let me = who_am_i(&app, &client).await;
+    assert_eq!(me["is_admin"], false, "{me}");
+    assert_eq!(me["groups"], serde_json::json!(["team-a"]));
+    let response = client
+        .post(app.url("/admin/requests/1/approve"))
+        .header(header::ORIGIN, app.url(""))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "can no longer approve"
+    );
+
+    // The provider gone: the next check cannot confirm the session, which ends.
+    drop(idp);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(who_am_i(&app, &client).await, Value::Null, "logged out");
 }

@@ -16,6 +16,12 @@ fn collection(kind: &str, namespace: &str) -> Option<String> {
         }
         "ClusterRole" => "/apis/rbac.authorization.k8s.io/v1/clusterroles".to_owned(),
         "ClusterRoleBinding" => "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings".to_owned(),
+        "ValidatingAdmissionPolicy" => {
+            "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies".to_owned()
+        }
+        "ValidatingAdmissionPolicyBinding" => {
+            "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings".to_owned()
+        }
         _ => return None,
     })
 }

@@ -4,6 +4,7 @@
 
 use app::domain::{
     NamespaceName, NamingPolicy,
+    access::SubjectPrefixes,
     provisioning::{ApprovedRequest, ProvisioningConfig, ProvisioningPlan},
 };
 use k8s_openapi::api::{
@@ -23,6 +24,10 @@ async fn install_the_portals_rbac(cluster: &TestCluster) {
 }
 
 fn plan(name: &str) -> ProvisioningPlan {
+    plan_with(name, &ProvisioningConfig::default())
+}
+
+fn plan_with(name: &str, config: &ProvisioningConfig) -> ProvisioningPlan {
     let request = ApprovedRequest {
         id: 7,
         name: NamespaceName::parse(name, &NamingPolicy::default()).expect("valid"),
@@ -30,7 +35,165 @@ fn plan(name: &str) -> ProvisioningPlan {
         groups: vec!["team-a".into()],
         labels: BTreeMap::new(),
     };
-    ProvisioningPlan::for_request(&request, &ProvisioningConfig::default()).expect("a plan")
+    ProvisioningPlan::for_request(&request, config).expect("a plan")
+}
+
+/// Welkin's settings: the API server prefixes users and groups with `oidc:`.
+fn welkin_like() -> ProvisioningConfig {
+    ProvisioningConfig {
+        subject_prefixes: SubjectPrefixes {
+            username: "oidc:".into(),
+            groups: "oidc:".into(),
+        },
+        hnc_subnamespaces: true,
+        ..ProvisioningConfig::default()
+    }
+}
+
+/// A Deployment that passes Pod Security `restricted`, created with a server-side dry run.
+async fn create_deployment(client: &kube::Client, namespace: &str) -> Result<(), kube::Error> {
+    let deployment: k8s_openapi::api::apps::v1::Deployment =
+        serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "shop" },
+            "spec": {
+                "selector": { "matchLabels": { "app": "shop" } },
+                "template": {
+                    "metadata": { "labels": { "app": "shop" } },
+                    "spec": {
+                        "securityContext": { "runAsNonRoot": true, "seccompProfile": { "type": "RuntimeDefault" } },
+                        "containers": [{
+                            "name": "shop",
+                            "image": "harbor.example.com/shop/web:1.0",
+                            "securityContext": {
+                                "allowPrivilegeEscalation": false,
+                                "capabilities": { "drop": ["ALL"] }
+                            }
+                        }]
+                    }
+                }
+            }
+        }))
+        .expect("a Deployment");
+    Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(client.clone(), namespace)
+        .create(
+            &kube::api::PostParams {
+                dry_run: true,
+                ..Default::default()
+            },
+            &deployment,
+        )
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test]
+async fn with_welkins_prefix_the_team_can_work_in_its_new_namespace() {
+    let cluster = TestCluster::shared();
+    install_the_portals_rbac(cluster).await;
+    let plan = plan_with("team-a-prefixed", &welkin_like());
+    Provisioner::new(cluster.portal_client().await)
+        .apply(7, &plan)
+        .await
+        .expect("the shipped RBAC is enough, HNC binding included");
+
+    // As the API server names alice from her ID token: `oidc:` + email, `oidc:` + group.
+    let alice = cluster
+        .impersonating("oidc:alice@example.com", &["oidc:team-a"])
+        .await;
+    create_deployment(&alice, "team-a-prefixed")
+        .await
+        .expect("the team's prefixed group may create a Deployment");
+    // The unprefixed group is not what the API server sees, and gets nothing.
+    let unprefixed = cluster
+        .impersonating("oidc:alice@example.com", &["team-a"])
+        .await;
+    let refused = create_deployment(&unprefixed, "team-a-prefixed").await;
+    assert!(is_forbidden(&refused), "{refused:?}");
+    // Another team gets nothing either.
+    let bob = cluster
+        .impersonating("oidc:bob@example.com", &["oidc:team-b"])
+        .await;
+    assert!(is_forbidden(
+        &create_deployment(&bob, "team-a-prefixed").await
+    ));
+
+    // HNC: the team may manage sub-namespace anchors there, by the binding the portal made.
+    let review: k8s_openapi::api::authorization::v1::SubjectAccessReview =
+        serde_json::from_value(serde_json::json!({
+            "spec": {
+                "user": "oidc:alice@example.com",
+                "groups": ["oidc:team-a"],
+                "resourceAttributes": {
+                    "namespace": "team-a-prefixed",
+                    "verb": "create",
+                    "group": "hnc.x-k8s.io",
+                    "resource": "subnamespaceanchors"
+                }
+            }
+        }))
+        .expect("a review");
+    let answer = Api::<k8s_openapi::api::authorization::v1::SubjectAccessReview>::all(
+        cluster.admin_client().await,
+    )
+    .create(&Default::default(), &review)
+    .await
+    .expect("reviewed");
+    assert!(
+        answer.status.expect("a status").allowed,
+        "the team may create subnamespaceanchors"
+    );
+
+    // Pod Security in all three modes, so a bad Deployment warns when it is applied.
+    let namespace = Api::<Namespace>::all(cluster.admin_client().await)
+        .get("team-a-prefixed")
+        .await
+        .expect("exists");
+    let labels = namespace.metadata.labels.expect("labels");
+    for mode in ["enforce", "audit", "warn"] {
+        assert_eq!(
+            labels[&format!("pod-security.kubernetes.io/{mode}")],
+            "restricted"
+        );
+    }
+}
+
+#[tokio::test]
+async fn extra_workload_admins_is_created_empty_once_and_the_developers_edits_survive() {
+    let cluster = TestCluster::shared();
+    install_the_portals_rbac(cluster).await;
+    let plan = plan("team-a-delegating");
+    let provisioner = Provisioner::new(cluster.portal_client().await);
+    provisioner.apply(7, &plan).await.expect("provisioned");
+
+    let alice = cluster.alice_client().await;
+    let extra = Api::<RoleBinding>::namespaced(alice.clone(), "team-a-delegating");
+    let created = extra.get("extra-workload-admins").await.expect("created");
+    assert_eq!(created.role_ref.name, "admin");
+    assert!(created.subjects.unwrap_or_default().is_empty());
+
+    // The team delegates: alice (an admin of the namespace) adds bob.
+    let mut edited = extra.get("extra-workload-admins").await.expect("read");
+    edited.subjects = Some(vec![k8s_openapi::api::rbac::v1::Subject {
+        kind: "User".into(),
+        name: "bob@example.com".into(),
+        api_group: Some("rbac.authorization.k8s.io".into()),
+        namespace: None,
+    }]);
+    extra
+        .replace("extra-workload-admins", &Default::default(), &edited)
+        .await
+        .expect("the team may edit its own delegation binding");
+
+    // A later provisioning pass (a retry) leaves it as the team made it.
+    provisioner.apply(7, &plan).await.expect("re-applied");
+    let after = extra.get("extra-workload-admins").await.expect("read");
+    let names: Vec<String> = after
+        .subjects
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["bob@example.com"], "the developers' subjects stay");
 }
 
 /// Server-side apply of the whole plan, in order, as `client`. Returns the resource versions.
@@ -326,4 +489,145 @@ async fn binding_admin_takes_the_bind_permission_the_portal_is_given() {
         is_forbidden(&result),
         "binding admin without bind: {result:?}"
     );
+}
+
+/// The API server's own answer to a write by the portal's ServiceAccount: the admission policy's
+/// refusal, not the portal's checks (which these calls go around).
+fn refused_by_the_policy(result: &Result<impl std::fmt::Debug, kube::Error>, message: &str) {
+    match result {
+        Err(kube::Error::Api(status)) => {
+            assert_eq!(status.code, 403, "{status:?}");
+            assert!(
+                status.message.contains("welkin-portal-bounds") && status.message.contains(message),
+                "{status:?}"
+            );
+        }
+        other => panic!("the API server let it through: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_api_server_itself_keeps_the_portal_inside_the_namespaces_it_manages() {
+    let cluster = TestCluster::shared();
+    install_the_portals_rbac(cluster).await;
+    let portal = cluster.portal_client().await;
+
+    // `admin` in a platform namespace: RBAC alone would allow it (create + bind admin).
+    let mut binding = plan("team-a-anywhere").role_binding;
+    binding.metadata.namespace = Some("kube-system".into());
+    binding.metadata.labels = None;
+    let result = Api::<RoleBinding>::namespaced(portal.clone(), "kube-system")
+        .create(&Default::default(), &binding)
+        .await;
+    refused_by_the_policy(&result, "only in namespaces it manages");
+
+    // Relabelling a platform namespace's Pod Security level: RBAC alone would allow the patch.
+    let relabel = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": "kube-system",
+            "labels": { "pod-security.kubernetes.io/enforce": "privileged" }
+        }
+    });
+    let result = Api::<Namespace>::all(portal.clone())
+        .patch(
+            "kube-system",
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Apply(&relabel),
+        )
+        .await;
+    refused_by_the_policy(&result, "only Namespaces it manages");
+
+    // A Namespace without the managed-by label and a request id.
+    let bare: Namespace =
+        serde_json::from_value(serde_json::json!({ "metadata": { "name": "portal-bare" } }))
+            .expect("a namespace");
+    let result = Api::<Namespace>::all(portal.clone())
+        .create(&Default::default(), &bare)
+        .await;
+    refused_by_the_policy(&result, "managed-by=welkin-portal");
+
+    // Taking the label off one of its own namespaces, to escape the policy afterwards.
+    Provisioner::new(portal.clone())
+        .apply(7, &plan("team-a-bounded"))
+        .await
+        .expect("inside the bounds, provisioning works");
+    let unlabel = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": { "name": "team-a-bounded", "labels": { "portal.welkin.dev/request-id": "99" } }
+    });
+    let result = Api::<Namespace>::all(portal)
+        .patch(
+            "team-a-bounded",
+            &PatchParams::apply("someone-else").force(),
+            &Patch::Apply(&unlabel),
+        )
+        .await;
+    refused_by_the_policy(&result, "never their managed-by label or request id");
+}
+
+#[tokio::test]
+async fn without_the_admission_policy_the_portal_refuses_to_provision_and_says_why() {
+    let cluster = TestCluster::shared();
+    install_the_portals_rbac(cluster).await;
+    // The shipped RBAC lets the portal read only its own policy's name: let it read the name
+    // this test checks for, which no policy has.
+    let reader: ClusterRole = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "portal-reads-a-missing-policy" },
+        "rules": [{
+            "apiGroups": ["admissionregistration.k8s.io"],
+            "resources": ["validatingadmissionpolicies", "validatingadmissionpolicybindings"],
+            "resourceNames": ["welkin-portal-bounds-missing"],
+            "verbs": ["get"]
+        }]
+    }))
+    .expect("a ClusterRole");
+    let admin = cluster.admin_client().await;
+    let params = PatchParams::apply(FIELD_MANAGER);
+    Api::<ClusterRole>::all(admin.clone())
+        .patch(
+            "portal-reads-a-missing-policy",
+            &params,
+            &Patch::Apply(&reader),
+        )
+        .await
+        .expect("applied");
+    let binding: ClusterRoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "portal-reads-a-missing-policy" },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "portal-reads-a-missing-policy" },
+        "subjects": [{ "kind": "ServiceAccount", "name": "welkin-portal", "namespace": "welkin-portal" }]
+    }))
+    .expect("a ClusterRoleBinding");
+    Api::<ClusterRoleBinding>::all(admin)
+        .patch(
+            "portal-reads-a-missing-policy",
+            &params,
+            &Patch::Apply(&binding),
+        )
+        .await
+        .expect("applied");
+    let error = Provisioner::new(cluster.portal_client().await)
+        .with_admission_policy_name("welkin-portal-bounds-missing")
+        .apply(7, &plan("team-a-unbounded"))
+        .await
+        .expect_err("refused");
+    assert!(
+        error.contains("ValidatingAdmissionPolicy and its binding are missing")
+            && error.contains("deploy/admission-policy.yaml"),
+        "{error}"
+    );
+    let exists = Api::<Namespace>::all(cluster.admin_client().await)
+        .get_opt("team-a-unbounded")
+        .await
+        .expect("read");
+    assert!(exists.is_none(), "nothing was created");
+    // Turned off by the operator, it provisions (and the real policy still holds it).
+    Provisioner::new(cluster.portal_client().await)
+        .with_admission_policy_name("welkin-portal-bounds-missing")
+        .requiring_admission_policy(false)
+        .apply(7, &plan("team-a-unbounded"))
+        .await
+        .expect("provisioned");
 }

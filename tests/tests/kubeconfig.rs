@@ -1,5 +1,7 @@
-//! The kubeconfig download: only for logged-in users, and a file kubectl itself accepts with the
-//! issuer, kubectl's client id, the scopes and the callback ports in its exec user.
+//! The kubeconfig download: only for logged-in users, and a file kubectl itself accepts whose
+//! exec user runs exactly what Welkin's own user kubeconfig runs: `kubectl oidc-login get-token`
+//! with the issuer, the client `kubelogin` and its shared secret, and the scopes `email` and
+//! `groups`.
 
 use portal_tests::{TestApp, TestIdp, login::logged_in};
 use serde_json::Value;
@@ -21,6 +23,7 @@ async fn kubectl_accepts_the_downloaded_kubeconfig() {
         config.cluster_name = "welkin-test".into();
         config.cluster_server = Some("https://api.welkin.example:6443".into());
         config.cluster_ca_file = Some(ca_path);
+        config.kubectl_client_secret = Some("kubelogin-secret".to_owned().into());
     })
     .await;
 
@@ -79,17 +82,19 @@ async fn kubectl_accepts_the_downloaded_kubeconfig() {
         .filter_map(Value::as_str)
         .collect();
     let issuer = format!("--oidc-issuer-url={}", TestIdp::shared().issuer);
-    for expected in [
-        "oidc-login",
-        "get-token",
-        issuer.as_str(),
-        "--oidc-client-id=kubectl",
-        "--oidc-extra-scope=groups",
-        "--listen-address=localhost:8000",
-        "--listen-address=localhost:18000",
-    ] {
-        assert!(args.contains(&expected), "{expected} missing from {args:?}");
-    }
+    // As Welkin's `kubectl config set-credentials … --exec-arg=…` writes them, in order.
+    assert_eq!(
+        args,
+        [
+            "oidc-login",
+            "get-token",
+            issuer.as_str(),
+            "--oidc-client-id=kubelogin",
+            "--oidc-client-secret=kubelogin-secret",
+            "--oidc-extra-scope=email",
+            "--oidc-extra-scope=groups",
+        ]
+    );
 }
 
 #[tokio::test]

@@ -23,6 +23,11 @@ on_every_backend!(
     the_open_request_limit_is_enforced,
     only_administrators_decide_rejection_needs_a_comment_and_requests_are_private,
     the_requester_cancels_a_pending_request_once,
+    with_welkins_settings_a_second_administrator_approves_and_the_team_can_work,
+    a_failed_request_can_be_cancelled_or_rejected_and_frees_the_requesters_slot,
+    kubernetes_own_groups_are_never_granted_not_even_by_an_administrator,
+    a_refused_form_comes_back_once_from_the_session_and_never_in_the_address,
+    logins_logouts_and_refused_administrator_actions_are_audited,
 );
 
 /// A namespace name of this test's own on this backend (both backends share one API server).
@@ -133,8 +138,8 @@ async fn refusal(app: &TestApp, client: &Client, form: &[(&str, &str)]) -> Strin
     let response = post(app, client, "/namespaces/new", form).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let target = location(&response);
-    assert!(target.starts_with("/namespaces/new?"), "{target}");
-    assert!(target.contains("check=1"), "{target}");
+    // The refused form waits in the session; the address carries none of it.
+    assert_eq!(target, "/namespaces/new");
     let (status, body) = page(app, client, &target).await;
     assert_eq!(status, StatusCode::OK);
     body
@@ -218,7 +223,7 @@ async fn alice_requests_root_approves_and_the_namespace_is_ready(db: TestDatabas
     let labels = namespace.metadata.labels.expect("labels");
     assert_eq!(labels["app.kubernetes.io/managed-by"], "welkin-portal");
     assert_eq!(labels["portal.welkin.dev/request-id"], id.to_string());
-    assert_eq!(labels["portal.welkin.dev/requester"], "alice");
+    assert_eq!(labels["portal.welkin.dev/requester"], "alice-example.com");
     assert_eq!(labels["cost-center"], "cc-4711");
     assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
     let binding = Api::<RoleBinding>::namespaced(admin.clone(), name)
@@ -286,8 +291,8 @@ async fn alice_requests_root_approves_and_the_namespace_is_ready(db: TestDatabas
         json[0]["action"],
         "namespace_request.provisioning_succeeded"
     );
-    assert_eq!(json[2]["actor"], "root");
-    assert_eq!(json[3]["actor"], "alice");
+    assert_eq!(json[2]["actor"], "root@example.com");
+    assert_eq!(json[3]["actor"], "alice@example.com");
 }
 
 async fn a_portal_stopped_between_approval_and_provisioning_finishes_after_restart(
@@ -757,11 +762,18 @@ async fn a_request_the_portal_cannot_finish_in_time_gets_a_503_that_says_so() {
     })
     .await;
     let alice = logged_in(&app, "alice").await;
-    let response = alice
-        .get(app.url("/namespaces/new?name=team-a-slow&purpose=x&groups=team-a&check=1"))
-        .send()
-        .await
-        .expect("the portal answers");
+    // The form's name check asks the silent API server for up to 3 s: past the 1 s limit.
+    let response = post(
+        &app,
+        &alice,
+        "/namespaces/new",
+        &[
+            ("name", "team-a-slow"),
+            ("purpose", "x"),
+            ("groups", "team-a"),
+        ],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.headers()[header::RETRY_AFTER], "5");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
@@ -772,4 +784,378 @@ async fn a_request_the_portal_cannot_finish_in_time_gets_a_503_that_says_so() {
     let (status, mine) = page(&app, &alice, "/namespaces").await;
     assert_eq!(status, StatusCode::OK);
     assert!(mine.contains("id=\"no-requests\""), "nothing was stored");
+}
+
+/// A Deployment created with a server-side dry run as `client`.
+async fn dry_run_deployment(client: &kube::Client, namespace: &str) -> Result<(), kube::Error> {
+    let deployment: k8s_openapi::api::apps::v1::Deployment =
+        serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "web" },
+            "spec": {
+                "selector": { "matchLabels": { "app": "web" } },
+                "template": {
+                    "metadata": { "labels": { "app": "web" } },
+                    "spec": { "containers": [{ "name": "web", "image": "harbor.example.com/a/web:1" }] }
+                }
+            }
+        }))
+        .expect("a Deployment");
+    Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(client.clone(), namespace)
+        .create(
+            &kube::api::PostParams {
+                dry_run: true,
+                ..Default::default()
+            },
+            &deployment,
+        )
+        .await
+        .map(|_| ())
+}
+
+async fn with_welkins_settings_a_second_administrator_approves_and_the_team_can_work(
+    db: TestDatabase,
+) {
+    let (cluster, kubeconfig) = cluster().await;
+    let name = unique(&db, "team-a-welkin");
+    // Welkin: the API server prefixes users and groups with `oidc:`; the username claim is
+    // `email` and kubectl's client is `kubelogin` (both the defaults).
+    let app = portal_with(Some(db.url.clone()), Some(kubeconfig), |config| {
+        config.kube_oidc_username_prefix = "oidc:".into();
+        config.kube_oidc_groups_prefix = "oidc:".into();
+    })
+    .await;
+    let root = logged_in(&app, "root").await;
+    let erin = logged_in(&app, "erin").await;
+    let form = [
+        ("name", name.as_str()),
+        (
+            "purpose",
+            "The shop, requested for team-a by an administrator.",
+        ),
+        ("other_groups", "team-a"),
+    ];
+    let response = post(&app, &root, "/namespaces/new", &form).await;
+    let target = location(&response);
+    let id: i64 = target
+        .trim_start_matches("/namespaces/")
+        .trim_end_matches("?outcome=created")
+        .parse()
+        .unwrap_or_else(|_| panic!("created: {target}"));
+
+    // Four eyes: root may not approve root's own request.
+    let (_, detail) = page(&app, &root, &format!("/namespaces/{id}")).await;
+    assert!(
+        !detail.contains("id=\"approve-request\""),
+        "no Approve for the requester"
+    );
+    assert!(detail.contains("id=\"four-eyes\""), "{detail}");
+    let response = post(&app, &root, &format!("/admin/requests/{id}/approve"), &[]).await;
+    assert_eq!(
+        location(&response),
+        format!("/namespaces/{id}?outcome=own_request")
+    );
+    let (_, detail) = page(
+        &app,
+        &root,
+        &format!("/namespaces/{id}?outcome=own_request"),
+    )
+    .await;
+    assert!(detail.contains("another platform administrator must approve it"));
+    assert_eq!(status_of(&app, &root, id).await, "pending");
+
+    let response = post(&app, &erin, &format!("/admin/requests/{id}/approve"), &[]).await;
+    assert_eq!(
+        location(&response),
+        format!("/namespaces/{id}?outcome=approved")
+    );
+    wait_for_status(&app, &root, id, "ready").await;
+
+    let admin = cluster.admin_client().await;
+    let binding = Api::<RoleBinding>::namespaced(admin.clone(), &name)
+        .get("workload-admin")
+        .await
+        .expect("exists");
+    let subjects: Vec<String> = binding
+        .subjects
+        .unwrap_or_default()
+        .into_iter()
+        .map(|subject| subject.name)
+        .collect();
+    assert_eq!(subjects, ["oidc:team-a"]);
+    // As the API server names alice from her token (email claim, `oidc:` prefixes).
+    let alice = cluster
+        .impersonating(
+            "oidc:alice@example.com",
+            &["oidc:team-a", "system:authenticated"],
+        )
+        .await;
+    dry_run_deployment(&alice, &name)
+        .await
+        .expect("the team creates a Deployment in its namespace");
+    let bob = cluster
+        .impersonating(
+            "oidc:bob@example.com",
+            &["oidc:team-b", "system:authenticated"],
+        )
+        .await;
+    let refused = dry_run_deployment(&bob, &name).await;
+    assert!(
+        matches!(&refused, Err(kube::Error::Api(status)) if status.code == 403),
+        "{refused:?}"
+    );
+
+    // The trail: the refusal, and who approved.
+    let (_, audit) = page(
+        &app,
+        &erin,
+        &format!("/admin/audit.json?subject=namespace_request/{id}"),
+    )
+    .await;
+    let events: serde_json::Value = serde_json::from_str(&audit).expect("JSON");
+    let actions: Vec<(&str, &str)> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or_default(),
+                e["action"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(actions.contains(&("root@example.com", "namespace_request.approval_refused")));
+    assert!(actions.contains(&("erin@example.com", "namespace_request.approved")));
+}
+
+async fn a_failed_request_can_be_cancelled_or_rejected_and_frees_the_requesters_slot(
+    db: TestDatabase,
+) {
+    let (cluster, kubeconfig) = cluster().await;
+    let app = portal_with(Some(db.url.clone()), Some(kubeconfig), |config| {
+        config.max_open_requests = 1;
+    })
+    .await;
+    let alice = logged_in(&app, "alice").await;
+    let root = logged_in(&app, "root").await;
+    let admin = cluster.admin_client().await;
+
+    for (round, how) in ["cancel", "reject"].into_iter().enumerate() {
+        let name = unique(&db, &format!("team-a-taken-{round}"));
+        let id = request(&app, &alice, &name, &["team-a"]).await;
+        // Someone makes the namespace by hand before it is approved: provisioning fails.
+        let handmade: Namespace =
+            serde_json::from_value(serde_json::json!({ "metadata": { "name": name } }))
+                .expect("a namespace");
+        Api::<Namespace>::all(admin.clone())
+            .create(&Default::default(), &handmade)
+            .await
+            .expect("created by hand");
+        post(&app, &root, &format!("/admin/requests/{id}/approve"), &[]).await;
+        wait_for_status(&app, &alice, id, "failed").await;
+        // The failed request holds alice's one slot.
+        let form = [
+            ("name", "team-a-next"),
+            ("purpose", "Next."),
+            ("groups", "team-a"),
+        ];
+        let body = refusal(&app, &alice, &form).await;
+        assert!(body.contains("open requests, the most allowed"), "{how}");
+
+        let (_, detail) = page(&app, &alice, &format!("/namespaces/{id}")).await;
+        assert!(
+            detail.contains("id=\"cancel-request\""),
+            "{how}: alice may cancel"
+        );
+        let (_, detail) = page(&app, &root, &format!("/namespaces/{id}")).await;
+        assert!(
+            detail.contains("id=\"reject-request\""),
+            "{how}: root may reject"
+        );
+        let response = match how {
+            "cancel" => post(&app, &alice, &format!("/namespaces/{id}/cancel"), &[]).await,
+            _ => {
+                let refused = post(&app, &root, &format!("/admin/requests/{id}/reject"), &[]).await;
+                assert_eq!(
+                    location(&refused),
+                    format!("/namespaces/{id}?outcome=comment_missing")
+                );
+                post(
+                    &app,
+                    &root,
+                    &format!("/admin/requests/{id}/reject"),
+                    &[("comment", "The name is taken; ask for another.")],
+                )
+                .await
+            }
+        };
+        let expected = if how == "cancel" {
+            "cancelled"
+        } else {
+            "rejected"
+        };
+        assert_eq!(
+            location(&response),
+            format!("/namespaces/{id}?outcome={expected}")
+        );
+        assert_eq!(status_of(&app, &alice, id).await, expected);
+        // The slot is free again.
+        let next = request(
+            &app,
+            &alice,
+            &unique(&db, &format!("team-a-next-{round}")),
+            &["team-a"],
+        )
+        .await;
+        post(&app, &alice, &format!("/namespaces/{next}/cancel"), &[]).await;
+        let (_, audit) = page(
+            &app,
+            &root,
+            &format!("/admin/audit.json?subject=namespace_request/{id}"),
+        )
+        .await;
+        assert!(
+            audit.contains(&format!("namespace_request.{expected}")),
+            "{audit}"
+        );
+    }
+}
+
+async fn kubernetes_own_groups_are_never_granted_not_even_by_an_administrator(db: TestDatabase) {
+    let app = portal(Some(db.url.clone()), None).await;
+    let root = logged_in(&app, "root").await;
+    let alice = logged_in(&app, "alice").await;
+    for group in [
+        "system:authenticated",
+        "system:serviceaccounts",
+        "system:masters",
+        "System:Authenticated",
+    ] {
+        let body = refusal(
+            &app,
+            &root,
+            &[
+                ("name", "team-everyone"),
+                ("purpose", "For everyone."),
+                ("other_groups", group),
+            ],
+        )
+        .await;
+        assert!(
+            body.contains("one of Kubernetes&#x27; own groups")
+                || body.contains("one of Kubernetes' own groups"),
+            "{group}: {body}"
+        );
+        let body = refusal(
+            &app,
+            &alice,
+            &[
+                ("name", "team-everyone"),
+                ("purpose", "For everyone."),
+                ("groups", group),
+            ],
+        )
+        .await;
+        assert!(body.contains("own groups (system:"), "{group}");
+    }
+    let (_, mine) = page(&app, &root, "/namespaces").await;
+    assert!(!mine.contains("team-everyone"), "nothing was stored");
+}
+
+async fn a_refused_form_comes_back_once_from_the_session_and_never_in_the_address(
+    db: TestDatabase,
+) {
+    let app = portal(Some(db.url.clone()), None).await;
+    let alice = logged_in(&app, "alice").await;
+    // 100 KB of purpose: far past the limit, and far past what a redirect could carry.
+    let purpose = format!("marker-{}", "x".repeat(100_000));
+    let response = post(
+        &app,
+        &alice,
+        "/namespaces/new",
+        &[
+            ("name", "team-a-long-story"),
+            ("purpose", &purpose),
+            ("groups", "team-a"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/namespaces/new");
+    let (status, body) = page(&app, &alice, "/namespaces/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("id=\"form-problem\""), "the reason is shown");
+    assert!(
+        body.contains("at most 2000 are allowed"),
+        "{}",
+        &body[..2000.min(body.len())]
+    );
+    assert!(
+        body.contains("value=\"team-a-long-story\""),
+        "the name is kept"
+    );
+    assert!(body.contains(&purpose), "the purpose is kept, all of it");
+    // Once: a reload shows the empty form.
+    let (_, again) = page(&app, &alice, "/namespaces/new").await;
+    assert!(!again.contains("id=\"form-problem\""));
+    assert!(!again.contains("marker-"));
+    let (_, mine) = page(&app, &alice, "/namespaces").await;
+    assert!(!mine.contains("team-a-long-story"), "nothing was stored");
+}
+
+async fn logins_logouts_and_refused_administrator_actions_are_audited(db: TestDatabase) {
+    let app = portal(Some(db.url.clone()), None).await;
+    let alice = logged_in(&app, "alice").await;
+    let response = post(&app, &alice, "/admin/requests/1/approve", &[]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = alice
+        .get(app.url("/admin/audit.csv"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = post(&app, &alice, "/auth/logout", &[]).await;
+    assert!(response.status().is_redirection());
+    let root = logged_in(&app, "root").await;
+    let (_, audit) = page(&app, &root, "/admin/audit.json?action=auth.").await;
+    let events: serde_json::Value = serde_json::from_str(&audit).expect("JSON");
+    let seen: Vec<(String, String, String)> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or_default().to_owned(),
+                e["action"].as_str().unwrap_or_default().to_owned(),
+                e["detail"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let has = |actor: &str, action: &str, detail: &str| {
+        seen.iter()
+            .any(|(a, x, d)| a == actor && x == action && d.contains(detail))
+    };
+    assert!(
+        has(
+            "alice@example.com",
+            "auth.login",
+            "groups team-a; not an administrator"
+        ),
+        "{seen:?}"
+    );
+    assert!(
+        has("alice@example.com", "auth.admin_action_refused", ""),
+        "{seen:?}"
+    );
+    assert!(
+        has("alice@example.com", "auth.logout", "logged out"),
+        "{seen:?}"
+    );
+    assert!(
+        has(
+            "root@example.com",
+            "auth.login",
+            "groups platform-admins; administrator"
+        ),
+        "{seen:?}"
+    );
 }

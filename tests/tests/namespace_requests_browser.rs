@@ -106,7 +106,7 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
         labels
             .get("portal.welkin.dev/requester")
             .map(String::as_str)
-            == Some("alice")
+            == Some("alice-example.com")
     );
     let binding = Api::<RoleBinding>::namespaced(admin.clone(), "team-a-shop")
         .get("workload-admin")

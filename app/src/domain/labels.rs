@@ -1,14 +1,25 @@
 //! Kubernetes label keys and values, checked the way the API server checks them, plus the keys
 //! the portal itself sets (a requester may never choose those).
 
-/// Keys (or key prefixes) that the portal and Kubernetes set on a namespace themselves.
+/// Keys (or key prefixes) that the portal, Kubernetes and the platform set on a namespace
+/// themselves: Pod Security's levels, HNC's tree (`hnc.x-k8s.io/…`), Gatekeeper's exemptions,
+/// and Welkin's `owner=operator` that exempts a namespace from its NetworkPolicy rule.
 const RESERVED_PREFIXES: &[&str] = &[
     "app.kubernetes.io/managed-by",
     "portal.welkin.dev/",
     "pod-security.kubernetes.io/",
     "kubernetes.io/",
     "k8s.io/",
+    "x-k8s.io/",
+    "admission.gatekeeper.sh/",
 ];
+
+/// Whole keys reserved without a prefix.
+const RESERVED_KEYS: &[&str] = &["owner"];
+
+/// Key prefixes (before the `/`) reserved with every subdomain: `*.kubernetes.io`, `*.k8s.io`,
+/// `*.x-k8s.io`, `*.gatekeeper.sh`.
+const RESERVED_DOMAINS: &[&str] = &[".kubernetes.io", ".k8s.io", ".x-k8s.io", ".gatekeeper.sh"];
 
 /// A label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters
 /// of `[A-Za-z0-9._-]` that starts and ends with an alphanumeric. Keys the portal or Kubernetes
@@ -45,7 +56,8 @@ pub fn check_key(key: &str) -> Result<(), String> {
     if RESERVED_PREFIXES
         .iter()
         .any(|reserved| lowered == reserved.trim_end_matches('/') || lowered.starts_with(reserved))
-        || prefix.is_some_and(|p| p.ends_with(".kubernetes.io") || p.ends_with(".k8s.io"))
+        || RESERVED_KEYS.contains(&lowered.as_str())
+        || prefix.is_some_and(|p| RESERVED_DOMAINS.iter().any(|domain| p.ends_with(domain)))
     {
         return Err("this key is set by the portal or by Kubernetes itself".into());
     }
@@ -95,6 +107,8 @@ mod tests {
             "example.com/owner",
             "a.b-c.io/x_y.z",
             "A1",
+            "owner-team",
+            "example.com/owner",
         ] {
             assert_eq!(check_key(key), Ok(()), "{key}");
         }
@@ -128,6 +142,13 @@ mod tests {
             "node.kubernetes.io/x",
             "k8s.io/x",
             "foo.k8s.io/x",
+            "hnc.x-k8s.io/depth",
+            "team-a.tree.hnc.x-k8s.io/depth",
+            "x-k8s.io/x",
+            "admission.gatekeeper.sh/ignore",
+            "mutations.gatekeeper.sh/x",
+            "owner",
+            "Owner",
         ] {
             assert!(check_key(key).is_err_and(|e| e.contains("set by")), "{key}");
         }

@@ -3,10 +3,14 @@
 //! ```text
 //! pending ──approve──▶ approved ──start──▶ provisioning ──succeed──▶ ready
 //!    │                                          │    ▲
-//!    ├──reject──▶ rejected                     fail  retry
-//!    └──cancel──▶ cancelled                     ▼    │
+//!    ├──reject──▶ rejected ◀──reject──┐        fail  retry
+//!    └──cancel──▶ cancelled ◀─cancel──┴────────  ▼    │
 //!                                               failed
 //! ```
+//!
+//! A failed request never gets stuck: an administrator retries or rejects it (with a comment),
+//! or its requester cancels it, and either of the last two frees its name and the requester's
+//! slot.
 //!
 //! Every other combination is an [`IllegalTransition`], never a silent no-op, so a double click,
 //! a stale page or two administrators acting at once are reported instead of corrupting history.
@@ -78,6 +82,8 @@ impl RequestStatus {
             (S::Provisioning, E::Succeed) => Ok(S::Ready),
             (S::Provisioning, E::Fail) => Ok(S::Failed),
             (S::Failed, E::Retry) => Ok(S::Provisioning),
+            (S::Failed, E::Reject) => Ok(S::Rejected),
+            (S::Failed, E::Cancel) => Ok(S::Cancelled),
             (from, event) => Err(IllegalTransition { from, event }),
         }
     }
@@ -144,23 +150,29 @@ impl RequestEvent {
         Self::Retry,
     ];
 
-    /// The one status this event can happen in. Stores use it for their compare-and-set
-    /// (`UPDATE … WHERE status = source`), so a change never needs a read first.
-    pub fn source(self) -> RequestStatus {
+    /// The statuses this event can happen in. Stores use them for their compare-and-set
+    /// (`UPDATE … WHERE status IN (sources)`), so a change never needs a read first.
+    pub fn sources(self) -> &'static [RequestStatus] {
+        use RequestStatus as S;
         match self {
-            Self::Approve | Self::Reject | Self::Cancel => RequestStatus::Pending,
-            Self::StartProvisioning => RequestStatus::Approved,
-            Self::Succeed | Self::Fail => RequestStatus::Provisioning,
-            Self::Retry => RequestStatus::Failed,
+            Self::Approve => &[S::Pending],
+            Self::Reject | Self::Cancel => &[S::Pending, S::Failed],
+            Self::StartProvisioning => &[S::Approved],
+            Self::Succeed | Self::Fail => &[S::Provisioning],
+            Self::Retry => &[S::Failed],
         }
     }
 
-    /// The status after the event (from [`Self::source`]).
+    /// The status after the event, the same from each of its [`Self::sources`].
     pub fn target(self) -> RequestStatus {
-        match self.source().after(self) {
-            Ok(status) => status,
-            // `source` and `after` are kept in step by the test below.
-            Err(_) => unreachable!("the source status of {self:?} allows it"),
+        use RequestStatus as S;
+        match self {
+            Self::Approve => S::Approved,
+            Self::Reject => S::Rejected,
+            Self::Cancel => S::Cancelled,
+            Self::StartProvisioning | Self::Retry => S::Provisioning,
+            Self::Succeed => S::Ready,
+            Self::Fail => S::Failed,
         }
     }
 
@@ -219,6 +231,8 @@ mod tests {
             (S::Provisioning, E::Succeed, S::Ready),
             (S::Provisioning, E::Fail, S::Failed),
             (S::Failed, E::Retry, S::Provisioning),
+            (S::Failed, E::Reject, S::Rejected),
+            (S::Failed, E::Cancel, S::Cancelled),
         ];
         for from in S::ALL {
             for event in E::ALL {
@@ -238,14 +252,25 @@ mod tests {
     }
 
     #[test]
-    fn each_event_has_exactly_one_source_status() {
+    fn each_events_sources_and_target_agree_with_the_machine() {
         for event in E::ALL {
             let sources: Vec<S> = S::ALL
                 .into_iter()
                 .filter(|status| status.after(event).is_ok())
                 .collect();
-            assert_eq!(sources, vec![event.source()], "{event:?}");
-            assert_eq!(event.source().after(event), Ok(event.target()));
+            assert_eq!(sources, event.sources(), "{event:?}");
+            for source in event.sources() {
+                assert_eq!(source.after(event), Ok(event.target()), "{event:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_request_can_be_rejected_or_cancelled_and_then_frees_its_name() {
+        for event in [E::Reject, E::Cancel] {
+            let after = S::Failed.after(event).expect("allowed");
+            assert!(!after.holds_name(), "{event:?}");
+            assert!(after.is_final());
         }
     }
 
@@ -275,6 +300,47 @@ mod tests {
         }
         assert!(!S::Rejected.holds_name() && !S::Cancelled.holds_name());
         assert!(S::Pending.holds_name() && S::Failed.holds_name());
+    }
+
+    fn any_event() -> impl proptest::strategy::Strategy<Value = E> {
+        proptest::sample::select(E::ALL.to_vec())
+    }
+
+    proptest::proptest! {
+        /// Whatever happens to a request, in whatever order: illegal events change nothing,
+        /// a final status never changes again, and a request that is not final can always
+        /// still reach a final status in at most three moves (no request gets stuck).
+        #[test]
+        fn no_sequence_of_events_gets_a_request_stuck(
+            events in proptest::collection::vec(any_event(), 0..40)
+        ) {
+            let mut status = S::Pending;
+            for event in events {
+                match status.after(event) {
+                    Ok(next) => {
+                        proptest::prop_assert!(!status.is_final());
+                        proptest::prop_assert!(event.sources().contains(&status));
+                        proptest::prop_assert_eq!(next, event.target());
+                        status = next;
+                    }
+                    Err(illegal) => {
+                        proptest::prop_assert_eq!(illegal, IllegalTransition { from: status, event });
+                    }
+                }
+                let way_out = [
+                    vec![E::Cancel],
+                    vec![E::StartProvisioning, E::Succeed],
+                    vec![E::Succeed],
+                ]
+                .into_iter()
+                .any(|path| {
+                    path.into_iter()
+                        .try_fold(status, |at, event| at.after(event))
+                        .is_ok_and(S::is_final)
+                });
+                proptest::prop_assert!(status.is_final() || way_out, "{} is stuck", status);
+            }
+        }
     }
 
     #[test]

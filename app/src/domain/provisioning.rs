@@ -4,12 +4,21 @@
 //! this plan (server-side apply), so what an administrator approves is what is created:
 //!
 //! - the Namespace, labelled as managed by the portal (with the request id and requester) and with
-//!   the Pod Security Admission level the operator configures (`restricted` by default);
-//! - the RoleBinding `workload-admin`, binding the ClusterRole `admin` to the requested IdP groups;
+//!   the Pod Security Admission level the operator configures (`restricted` by default) for all
+//!   three modes, `enforce`, `audit` and `warn`, as Welkin labels user namespaces: without `warn`,
+//!   a Deployment that breaks the profile is accepted and only its Pods fail, silently;
+//! - the RoleBinding `workload-admin`, binding the ClusterRole `admin` to the requested IdP groups,
+//!   spelled with the API server's `--oidc-groups-prefix` (`oidc:team-a`), or the team would get
+//!   no access at all on a cluster that sets a prefix;
+//! - the RoleBinding `extra-workload-admins` (ClusterRole `admin`, no subjects), created once and
+//!   then owned by the developers, who delegate access by editing it: the provisioner creates it
+//!   when it is missing and never writes it again;
+//! - optionally, the RoleBinding that lets the team manage HNC `subnamespaceanchors`;
 //! - the baseline NetworkPolicies: deny all ingress and egress, allow DNS, allow ingress from the
 //!   ingress controller's namespace (each can be turned off by the operator).
 
 use super::NamespaceName;
+use super::access::SubjectPrefixes;
 use super::networkpolicy::{FieldError, PolicySpec, presets, to_network_policy};
 use k8s_openapi::api::{
     core::v1::Namespace,
@@ -29,18 +38,32 @@ pub const REQUESTER_LABEL: &str = "portal.welkin.dev/requester";
 /// The requester exactly as the identity provider names them (labels cannot hold every username).
 pub const REQUESTER_ANNOTATION: &str = "portal.welkin.dev/requester";
 pub const ROLE_BINDING_NAME: &str = "workload-admin";
+/// The developers' own delegation binding, created empty once and never overwritten.
+pub const EXTRA_ROLE_BINDING_NAME: &str = "extra-workload-admins";
 pub const ADMIN_CLUSTER_ROLE: &str = "admin";
+/// The RoleBinding that lets the team manage HNC sub-namespaces in their namespace.
+pub const SUBNAMESPACE_BINDING_NAME: &str = "subnamespace-anchor-admins";
+/// The ClusterRole it binds: all verbs on `subnamespaceanchors.hnc.x-k8s.io`, shipped with the
+/// portal's RBAC (the portal may `bind` it, nothing more).
+pub const SUBNAMESPACE_CLUSTER_ROLE: &str = "welkin-portal-subnamespace-anchors";
+/// The three Pod Security Admission modes every provisioned namespace is labelled with.
+pub const POD_SECURITY_MODES: [&str; 3] = ["enforce", "audit", "warn"];
 
 /// The operator's choices for every provisioned namespace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProvisioningConfig {
-    /// `pod-security.kubernetes.io/enforce`; empty leaves the label off.
+    /// The Pod Security level for `pod-security.kubernetes.io/{enforce,audit,warn}`; empty
+    /// leaves the labels off.
     pub pod_security_enforce: String,
     pub deny_all: bool,
     pub allow_dns: bool,
     /// The ingress controller's namespace to allow ingress from; `None` for no such policy.
     pub allow_from_ingress_namespace: Option<String>,
+    /// How the API server spells IdP groups in RBAC (`--oidc-groups-prefix`).
+    pub subject_prefixes: SubjectPrefixes,
+    /// Also let the team manage HNC sub-namespace anchors in the namespace.
+    pub hnc_subnamespaces: bool,
 }
 
 impl Default for ProvisioningConfig {
@@ -50,6 +73,8 @@ impl Default for ProvisioningConfig {
             deny_all: true,
             allow_dns: true,
             allow_from_ingress_namespace: Some("ingress-nginx".into()),
+            subject_prefixes: SubjectPrefixes::default(),
+            hnc_subnamespaces: false,
         }
     }
 }
@@ -71,6 +96,10 @@ pub struct ApprovedRequest {
 pub struct ProvisioningPlan {
     pub namespace: Namespace,
     pub role_binding: RoleBinding,
+    /// Created only when missing; the developers own it afterwards.
+    pub extra_role_binding: RoleBinding,
+    /// The HNC sub-namespace binding, when the operator turned it on.
+    pub subnamespace_binding: Option<RoleBinding>,
     pub network_policies: Vec<NetworkPolicy>,
 }
 
@@ -87,10 +116,12 @@ impl ProvisioningPlan {
         labels.insert(REQUEST_ID_LABEL.into(), request.id.to_string());
         labels.insert(REQUESTER_LABEL.into(), label_value(&request.requester));
         if !config.pod_security_enforce.is_empty() {
-            labels.insert(
-                "pod-security.kubernetes.io/enforce".into(),
-                config.pod_security_enforce.clone(),
-            );
+            for mode in POD_SECURITY_MODES {
+                labels.insert(
+                    format!("pod-security.kubernetes.io/{mode}"),
+                    config.pod_security_enforce.clone(),
+                );
+            }
         }
         let namespace = Namespace {
             metadata: ObjectMeta {
@@ -104,31 +135,39 @@ impl ProvisioningPlan {
             },
             ..Namespace::default()
         };
-        let role_binding = RoleBinding {
-            metadata: ObjectMeta {
-                name: Some(ROLE_BINDING_NAME.into()),
-                namespace: Some(name.to_owned()),
-                labels: Some(managed_labels(request.id)),
-                ..ObjectMeta::default()
-            },
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".into(),
-                kind: "ClusterRole".into(),
-                name: ADMIN_CLUSTER_ROLE.into(),
-            },
-            subjects: Some(
-                request
-                    .groups
-                    .iter()
-                    .map(|group| Subject {
-                        kind: "Group".into(),
-                        name: group.clone(),
-                        api_group: Some("rbac.authorization.k8s.io".into()),
-                        namespace: None,
-                    })
-                    .collect(),
-            ),
-        };
+        let groups: Vec<Subject> = request
+            .groups
+            .iter()
+            .map(|group| Subject {
+                kind: "Group".into(),
+                name: format!("{}{group}", config.subject_prefixes.groups),
+                api_group: Some("rbac.authorization.k8s.io".into()),
+                namespace: None,
+            })
+            .collect();
+        let role_binding = binding(
+            ROLE_BINDING_NAME,
+            name,
+            request.id,
+            ADMIN_CLUSTER_ROLE,
+            groups.clone(),
+        );
+        let extra_role_binding = binding(
+            EXTRA_ROLE_BINDING_NAME,
+            name,
+            request.id,
+            ADMIN_CLUSTER_ROLE,
+            Vec::new(),
+        );
+        let subnamespace_binding = config.hnc_subnamespaces.then(|| {
+            binding(
+                SUBNAMESPACE_BINDING_NAME,
+                name,
+                request.id,
+                SUBNAMESPACE_CLUSTER_ROLE,
+                groups,
+            )
+        });
         let mut specs: Vec<PolicySpec> = Vec::new();
         if config.deny_all {
             specs.push(presets::default_deny_all(name));
@@ -152,8 +191,34 @@ impl ProvisioningPlan {
         Ok(Self {
             namespace,
             role_binding,
+            extra_role_binding,
+            subnamespace_binding,
             network_policies,
         })
+    }
+}
+
+/// A RoleBinding the portal manages, binding the ClusterRole `role` to `subjects`.
+fn binding(
+    binding_name: &str,
+    namespace: &str,
+    request_id: i64,
+    role: &str,
+    subjects: Vec<Subject>,
+) -> RoleBinding {
+    RoleBinding {
+        metadata: ObjectMeta {
+            name: Some(binding_name.into()),
+            namespace: Some(namespace.to_owned()),
+            labels: Some(managed_labels(request_id)),
+            ..ObjectMeta::default()
+        },
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "ClusterRole".into(),
+            name: role.into(),
+        },
+        subjects: Some(subjects),
     }
 }
 
@@ -206,7 +271,13 @@ mod tests {
         assert_eq!(labels[MANAGED_BY_LABEL], "welkin-portal");
         assert_eq!(labels[REQUEST_ID_LABEL], "42");
         assert_eq!(labels[REQUESTER_LABEL], "alice-example.com");
-        assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
+        for mode in ["enforce", "audit", "warn"] {
+            assert_eq!(
+                labels[&format!("pod-security.kubernetes.io/{mode}")],
+                "restricted",
+                "{mode}: warn makes a bad Deployment warn at apply time"
+            );
+        }
         assert_eq!(labels["cost-center"], "1234");
         let annotations = plan.namespace.metadata.annotations.expect("annotations");
         assert_eq!(annotations[REQUESTER_ANNOTATION], "alice@example.com");
@@ -227,6 +298,48 @@ mod tests {
             .map(|s| (s.kind.as_str(), s.name.as_str()))
             .collect();
         assert_eq!(names, [("Group", "team-a"), ("Group", "oidc:Team B")]);
+    }
+
+    #[test]
+    fn subjects_carry_the_api_servers_groups_prefix() {
+        let config = ProvisioningConfig {
+            subject_prefixes: SubjectPrefixes {
+                username: "oidc:".into(),
+                groups: "oidc:".into(),
+            },
+            hnc_subnamespaces: true,
+            ..ProvisioningConfig::default()
+        };
+        let plan = ProvisioningPlan::for_request(&request(), &config).expect("plan");
+        let names = |binding: &RoleBinding| -> Vec<String> {
+            binding
+                .subjects
+                .iter()
+                .flatten()
+                .map(|s| s.name.clone())
+                .collect()
+        };
+        assert_eq!(
+            names(&plan.role_binding),
+            ["oidc:team-a", "oidc:oidc:Team B"]
+        );
+        let anchors = plan.subnamespace_binding.expect("HNC is on");
+        assert_eq!(anchors.role_ref.name, SUBNAMESPACE_CLUSTER_ROLE);
+        assert_eq!(names(&anchors), names(&plan.role_binding));
+    }
+
+    #[test]
+    fn extra_workload_admins_starts_empty_and_hnc_is_off_by_default() {
+        let plan = ProvisioningPlan::for_request(&request(), &ProvisioningConfig::default())
+            .expect("plan");
+        let extra = plan.extra_role_binding;
+        assert_eq!(
+            extra.metadata.name.as_deref(),
+            Some("extra-workload-admins")
+        );
+        assert_eq!(extra.role_ref.name, "admin");
+        assert_eq!(extra.subjects, Some(Vec::new()));
+        assert!(plan.subnamespace_binding.is_none());
     }
 
     #[test]
@@ -257,6 +370,7 @@ mod tests {
             deny_all: false,
             allow_dns: false,
             allow_from_ingress_namespace: None,
+            ..ProvisioningConfig::default()
         };
         let plan = ProvisioningPlan::for_request(&request(), &none).expect("plan");
         assert!(plan.network_policies.is_empty());
@@ -266,7 +380,8 @@ mod tests {
                 .metadata
                 .labels
                 .expect("labels")
-                .contains_key("pod-security.kubernetes.io/enforce")
+                .keys()
+                .any(|key| key.starts_with("pod-security.kubernetes.io/"))
         );
     }
 

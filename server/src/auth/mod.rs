@@ -21,7 +21,7 @@ use crate::startup::AppState;
 const PENDING_LOGIN: &str = "pending_login";
 const USER: &str = "user";
 
-/// The logged-in user as stored in the session.
+/// The logged-in user as stored in the session (server-side: the cookie holds only its id).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct SessionUser {
     user: CurrentUser,
@@ -29,6 +29,13 @@ struct SessionUser {
     id_token: String,
     /// Unix seconds; the session ends `session_max_hours` after this, however active.
     logged_in_at: i64,
+    /// For reading the user's groups again; `None` when the provider issued none.
+    #[serde(default)]
+    refresh_token: Option<String>,
+    /// Unix seconds when the groups were last read from the provider (at login, then at each
+    /// refresh); 0 in sessions stored before refreshes existed, which are therefore due at once.
+    #[serde(default)]
+    groups_read_at: i64,
 }
 
 /// Unix milliseconds of the last time this session's idle deadline was pushed back.
@@ -50,10 +57,15 @@ pub async fn load_user(
     let user = match session.get::<SessionUser>(USER).await {
         Ok(Some(stored)) => {
             let limits = state.session_limits;
-            let age_ms = chrono::Utc::now().timestamp_millis() - stored.logged_in_at * 1000;
+            let now = chrono::Utc::now();
+            let age_ms = now.timestamp_millis() - stored.logged_in_at * 1000;
+            let groups_age_ms = now.timestamp_millis() - stored.groups_read_at * 1000;
             if u128::try_from(age_ms).unwrap_or(0) > limits.max.as_millis() {
                 let _ = session.flush().await;
                 None
+            } else if u128::try_from(groups_age_ms).unwrap_or(u128::MAX) > limits.groups.as_millis()
+            {
+                reread_groups(&state, &session, stored).await
             } else {
                 keep_alive(&session, limits.idle).await;
                 Some(stored.user)
@@ -77,6 +89,84 @@ pub async fn load_user(
     }
     request.extensions_mut().insert(user);
     next.run(request).await
+}
+
+/// Reads the user's groups again from the provider with the refresh token, so roles follow the
+/// IdP within `session_groups_max_age_minutes`. Without a refresh token, or when the provider
+/// refuses or cannot be reached, the session ends: the user logs in again, and the portal never
+/// goes on trusting groups it could not confirm.
+async fn reread_groups(
+    state: &AppState,
+    session: &Session,
+    stored: SessionUser,
+) -> Option<CurrentUser> {
+    let store = state.server_context.store.as_ref();
+    let username = stored.user.username.clone();
+    let refreshed = match (state.oidc.as_deref(), stored.refresh_token.as_deref()) {
+        (Some(oidc), Some(token)) => oidc.refresh(token).await.map_err(|error| {
+            format!(
+                "the identity provider did not confirm the session ({})",
+                cause_chain(&error)
+            )
+        }),
+        _ => Err("the session's groups could not be read again (no refresh token)".to_owned()),
+    };
+    let tokens = match refreshed {
+        Ok(tokens) if tokens.user.username == username => tokens,
+        outcome => {
+            let reason = match outcome {
+                Ok(tokens) => format!(
+                    "the identity provider now names the user {:?}",
+                    tokens.user.username
+                ),
+                Err(reason) => reason,
+            };
+            let _ = session.flush().await;
+            crate::audit::record(
+                store,
+                &username,
+                crate::audit::LOGOUT,
+                &crate::audit::user_subject(&username),
+                &format!("session ended: {reason}"),
+            )
+            .await;
+            return None;
+        }
+    };
+    let before = &stored.user;
+    let after = &tokens.user;
+    let mut old_groups = before.groups.clone();
+    let mut new_groups = after.groups.clone();
+    old_groups.sort();
+    new_groups.sort();
+    if old_groups != new_groups || before.is_admin != after.is_admin {
+        crate::audit::record(
+            store,
+            &username,
+            crate::audit::ROLE_CHANGED,
+            &crate::audit::user_subject(&username),
+            &format!(
+                "was: {}; now: {}",
+                crate::audit::describe_groups(&old_groups, before.is_admin),
+                crate::audit::describe_groups(&new_groups, after.is_admin)
+            ),
+        )
+        .await;
+    }
+    let updated = SessionUser {
+        user: tokens.user,
+        id_token: tokens.id_token,
+        logged_in_at: stored.logged_in_at,
+        refresh_token: tokens.refresh_token,
+        groups_read_at: chrono::Utc::now().timestamp(),
+    };
+    let user = updated.user.clone();
+    if let Err(error) = session.insert(USER, updated).await {
+        tracing::warn!(%error, "could not store the re-read groups; ending the session");
+        let _ = session.flush().await;
+        return None;
+    }
+    Some(user)
 }
 
 /// Marks an active session as changed, at most once per refresh interval, so it is saved with
@@ -184,7 +274,13 @@ pub async fn callback(
     }
     let next = pending.next.clone();
     match oidc.finish(code.clone(), pending).await {
-        Ok((user, id_token, exchange_time)) => {
+        Ok(tokens) => {
+            let oidc::Tokens {
+                user,
+                id_token,
+                refresh_token,
+                exchange_time,
+            } = tokens;
             // A new session id at login: a session id planted before login is worth nothing.
             if let Err(error) = session.cycle_id().await {
                 tracing::error!(%error, "could not renew the session id");
@@ -205,15 +301,27 @@ pub async fn callback(
             {
                 tracing::warn!(%error, "could not record the groups seen at login");
             }
+            let now = chrono::Utc::now().timestamp();
             let stored = SessionUser {
                 user,
                 id_token,
-                logged_in_at: chrono::Utc::now().timestamp(),
+                logged_in_at: now,
+                refresh_token,
+                groups_read_at: now,
             };
             let username = stored.user.username.clone();
             let is_admin = stored.user.is_admin;
+            let groups = stored.user.groups.clone();
             match session.insert(USER, stored).await {
                 Ok(()) => {
+                    crate::audit::record(
+                        state.server_context.store.as_ref(),
+                        &username,
+                        crate::audit::LOGIN,
+                        &crate::audit::user_subject(&username),
+                        &crate::audit::describe_groups(&groups, is_admin),
+                    )
+                    .await;
                     // The session itself is written after this handler returns, by the session
                     // layer; `callback_us` is everything before that.
                     tracing::info!(
@@ -249,6 +357,14 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> Response
     let after = format!("{}/", state.public_url.trim_end_matches('/'));
     if let (Some(oidc), Some(stored)) = (state.oidc.as_deref(), stored) {
         tracing::info!(user = %stored.user.username, "logout");
+        crate::audit::record(
+            state.server_context.store.as_ref(),
+            &stored.user.username,
+            crate::audit::LOGOUT,
+            &crate::audit::user_subject(&stored.user.username),
+            "logged out",
+        )
+        .await;
         if let Some(url) = oidc.logout_url(&stored.id_token, &after).await {
             return Redirect::to(&url).into_response();
         }

@@ -11,8 +11,8 @@ use app::auth::CurrentUser;
 use base64::Engine;
 use openidconnect::{
     AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
-    PkceCodeChallenge, PkceCodeVerifier, ProviderMetadataWithLogout, RedirectUrl, Scope,
-    TokenResponse,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadataWithLogout,
+    RedirectUrl, RefreshToken, Scope, TokenResponse,
     core::{CoreClient, CoreResponseType},
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -28,6 +28,18 @@ pub struct PendingLogin {
     pub pkce_verifier: String,
     /// Where to go after login: a same-origin path, already checked.
     pub next: String,
+}
+
+/// What a completed login or refresh yields.
+#[derive(Debug)]
+pub struct Tokens {
+    pub user: CurrentUser,
+    /// The raw ID token (sent back at logout as `id_token_hint`).
+    pub id_token: String,
+    /// The refresh token, when the provider issued one (Dex does for `offline_access`).
+    pub refresh_token: Option<String>,
+    /// How long the token request to the provider took.
+    pub exchange_time: Duration,
 }
 
 /// Why a login did not complete. Each has a page that says what to do next.
@@ -158,14 +170,10 @@ impl Oidc {
     }
 
     /// Exchanges `code` and verifies the ID token (signature against the provider's keys, issuer,
-    /// audience, expiry, nonce). Returns the user, the raw ID token (for logout) and how long
-    /// the token request to the provider took (logged, so a slow provider shows apart from the
-    /// portal's own work).
-    pub async fn finish(
-        &self,
-        code: String,
-        pending: PendingLogin,
-    ) -> Result<(CurrentUser, String, std::time::Duration), LoginError> {
+    /// audience, expiry, nonce). Returns the user, the raw ID token (for logout), the refresh
+    /// token and how long the token request to the provider took (logged, so a slow provider
+    /// shows apart from the portal's own work).
+    pub async fn finish(&self, code: String, pending: PendingLogin) -> Result<Tokens, LoginError> {
         let metadata = self.metadata().await?;
         let client = self.client(&metadata)?;
         let exchange = client
@@ -175,15 +183,7 @@ impl Oidc {
         let exchange_started = std::time::Instant::now();
         let response = exchange.request_async(&self.http).await;
         let exchange_time = exchange_started.elapsed();
-        let response = response.map_err(|error| {
-            use openidconnect::RequestTokenError;
-            match error {
-                RequestTokenError::Request(error) => {
-                    LoginError::ProviderUnreachable(anyhow::Error::new(error))
-                }
-                other => LoginError::Invalid(anyhow::anyhow!("{other}")),
-            }
-        })?;
+        let response = response.map_err(token_error)?;
         let id_token = response
             .id_token()
             .ok_or_else(|| LoginError::Invalid(anyhow::anyhow!("the provider sent no ID token")))?;
@@ -194,7 +194,48 @@ impl Oidc {
         // The signature is verified; read the configurable claims from the same token's payload.
         let raw = id_token.to_string();
         let claims = payload(&raw).map_err(LoginError::Invalid)?;
-        Ok((self.user_from_claims(&claims)?, raw, exchange_time))
+        Ok(Tokens {
+            user: self.user_from_claims(&claims)?,
+            id_token: raw,
+            refresh_token: response.refresh_token().map(|token| token.secret().clone()),
+            exchange_time,
+        })
+    }
+
+    /// Asks the provider again who the user is, with the refresh token: a new, verified ID token
+    /// with the user's groups as they are now. A provider that rotates refresh tokens sends a
+    /// new one; otherwise the old one stays valid.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, LoginError> {
+        let metadata = self.metadata().await?;
+        let client = self.client(&metadata)?;
+        let token = RefreshToken::new(refresh_token.to_owned());
+        let exchange = client
+            .exchange_refresh_token(&token)
+            .map_err(|error| LoginError::Invalid(error.into()))?;
+        let started = std::time::Instant::now();
+        let response = exchange.request_async(&self.http).await;
+        let exchange_time = started.elapsed();
+        let response = response.map_err(token_error)?;
+        let id_token = response.id_token().ok_or_else(|| {
+            LoginError::Invalid(anyhow::anyhow!("the provider's refresh sent no ID token"))
+        })?;
+        let verifier = client.id_token_verifier();
+        // A refreshed ID token carries no new nonce (OpenID Connect Core 12.2).
+        id_token
+            .claims(&verifier, |_: Option<&Nonce>| Ok(()))
+            .map_err(|error| LoginError::Invalid(anyhow::Error::new(error)))?;
+        let raw = id_token.to_string();
+        let claims = payload(&raw).map_err(LoginError::Invalid)?;
+        Ok(Tokens {
+            user: self.user_from_claims(&claims)?,
+            id_token: raw,
+            refresh_token: Some(
+                response
+                    .refresh_token()
+                    .map_or_else(|| refresh_token.to_owned(), |new| new.secret().clone()),
+            ),
+            exchange_time,
+        })
     }
 
     fn user_from_claims(&self, claims: &serde_json::Value) -> Result<CurrentUser, LoginError> {
@@ -214,7 +255,10 @@ impl Oidc {
         let is_admin = groups.iter().any(|group| self.admin_groups.contains(group));
         Ok(CurrentUser {
             username,
-            name: text("name"),
+            // What a person reads: the display name, else the login name the provider knows.
+            name: text("name")
+                .filter(|name| !name.trim().is_empty())
+                .or_else(|| text("preferred_username")),
             email: text("email"),
             groups,
             is_admin,
@@ -235,6 +279,22 @@ impl Oidc {
             .append_pair("post_logout_redirect_uri", after)
             .append_pair("client_id", &self.client_id);
         Some(url.to_string())
+    }
+}
+
+/// A failed token request: the provider could not be reached, or it said no.
+fn token_error<E: openidconnect::ErrorResponse + 'static>(
+    error: openidconnect::RequestTokenError<
+        openidconnect::HttpClientError<openidconnect::reqwest::Error>,
+        E,
+    >,
+) -> LoginError {
+    use openidconnect::RequestTokenError;
+    match error {
+        RequestTokenError::Request(error) => {
+            LoginError::ProviderUnreachable(anyhow::Error::new(error))
+        }
+        other => LoginError::Invalid(anyhow::anyhow!("{other}")),
     }
 }
 

@@ -265,6 +265,8 @@ where
         id: i64,
         detail: String,
     ) -> Result<(), StoreError> {
+        let detail = truncate(detail);
+        crate::audit::log_line(actor, action, &subject(id), &detail);
         let mut sql = Statement::<DB>::new(
             "INSERT INTO audit_events (occurred_at, actor, action, subject, detail) VALUES (",
         );
@@ -276,7 +278,7 @@ where
             .push(", ")
             .push_bind(subject(id))
             .push(", ")
-            .push_bind(truncate(detail))
+            .push_bind(detail)
             .push(")");
         let (text, arguments) = sql.finish()?;
         sqlx::query_with(&text, arguments)
@@ -321,8 +323,14 @@ where
         }
         sql.push(" WHERE id = ")
             .push_bind(id)
-            .push(" AND status = ")
-            .push_bind(event.source().as_str());
+            .push(" AND status IN (");
+        for (index, source) in event.sources().iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.push_bind(source.as_str());
+        }
+        sql.push(")");
         if let Some(worker) = worker {
             sql.push(" AND claimed_by = ").push_bind(worker.to_owned());
         }

@@ -8,15 +8,17 @@
 
 use crate::startup::AppState;
 use app::auth::CurrentUser;
-use app::features::namespaces::model::{AuditFilter, RequestError, RequestForm};
+use app::features::namespaces::model::{AuditFilter, RefusedForm, RequestError, RequestForm};
 use axum::{
     Extension,
     body::Bytes,
-    extract::{Path, Query, State},
-    http::{StatusCode, header},
+    extract::{Path, Query, Request, State},
+    http::{Method, StatusCode, header},
+    middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use std::collections::BTreeMap;
+use tower_sessions::Session;
 
 type User = Extension<Option<CurrentUser>>;
 
@@ -36,6 +38,18 @@ fn forbidden() -> Response {
         .into_response()
 }
 
+/// Records a developer's call of an administrators' action in the audit trail.
+async fn refused_admin_action(state: &AppState, user: &CurrentUser, what: &str) {
+    crate::audit::record(
+        state.server_context.store.as_ref(),
+        &user.username,
+        crate::audit::ADMIN_REFUSED,
+        what,
+        "not a platform administrator",
+    )
+    .await;
+}
+
 /// The outcome code of a refused action, for the request's page.
 fn outcome_of(error: &RequestError) -> &'static str {
     match error {
@@ -44,6 +58,7 @@ fn outcome_of(error: &RequestError) -> &'static str {
         RequestError::CommentTooLong { .. } => "comment_too_long",
         RequestError::NotYours => "not_yours",
         RequestError::AdminOnly => "admin_only",
+        RequestError::OwnRequest => "own_request",
         _ => "error",
     }
 }
@@ -77,23 +92,14 @@ fn parse_request_form(body: &[u8]) -> RequestForm {
     form
 }
 
-/// The form page again, with what was typed, so the page shows it and the reason it was refused.
-fn back_to_form(form: &RequestForm) -> Response {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    query.append_pair("name", &form.name);
-    query.append_pair("purpose", &form.purpose);
-    for group in &form.groups {
-        query.append_pair("groups", group);
-    }
-    for (key, value) in &form.labels {
-        query.append_pair(&format!("label.{key}"), value);
-    }
-    query.append_pair("check", "1");
-    Redirect::to(&format!("/namespaces/new?{}", query.finish())).into_response()
-}
-
-/// `POST /namespaces/new`.
-pub async fn submit(State(state): State<AppState>, Extension(user): User, body: Bytes) -> Response {
+/// `POST /namespaces/new`. A refused form is kept in the session with its reason (checked once,
+/// here) and shown by the next load of the form page; the address carries nothing of it.
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(user): User,
+    session: Session,
+    body: Bytes,
+) -> Response {
     let Some(user) = user else {
         return to_login("/namespaces/new");
     };
@@ -105,8 +111,31 @@ pub async fn submit(State(state): State<AppState>, Extension(user): User, body: 
         .await
     {
         Ok(request) => back_to_request(request.id, "created"),
-        Err(_) => back_to_form(&form),
+        Err(problem) => {
+            let refused = RefusedForm { form, problem };
+            if let Err(error) = session.insert(RefusedForm::SESSION_KEY, refused).await {
+                tracing::warn!(%error, "could not keep the refused form in the session");
+            }
+            Redirect::to("/namespaces/new").into_response()
+        }
     }
+}
+
+/// Hands the refused form kept in the session to the next render of the form page, once.
+pub async fn refused_form_flash(session: Session, mut request: Request, next: Next) -> Response {
+    if request.method() == Method::GET && request.uri().path() == "/namespaces/new" {
+        match session
+            .remove::<RefusedForm>(RefusedForm::SESSION_KEY)
+            .await
+        {
+            Ok(Some(refused)) => {
+                request.extensions_mut().insert(refused);
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not read the refused form"),
+        }
+    }
+    next.run(request).await
 }
 
 /// `POST /namespaces/{id}/cancel`.
@@ -136,6 +165,12 @@ pub async fn decide(
         return to_login(&format!("/namespaces/{id}"));
     };
     if !user.is_admin {
+        refused_admin_action(
+            &state,
+            &user,
+            &format!("{action} of namespace_request/{id}"),
+        )
+        .await;
         return forbidden();
     }
     let namespaces = &state.server_context.namespaces;
@@ -225,6 +260,7 @@ async fn export(
         return to_login("/admin/audit");
     };
     if !user.is_admin {
+        refused_admin_action(&state, &user, &format!("export {format}")).await;
         return forbidden();
     }
     // Lenient on purpose: an export takes the page's filters and ignores anything else.

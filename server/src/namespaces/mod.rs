@@ -39,6 +39,8 @@ pub struct RequestRules {
     pub provisioning: ProvisioningConfig,
     pub label_keys: Vec<String>,
     pub max_open: u32,
+    /// An administrator may not approve their own request.
+    pub four_eyes: bool,
 }
 
 /// The [`Namespaces`] port.
@@ -84,18 +86,21 @@ pub fn manifests(plan: &ProvisioningPlan) -> Vec<Manifest> {
         name: name.cloned().unwrap_or_default(),
         yaml: yaml::to_yaml(&value),
     };
-    let mut documents = vec![
-        document(
-            "Namespace",
-            plan.namespace.metadata.name.as_ref(),
-            serde_json::to_value(&plan.namespace).unwrap_or_default(),
-        ),
-        document(
+    let mut documents = vec![document(
+        "Namespace",
+        plan.namespace.metadata.name.as_ref(),
+        serde_json::to_value(&plan.namespace).unwrap_or_default(),
+    )];
+    for binding in std::iter::once(&plan.role_binding)
+        .chain(&plan.subnamespace_binding)
+        .chain(std::iter::once(&plan.extra_role_binding))
+    {
+        documents.push(document(
             "RoleBinding",
-            plan.role_binding.metadata.name.as_ref(),
-            serde_json::to_value(&plan.role_binding).unwrap_or_default(),
-        ),
-    ];
+            binding.metadata.name.as_ref(),
+            serde_json::to_value(binding).unwrap_or_default(),
+        ));
+    }
     documents.extend(plan.network_policies.iter().map(|policy| {
         document(
             "NetworkPolicy",
@@ -131,9 +136,17 @@ fn internal(error: impl std::fmt::Display) -> RequestError {
 }
 
 /// A group name as given: trimmed; refused when empty after trimming is handled by the caller.
+/// Kubernetes' own groups (`system:authenticated`, `system:serviceaccounts`, `system:masters` …)
+/// are never granted, whoever asks: `admin` for `system:authenticated` would hand the namespace
+/// to every logged-in user and every ServiceAccount.
 fn check_group(group: &str) -> Result<(), RequestError> {
     if group.chars().count() > MAX_GROUP_LEN || group.chars().any(char::is_control) {
         return Err(RequestError::InvalidGroup(
+            group.chars().take(80).collect::<String>(),
+        ));
+    }
+    if group.to_ascii_lowercase().starts_with("system:") {
+        return Err(RequestError::SystemGroup(
             group.chars().take(80).collect::<String>(),
         ));
     }
@@ -334,6 +347,8 @@ impl Namespaces for NamespaceService {
         Ok(RequestDetail {
             viewer_is_requester: request.requester == user.username,
             viewer_is_admin: user.is_admin,
+            viewer_may_approve: user.is_admin
+                && !(self.rules.four_eyes && request.requester == user.username),
             cluster_connected: self.provisioner.is_some(),
             timeline: events.into_iter().map(TimelineEntry::from).collect(),
             manifests,
@@ -355,6 +370,20 @@ impl Namespaces for NamespaceService {
         id: i64,
     ) -> Result<NamespaceRequest, RequestError> {
         Self::admin_only(admin)?;
+        if self.rules.four_eyes {
+            let request = self.visible(admin, id).await?;
+            if request.requester == admin.username {
+                crate::audit::record(
+                    self.audit.as_ref(),
+                    &admin.username,
+                    "namespace_request.approval_refused",
+                    &format!("namespace_request/{id}"),
+                    "four eyes: the requester may not approve their own request",
+                )
+                .await;
+                return Err(RequestError::OwnRequest);
+            }
+        }
         let request = self.act(id, RequestEvent::Approve, admin, "").await?;
         self.wake.notify_one();
         Ok(request)

@@ -12,9 +12,15 @@ pub fn KubeconfigPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Use kubectl with your platform login"</h1>
             <p>
-                "The kubeconfig below has no password or token in it. The first time kubectl "
-                "needs the cluster, the oidc-login plugin opens your browser, you log in as you "
-                "do here, and kubectl gets a short-lived token."
+                "The kubeconfig below has no password or token of yours in it. The first time "
+                "kubectl needs the cluster, the oidc-login plugin opens your browser, you log in "
+                "as you do here, and kubectl gets a short-lived token."
+            </p>
+            <p class="muted" id="shared-client-secret">
+                "The file does contain a client secret (--oidc-client-secret): it is the one "
+                "secret the platform's identity provider shares with every kubectl, the same in "
+                "every user's file. It identifies kubectl as a client, not you: it cannot log "
+                "anyone in without their own password. Still, keep the file to yourself."
             </p>
             <h2>"1. Install the login plugin"</h2>
             <pre><code>"kubectl krew install oidc-login"</code></pre>

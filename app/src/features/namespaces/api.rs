@@ -5,7 +5,7 @@
 
 use super::model::{
     AuditFilter, AuditPage, FormState, NamespaceRequest, QueueFilter, QueuePage, RequestDetail,
-    RequestError, RequestForm,
+    RequestError,
 };
 use leptos::prelude::*;
 
@@ -14,24 +14,21 @@ fn service() -> Result<std::sync::Arc<dyn crate::ports::Namespaces>, RequestErro
     crate::ports::use_namespaces().ok_or(RequestError::Internal)
 }
 
-/// The request form's options, and why `form` (the posted form, sent back in the address) was
-/// refused, if it was.
+/// The request form's options, and the form this user posted last with why it was refused,
+/// when the server kept one for this page load (see [`super::model::RefusedForm`]).
 #[server(endpoint = "namespaces/form")]
-pub async fn namespace_form(form: Option<RequestForm>) -> Result<FormState, RequestError> {
+pub async fn namespace_form() -> Result<FormState, RequestError> {
     let user = crate::auth::require_user()?;
-    let service = service()?;
-    let options = service.form_options(&user).await?;
+    let options = service()?.form_options(&user).await?;
     let naming = use_context::<crate::AppConfig>()
         .map(|config| config.naming)
         .unwrap_or_default();
-    let problem = match form {
-        Some(form) => service.validate(&user, form).await.err(),
-        None => None,
-    };
+    let refused = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<super::model::RefusedForm>().cloned());
     Ok(FormState {
         options,
         naming,
-        problem,
+        refused,
     })
 }
 

@@ -37,6 +37,10 @@ fn outcome_message(code: &str) -> Option<(&'static str, &'static str)> {
         ),
         "not_yours" => ("error", "Only the person who made a request can cancel it."),
         "admin_only" => ("error", "Only platform administrators can do this."),
+        "own_request" => (
+            "error",
+            "You made this request yourself: another platform administrator must approve it.",
+        ),
         "error" => ("error", "That did not work; try again in a moment."),
         _ => return None,
     })
@@ -158,7 +162,7 @@ fn DetailView(detail: RequestDetail) -> impl IntoView {
                     <CopyButton text=use_it.clone() label="Copy the commands"/>
                 </div>
             })}
-            <Actions id status requester=detail.viewer_is_requester admin=detail.viewer_is_admin/>
+            <Actions id status requester=detail.viewer_is_requester admin=detail.viewer_is_admin may_approve=detail.viewer_may_approve/>
         </section>
         <section class="card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">"Timeline"</h2>
@@ -188,30 +192,43 @@ fn DetailView(detail: RequestDetail) -> impl IntoView {
     }
 }
 
-/// The forms a viewer may use on this request now.
+/// The forms a viewer may use on this request now. A failed request can still be cancelled by
+/// its requester or rejected by an administrator, so it never holds its name for ever.
 #[component]
-fn Actions(id: i64, status: RequestStatus, requester: bool, admin: bool) -> impl IntoView {
+fn Actions(
+    id: i64,
+    status: RequestStatus,
+    requester: bool,
+    admin: bool,
+    may_approve: bool,
+) -> impl IntoView {
     let pending = status == RequestStatus::Pending;
+    let failed = status == RequestStatus::Failed;
     view! {
         <div class="actions">
-            {(requester && pending).then(|| view! {
+            {(requester && (pending || failed)).then(|| view! {
                 <form method="post" action=format!("/namespaces/{id}/cancel") class="inline-form">
                     <button type="submit" id="cancel-request" class="secondary">"Cancel the request"</button>
                 </form>
             })}
-            {(admin && pending).then(|| view! {
+            {(admin && pending && may_approve).then(|| view! {
                 <form method="post" action=format!("/admin/requests/{id}/approve") class="inline-form">
                     <button type="submit" id="approve-request">"Approve"</button>
                 </form>
+            })}
+            {(admin && pending && !may_approve).then(|| view! {
+                <p class="muted" id="four-eyes">"You made this request: another platform administrator approves it."</p>
+            })}
+            {(admin && failed).then(|| view! {
+                <form method="post" action=format!("/admin/requests/{id}/retry") class="inline-form">
+                    <button type="submit" id="retry-request">"Retry provisioning"</button>
+                </form>
+            })}
+            {(admin && (pending || failed)).then(|| view! {
                 <form method="post" action=format!("/admin/requests/{id}/reject") class="reject-form">
                     <label for="reject-comment">"Reason for rejecting (the requester sees it)"</label>
                     <textarea id="reject-comment" name="comment" required maxlength=MAX_COMMENT rows="2"></textarea>
                     <button type="submit" id="reject-request" class="secondary">"Reject"</button>
-                </form>
-            })}
-            {(admin && status == RequestStatus::Failed).then(|| view! {
-                <form method="post" action=format!("/admin/requests/{id}/retry") class="inline-form">
-                    <button type="submit" id="retry-request">"Retry provisioning"</button>
                 </form>
             })}
         </div>

@@ -61,6 +61,14 @@ pub enum RequestError {
     NotYourGroup(String),
     #[error("'{0}' is not a valid group name.")]
     InvalidGroup(String),
+    #[error(
+        "'{0}' is one of Kubernetes' own groups (system:…); access is given to IdP groups only."
+    )]
+    SystemGroup(String),
+    #[error(
+        "You made this request yourself: another platform administrator must approve it (four eyes)."
+    )]
+    OwnRequest,
     #[error("At most {MAX_GROUPS} groups can be given access.")]
     TooManyGroups,
     #[error("The label '{0}' is not one the platform allows.")]
@@ -124,8 +132,21 @@ pub struct FormState {
     pub options: FormOptions,
     /// The platform's naming rules, so the browser checks names as they are typed.
     pub naming: crate::domain::NamingPolicy,
-    /// Why the posted form (sent back in the address) was refused, when it was.
-    pub problem: Option<RequestError>,
+    /// The form the user posted last and why it was refused, when it was.
+    pub refused: Option<RefusedForm>,
+}
+
+/// A refused request form, kept in the user's session (never in the address: a long purpose
+/// would not fit in a redirect) until the form page shows it once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedForm {
+    pub form: RequestForm,
+    pub problem: RequestError,
+}
+
+impl RefusedForm {
+    /// The session key it is kept under.
+    pub const SESSION_KEY: &'static str = "refused_request_form";
 }
 
 /// Filters of the audit trail page.
@@ -232,8 +253,10 @@ pub struct RequestDetail {
     pub manifests: Vec<Manifest>,
     /// The viewer may approve, reject or retry.
     pub viewer_is_admin: bool,
-    /// The viewer made the request (and may cancel it while pending).
+    /// The viewer made the request (and may cancel it while pending or failed).
     pub viewer_is_requester: bool,
+    /// The viewer may approve it: an administrator who, with four eyes, is not the requester.
+    pub viewer_may_approve: bool,
     /// Whether the portal is connected to a cluster (approved requests wait otherwise).
     pub cluster_connected: bool,
 }

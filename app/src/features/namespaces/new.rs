@@ -1,7 +1,7 @@
 //! `/namespaces/new`: the request form. It is a plain HTML form that posts to the server, so it
 //! works without JavaScript; once hydrated, the name is checked on every keystroke with the same
-//! rules the server enforces. A refused form comes back with everything that was typed (in the
-//! address) and the reason, which the server works out again rather than trusting the address.
+//! rules the server enforces. A refused form comes back with everything that was typed and the
+//! reason: the server keeps both in the session for the next load of this page.
 
 use super::api::namespace_form;
 use super::common::refused;
@@ -9,48 +9,17 @@ use super::model::{FormState, MAX_PURPOSE, RequestForm};
 use crate::domain::NamespaceName;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
-use std::collections::BTreeMap;
-
-/// The form as it came back in the address after a refused post (`check=1`).
-fn returned_form() -> Option<RequestForm> {
-    let query = use_query_map().get_untracked();
-    if query.get("check").as_deref() != Some("1") {
-        return None;
-    }
-    let labels: BTreeMap<String, String> = query
-        .latest_values()
-        .filter_map(|(key, value)| {
-            key.strip_prefix("label.")
-                .map(|key| (key.to_owned(), value.to_string()))
-        })
-        .collect();
-    Some(RequestForm {
-        name: query.get("name").unwrap_or_default(),
-        purpose: query.get("purpose").unwrap_or_default(),
-        groups: query.get_all("groups").unwrap_or_default(),
-        labels,
-    })
-}
 
 #[component]
 pub fn NewRequestPage() -> impl IntoView {
-    let returned = returned_form();
-    let state = Resource::new(
-        {
-            let returned = returned.clone();
-            move || returned.clone()
-        },
-        namespace_form,
-    );
+    let state = Resource::new(|| (), |()| namespace_form());
     view! {
         <Title text="Request a namespace"/>
         <h1>"Request a namespace"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
-                let returned = returned.clone().unwrap_or_default();
                 state.get().map(|result| match result {
-                    Ok(state) => view! { <RequestFormView state returned/> }.into_any(),
+                    Ok(state) => view! { <RequestFormView state/> }.into_any(),
                     Err(error) => refused(error, "/namespaces/new".into()),
                 })
             }}
@@ -59,12 +28,16 @@ pub fn NewRequestPage() -> impl IntoView {
 }
 
 #[component]
-fn RequestFormView(state: FormState, returned: RequestForm) -> impl IntoView {
+fn RequestFormView(state: FormState) -> impl IntoView {
     let FormState {
         options,
         naming,
-        problem,
+        refused,
     } = state;
+    let (returned, problem) = match refused {
+        Some(refused) => (refused.form, Some(refused.problem)),
+        None => (RequestForm::default(), None),
+    };
     let (name, set_name) = signal(returned.name.clone());
     let (touched, set_touched) = signal(false);
     // Before any typing the server's verdict stands; once the user types, the browser checks.
