@@ -70,28 +70,26 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header/>
             <main id="main" class="page">
+                // Every page renders whole before its first byte (`SsrMode::Async`): without
+                // JavaScript, content streamed out of order stays in `<template>`s only a script
+                // moves into place, so pages showed "Loading…" whenever the server was busy. It
+                // also lets a page decide its status (303 to login, 403, 404) once its data and
+                // the user are known. The fallback (404) renders in order, also whole.
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage/>
-                    // Namespace pages wait for their data: their status (303 to login, 403,
-                    // 404) is known only then, and without JavaScript the data must be there.
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("namespaces") view=MyRequestsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("namespaces"), StaticSegment("new")) view=NewRequestPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("namespaces"), ParamSegment("id")) view=RequestPage ssr=SsrMode::Async/>
-                    // Access pages decide 401/404 after the user is known: nothing streams before.
                     <Route path=StaticSegment("access") view=MyAccessPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("access"), ParamSegment("namespace")) view=NamespaceAccessPage ssr=SsrMode::Async/>
-                    // The FAQ waits for its data before answering, so that without JavaScript
-                    // the results, the page title and a 404 status are in the first response.
                     <Route path=StaticSegment("faq") view=FaqPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("faq"), ParamSegment("slug")) view=FaqEntryPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("networkpolicies") view=PolicyPage/>
-                    <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage/>
-                    // Async rendering: the status (302 to login, 403) is decided after the user
-                    // is known, so nothing may be streamed before.
+                    <Route path=StaticSegment("networkpolicies") view=PolicyPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("kubeconfig") view=KubeconfigPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminHome ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("requests")) view=QueuePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AuditTrailPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("kubeconfig") view=KubeconfigPage/>
                     <Route path=(StaticSegment("admin"), StaticSegment("faq")) view=FaqAdminPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("access")) view=AdminAccessPage ssr=SsrMode::Async/>
                 </Routes>

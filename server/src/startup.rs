@@ -348,3 +348,25 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Streaming out of order leaves a page's content in `<template>`s that only a script moves
+    /// into place, so without JavaScript it showed "Loading…" whenever the server was busy. Every
+    /// page renders whole; this fails on a new route that forgets to say so.
+    #[test]
+    fn every_page_renders_whole_before_it_is_sent() {
+        let routes = route_list();
+        assert!(routes.len() >= 16, "only {} routes", routes.len());
+        for route in &routes {
+            assert!(
+                matches!(route.mode(), leptos_router::SsrMode::Async),
+                "{} streams ({:?}): give it ssr=SsrMode::Async in app/src/shell.rs",
+                route.path(),
+                route.mode()
+            );
+        }
+    }
+}

@@ -232,3 +232,99 @@ async fn pages_answer_while_another_portal_starts_in_the_same_process() {
         "pages were loaded while the other portals started"
     );
 }
+
+/// What a browser without JavaScript shows of `body`: everything before the first `<template>`
+/// (out-of-order streaming puts late content in templates that only a script moves into place).
+fn shown_without_javascript(body: &str) -> &str {
+    body.find("<template").map_or(body, |at| &body[..at])
+}
+
+/// Loads every page `LOADS` times at once, as browsers without JavaScript do, and checks that
+/// each load shows the page's own content and the header's account links. A page that streams
+/// its content out of order passes now and then, so one load proves nothing.
+// Threads of its own for the portal, as in production: on the test's single thread, a page's
+// data is always ready before its first bytes leave, and the race never shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_shows_its_content_without_javascript_on_every_load() {
+    use portal_tests::login::{http_browser, location, logged_in};
+    const LOADS: usize = 20;
+    let app = TestApp::spawn_with_login().await;
+    let anonymous = http_browser();
+    let alice = logged_in(&app, "alice").await;
+    let root = logged_in(&app, "root").await;
+
+    let response = alice
+        .post(app.url("/namespaces/new"))
+        .header(reqwest::header::ORIGIN, app.url(""))
+        .form(&[
+            ("name", "team-a-shop"),
+            ("purpose", "The web shop's staging environment."),
+            ("groups", "team-a"),
+        ])
+        .send()
+        .await
+        .expect("the portal answers");
+    let request = location(&response);
+    let request = request
+        .split('?')
+        .next()
+        .filter(|path| path.starts_with("/namespaces/"))
+        .unwrap_or_else(|| panic!("the request was refused: {request}"))
+        .to_owned();
+
+    // (who, path, what the page itself must show, the header's account link)
+    #[rustfmt::skip]
+    let pages: Vec<(&str, &reqwest::Client, String, &str, &str)> = vec![
+        ("anonymous", &anonymous, "/".into(), "id=\"name-verdict\"", "Log in"),
+        ("anonymous", &anonymous, "/?name=kube-x".into(), "kube-x", "Log in"),
+        ("anonymous", &anonymous, "/faq".into(), "id=\"faq-browse\"", "Log in"),
+        ("anonymous", &anonymous, "/faq?q=kubectl+run".into(), "id=\"faq-results\"", "Log in"),
+        ("anonymous", &anonymous, "/faq/kubectl-run-refused".into(), "id=\"faq-entry\"", "Log in"),
+        ("anonymous", &anonymous, "/networkpolicies".into(), "id=\"policy-form\"", "Log in"),
+        ("anonymous", &anonymous, "/networkpolicies/run".into(), "id=\"run-form\"", "Log in"),
+        ("anonymous", &anonymous, "/kubeconfig".into(), "to download your kubeconfig", "Log in"),
+        ("anonymous", &anonymous, "/no-such-page".into(), "<h1", "Log in"),
+        ("alice", &alice, "/".into(), "id=\"name-verdict\"", "Log out"),
+        ("alice", &alice, "/namespaces".into(), "id=\"my-requests\"", "Log out"),
+        ("alice", &alice, "/namespaces/new".into(), "id=\"request-form\"", "Log out"),
+        ("alice", &alice, request.clone(), "id=\"request-name\"", "Log out"),
+        ("alice", &alice, "/access".into(), "<h1", "Log out"),
+        ("alice", &alice, "/kubeconfig".into(), "id=\"kubeconfig-download\"", "Log out"),
+        ("alice", &alice, "/networkpolicies".into(), "id=\"policy-form\"", "Log out"),
+        ("alice", &alice, "/admin".into(), "For platform administrators", "Log out"),
+        ("root", &root, "/".into(), "id=\"name-verdict\"", ">Admin<"),
+        ("root", &root, "/admin".into(), "id=\"admin-links\"", ">Admin<"),
+        ("root", &root, "/admin/requests".into(), "id=\"queue\"", ">Admin<"),
+        ("root", &root, "/admin/audit".into(), "id=\"audit\"", ">Admin<"),
+        ("root", &root, "/admin/faq".into(), "id=\"unanswered-title\"", ">Admin<"),
+        ("root", &root, "/admin/access".into(), "<h1", ">Admin<"),
+        ("root", &root, "/networkpolicies/run".into(), "id=\"run-form\"", "Log out"),
+    ];
+    let mut failures = Vec::new();
+    for (who, client, path, content, account) in &pages {
+        // All loads at once: a page that waits for nothing before streaming shows its fallback
+        // whenever the server is busy, and a busy server is what concurrent loads make.
+        let mut loads = tokio::task::JoinSet::new();
+        for _ in 0..LOADS {
+            let (client, url) = ((*client).clone(), app.url(path));
+            loads.spawn(async move {
+                let response = client.get(url).send().await.expect("the portal answers");
+                response.text().await.expect("a body")
+            });
+        }
+        let mut missing = 0;
+        for body in loads.join_all().await {
+            let shown = shown_without_javascript(&body);
+            let main = shown.find("<main").map_or("", |at| &shown[at..]);
+            if !main.contains(content) || !shown.contains(account) || main.contains("Loading") {
+                missing += 1;
+            }
+        }
+        if missing > 0 {
+            failures.push(format!(
+                "{who} {path}: {missing} of {LOADS} loads lacked {content:?} or {account:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
