@@ -18,7 +18,8 @@ use figment::{
     providers::{Format, Toml},
 };
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// `PORTAL_*` variables that are not configuration keys: the config file's path, and the test
@@ -26,145 +27,134 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 const NOT_CONFIG_KEYS: &[&str] = &["CONFIG"];
 const NOT_CONFIG_PREFIXES: &[&str] = &["TEST_"];
 
+/// Whether `key` (a `PORTAL_*` variable without the prefix) is one Kubernetes makes up for a
+/// Service named `portal` in the namespace (`PORTAL_PORT=tcp://…`, `PORTAL_SERVICE_HOST`, …), not
+/// something an administrator set. No configuration key starts like that.
+fn is_service_link(key: &str) -> bool {
+    key == "PORT" || key.starts_with("PORT_") || key.starts_with("SERVICE_")
+}
+
 /// The portal's configuration. Every field has a default that works on a developer's machine.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address and port to listen on. In a container, use `0.0.0.0:3000`.
-    #[serde(default = "defaults::listen_addr")]
     pub listen_addr: SocketAddr,
     /// The URL users reach the portal at (scheme, host and port, no path). Used for login
     /// redirects and to decide whether cookies are `Secure`.
-    #[serde(default = "defaults::public_url")]
     pub public_url: String,
     /// `sqlite://PATH` (the default, a file under `./data/`) or `postgres://USER:PASSWORD@HOST/DB`.
     /// PostgreSQL is required for more than one replica.
-    #[serde(default = "defaults::database_url")]
+    #[serde(serialize_with = "redacted")]
     pub database_url: SecretString,
     /// Most connections the portal holds open to the database.
-    #[serde(default = "defaults::database_max_connections")]
     pub database_max_connections: u32,
     /// Seconds the portal spends on one request before it answers 503 and logs which request
     /// it was: a stuck database or API server then costs a user a clear message, not a
     /// connection held open for ever.
-    #[serde(default = "defaults::request_timeout_seconds")]
     pub request_timeout_seconds: u64,
+    /// Where Prometheus scrapes `/metrics`: a listener of its own, so the metrics never share
+    /// the public port (and its Ingress). `off` serves no metrics.
+    #[serde(deserialize_with = "address_or_off")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// After SIGTERM, seconds the portal keeps serving while `/readyz` already answers 503, so
+    /// load balancers stop sending it requests before it stops taking them.
+    pub shutdown_drain_seconds: u64,
+    /// Then, seconds in-flight requests get to finish before the process exits regardless.
+    pub shutdown_grace_seconds: u64,
+    /// Seconds a client has to send a request's headers; a half-sent request (slowloris) then
+    /// holds neither a connection nor the shutdown.
+    pub header_read_timeout_seconds: u64,
     /// Folder with the browser bundle (`pkg/portal.js`, `pkg/portal_bg.wasm`, `pkg/portal.css`).
-    #[serde(default = "defaults::site_root")]
     pub site_root: PathBuf,
     /// Write logs as JSON lines.
-    #[serde(default)]
     pub log_json: bool,
     /// Which logs to write, in `tracing` filter syntax. `RUST_LOG` overrides it.
-    #[serde(default = "defaults::log_filter")]
     pub log_filter: String,
     /// Namespaces nobody may request: the platform's own. A list, or one comma-separated string.
-    #[serde(
-        default = "defaults::reserved_namespaces",
-        deserialize_with = "list_or_csv"
-    )]
+    #[serde(deserialize_with = "list_or_csv")]
     pub reserved_namespaces: Vec<String>,
     /// When not empty, every requested namespace name must start with one of these prefixes.
-    #[serde(default, deserialize_with = "list_or_csv")]
+    #[serde(deserialize_with = "list_or_csv")]
     pub namespace_prefixes: Vec<String>,
     /// The cluster's Pod networks (CIDRs), so the NetworkPolicy lints can warn when an ipBlock
     /// covers Pods (ipBlock is meant for addresses outside the cluster).
-    #[serde(default, deserialize_with = "list_or_csv")]
+    #[serde(deserialize_with = "list_or_csv")]
     pub cluster_pod_cidrs: Vec<String>,
     /// The cluster's Service networks (CIDRs), for the same lint.
-    #[serde(default, deserialize_with = "list_or_csv")]
+    #[serde(deserialize_with = "list_or_csv")]
     pub cluster_service_cidrs: Vec<String>,
     /// Image prefixes a Pod may use, for example `harbor.example.com/`: the platform admits only
     /// images from its own Harbor. Empty means no `kubectl run` recipe can pass.
-    #[serde(default, deserialize_with = "list_or_csv")]
+    #[serde(deserialize_with = "list_or_csv")]
     pub allowed_registries: Vec<String>,
     /// The namespace of the platform's ingress controller, for the "allow from the ingress
     /// controller" NetworkPolicy preset.
-    #[serde(default = "defaults::ingress_controller_namespace")]
     pub ingress_controller_namespace: String,
 
     /// A kubeconfig file for the cluster where approved namespaces are created. Unset: the
     /// in-cluster ServiceAccount when running in Kubernetes, otherwise no cluster (approved
     /// requests then wait until one is configured).
-    #[serde(default)]
     pub kubeconfig: Option<PathBuf>,
     /// How many open (not yet decided or provisioned) namespace requests one user may have.
-    #[serde(default = "defaults::max_open_requests")]
     pub max_open_requests: u32,
     /// Label keys a requester may set on their namespace (for example `cost-center`); others
     /// are refused.
-    #[serde(default, deserialize_with = "list_or_csv")]
+    #[serde(deserialize_with = "list_or_csv")]
     pub namespace_label_keys: Vec<String>,
     /// Pod Security Admission level of new namespaces (`restricted`, `baseline`, `privileged`,
     /// or empty for no labels), set for all three modes: `enforce`, `audit` and `warn`.
-    #[serde(default = "defaults::pod_security_enforce")]
     pub pod_security_enforce: String,
     /// Baseline NetworkPolicies of new namespaces: deny all ingress and egress …
-    #[serde(default = "defaults::yes")]
     pub baseline_deny_all: bool,
     /// … allow DNS to kube-dns (UDP and TCP 53) …
-    #[serde(default = "defaults::yes")]
     pub baseline_allow_dns: bool,
     /// … and allow ingress from `ingress_controller_namespace`.
-    #[serde(default = "defaults::yes")]
     pub baseline_allow_ingress_controller: bool,
     /// Also give the team a RoleBinding to manage HNC sub-namespace anchors in each new
     /// namespace, as Welkin does where HNC is on. Needs the ClusterRole
     /// `welkin-portal-subnamespace-anchors` that the portal's RBAC ships.
-    #[serde(default)]
     pub provision_hnc_subnamespaces: bool,
     /// Provision only while the API server has the ValidatingAdmissionPolicy
     /// `welkin-portal-bounds` and its binding (`deploy/admission-policy.yaml`), which keep the
     /// portal's ServiceAccount inside the namespaces it manages. Without them a request fails
     /// with the reason, and an administrator retries once the policy is in place.
-    #[serde(default = "defaults::yes")]
     pub require_admission_policy: bool,
     /// Four eyes: an administrator may not approve their own request. On by default.
-    #[serde(default = "defaults::yes")]
     pub approval_four_eyes: bool,
     /// Seconds between passes of the provisioning loop (approval also wakes it at once).
-    #[serde(default = "defaults::reconcile_interval_seconds")]
     pub reconcile_interval_seconds: u64,
 
     /// The OpenID Provider's issuer URL (Dex: `https://dex.example.com`). Without it, login is
     /// off and only the public pages work.
-    #[serde(default)]
     pub oidc_issuer: Option<String>,
     /// The portal's client id at the provider.
-    #[serde(default = "defaults::oidc_client_id")]
     pub oidc_client_id: String,
     /// The portal's client secret. Prefer `oidc_client_secret_file` in production.
-    #[serde(default)]
+    #[serde(serialize_with = "redacted")]
     pub oidc_client_secret: Option<SecretString>,
     /// A file holding the client secret (a mounted Kubernetes Secret).
-    #[serde(default)]
     pub oidc_client_secret_file: Option<PathBuf>,
     /// Scopes to ask for, space- or comma-separated. `offline_access` makes Dex issue a refresh
     /// token, with which the portal re-reads the user's groups (`session_groups_max_age_minutes`).
-    #[serde(default = "defaults::oidc_scopes")]
     pub oidc_scopes: String,
     /// The ID token claim that names the user: the same claim as kube-apiserver's
     /// `--oidc-username-claim` (Welkin: `email`), so the portal and the cluster agree on who the
     /// user is. Pages show the `name` (or `preferred_username`) claim where a person reads it.
-    #[serde(default = "defaults::oidc_username_claim")]
     pub oidc_username_claim: String,
     /// The ID token claim that lists the user's groups (Dex: `groups`).
-    #[serde(default = "defaults::oidc_groups_claim")]
     pub oidc_groups_claim: String,
     /// Members of any of these IdP groups are platform administrators in the portal.
-    #[serde(default, deserialize_with = "list_or_csv")]
+    #[serde(deserialize_with = "list_or_csv")]
     pub admin_groups: Vec<String>,
     /// A session ends after this many minutes without a request.
-    #[serde(default = "defaults::session_idle_minutes")]
     pub session_idle_minutes: u32,
     /// A session ends this many hours after login, however active.
-    #[serde(default = "defaults::session_max_hours")]
     pub session_max_hours: u32,
     /// At most this many minutes after login or the last check, the portal asks the provider
     /// again for the user's groups (with the refresh token), so a user removed from an
     /// administrators' group loses the role within this time. A session without a refresh token
     /// ends instead; a failed refresh logs the user out.
-    #[serde(default = "defaults::session_groups_max_age_minutes")]
     pub session_groups_max_age_minutes: u32,
     /// Session limits finer than the whole minutes and hours of the two keys above, for tests
     /// that cannot wait an hour. Not a configuration key: no file or variable can set it.
@@ -172,201 +162,119 @@ pub struct Config {
     pub session_limits_override: Option<SessionLimits>,
     /// Require login for every page, the FAQ and the NetworkPolicy generator included (by default
     /// those are public). Health probes and the static bundle stay open.
-    #[serde(default)]
     pub login_everywhere: bool,
 
     /// The cluster's name in downloaded kubeconfigs.
-    #[serde(default = "defaults::cluster_name")]
     pub cluster_name: String,
     /// The cluster's API server URL for downloaded kubeconfigs; without it there is no download.
-    #[serde(default)]
     pub cluster_server: Option<String>,
     /// The API server's CA certificate (PEM file) for downloaded kubeconfigs.
-    #[serde(default)]
     pub cluster_ca_file: Option<PathBuf>,
     /// kubectl's own client id at the identity provider (not the portal's): Welkin's Dex
     /// registers `kubelogin`.
-    #[serde(default = "defaults::kubectl_client_id")]
     pub kubectl_client_id: String,
     /// The secret of that client (Dex's `kubeloginClientSecret`), written into every downloaded
     /// kubeconfig as `--oidc-client-secret`. It is one shared client secret, not a personal
     /// credential. Prefer `kubectl_client_secret_file`.
-    #[serde(default)]
+    #[serde(serialize_with = "redacted")]
     pub kubectl_client_secret: Option<SecretString>,
     /// A file holding the kubectl client's secret (a mounted Kubernetes Secret).
-    #[serde(default)]
     pub kubectl_client_secret_file: Option<PathBuf>,
     /// Scopes kubelogin asks for besides `openid`.
-    #[serde(default = "defaults::kubectl_scopes", deserialize_with = "list_or_csv")]
+    #[serde(deserialize_with = "list_or_csv")]
     pub kubectl_scopes: Vec<String>,
     /// Local ports kubelogin listens on for the login callback, in order; the provider must have
     /// `http://localhost:PORT` registered for each (releases since April 2022 register both).
-    #[serde(default = "defaults::kubelogin_ports")]
+    #[serde(deserialize_with = "list_or_csv")]
     pub kubelogin_ports: Vec<u16>,
     /// A folder of FAQ entries (`*.md` with front matter, like `content/faq/`) read at start-up:
     /// they add to the shipped entries and replace a shipped entry with the same slug.
-    #[serde(default)]
     pub faq_dir: Option<PathBuf>,
     /// The platform (Welkin) version this cluster runs, such as `0.34.0`. FAQ entries limited to
     /// other versions are hidden from browsing and search. Empty: every entry is shown, and
     /// version-limited ones say which versions they are about.
-    #[serde(default)]
     pub platform_version: String,
     /// The RoleBindings that give developers a namespace, read in every namespace. The first is
     /// the one every user namespace should have: the administrators' page lists namespaces
     /// without it.
-    #[serde(
-        default = "defaults::access_rolebinding_names",
-        deserialize_with = "list_or_csv"
-    )]
+    #[serde(deserialize_with = "list_or_csv")]
     pub access_rolebinding_names: Vec<String>,
     /// kube-apiserver's `--oidc-username-prefix` (for example `oidc:`): how RoleBindings spell
     /// a portal user's name.
-    #[serde(default)]
     pub kube_oidc_username_prefix: String,
     /// kube-apiserver's `--oidc-groups-prefix`: how RoleBindings spell an IdP group.
-    #[serde(default)]
     pub kube_oidc_groups_prefix: String,
-}
-
-mod defaults {
-    use super::*;
-
-    pub fn max_open_requests() -> u32 {
-        3
-    }
-    pub fn pod_security_enforce() -> String {
-        "restricted".to_owned()
-    }
-    pub fn yes() -> bool {
-        true
-    }
-    pub fn reconcile_interval_seconds() -> u64 {
-        5
-    }
-
-    pub fn listen_addr() -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], 3000))
-    }
-    pub fn public_url() -> String {
-        "http://127.0.0.1:3000".to_owned()
-    }
-    pub fn database_url() -> SecretString {
-        SecretString::from("sqlite://data/portal.db")
-    }
-    pub fn request_timeout_seconds() -> u64 {
-        30
-    }
-    pub fn database_max_connections() -> u32 {
-        10
-    }
-    pub fn site_root() -> PathBuf {
-        PathBuf::from("target/site")
-    }
-    pub fn log_filter() -> String {
-        "info,sqlx=warn,tower_http=info".to_owned()
-    }
-    pub fn oidc_client_id() -> String {
-        "welkin-portal".to_owned()
-    }
-    pub fn oidc_scopes() -> String {
-        "openid email profile groups offline_access".to_owned()
-    }
-    pub fn oidc_username_claim() -> String {
-        "email".to_owned()
-    }
-    pub fn oidc_groups_claim() -> String {
-        "groups".to_owned()
-    }
-    pub fn session_idle_minutes() -> u32 {
-        60
-    }
-    pub fn session_max_hours() -> u32 {
-        12
-    }
-    pub fn session_groups_max_age_minutes() -> u32 {
-        10
-    }
-    pub fn cluster_name() -> String {
-        "welkin".to_owned()
-    }
-    pub fn kubectl_client_id() -> String {
-        "kubelogin".to_owned()
-    }
-    pub fn kubectl_scopes() -> Vec<String> {
-        vec!["email".to_owned(), "groups".to_owned()]
-    }
-    pub fn kubelogin_ports() -> Vec<u16> {
-        vec![8000, 18000]
-    }
-    pub fn ingress_controller_namespace() -> String {
-        "ingress-nginx".to_owned()
-    }
-    pub fn reserved_namespaces() -> Vec<String> {
-        NamingPolicy::welkin_defaults().reserved
-    }
-    pub fn access_rolebinding_names() -> Vec<String> {
-        vec![
-            "workload-admin".to_owned(),
-            "extra-workload-admins".to_owned(),
-        ]
-    }
+    /// Where each key's value came from, for `portal config`. Not a configuration key.
+    #[serde(skip)]
+    pub origins: BTreeMap<String, String>,
+    /// `PORTAL_*` variables that were not read because Kubernetes made them up (service links).
+    #[serde(skip)]
+    pub ignored_variables: Vec<String>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            listen_addr: defaults::listen_addr(),
-            public_url: defaults::public_url(),
-            database_url: defaults::database_url(),
-            database_max_connections: defaults::database_max_connections(),
-            request_timeout_seconds: defaults::request_timeout_seconds(),
-            site_root: defaults::site_root(),
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: "http://127.0.0.1:3000".to_owned(),
+            database_url: SecretString::from("sqlite://data/portal.db"),
+            database_max_connections: 10,
+            request_timeout_seconds: 30,
+            metrics_addr: Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
+            shutdown_drain_seconds: 5,
+            shutdown_grace_seconds: 20,
+            header_read_timeout_seconds: 10,
+            site_root: PathBuf::from("target/site"),
             log_json: false,
-            log_filter: defaults::log_filter(),
-            reserved_namespaces: defaults::reserved_namespaces(),
+            log_filter: "info,sqlx=warn,tower_http=info".to_owned(),
+            reserved_namespaces: NamingPolicy::welkin_defaults().reserved,
             namespace_prefixes: Vec::new(),
             cluster_pod_cidrs: Vec::new(),
             cluster_service_cidrs: Vec::new(),
             allowed_registries: Vec::new(),
-            ingress_controller_namespace: defaults::ingress_controller_namespace(),
+            ingress_controller_namespace: "ingress-nginx".to_owned(),
             oidc_issuer: None,
-            oidc_client_id: defaults::oidc_client_id(),
+            oidc_client_id: "welkin-portal".to_owned(),
             oidc_client_secret: None,
             oidc_client_secret_file: None,
-            oidc_scopes: defaults::oidc_scopes(),
-            oidc_username_claim: defaults::oidc_username_claim(),
-            oidc_groups_claim: defaults::oidc_groups_claim(),
+            oidc_scopes: "openid email profile groups offline_access".to_owned(),
+            oidc_username_claim: "email".to_owned(),
+            oidc_groups_claim: "groups".to_owned(),
             admin_groups: Vec::new(),
-            session_idle_minutes: defaults::session_idle_minutes(),
-            session_max_hours: defaults::session_max_hours(),
-            session_groups_max_age_minutes: defaults::session_groups_max_age_minutes(),
+            session_idle_minutes: 60,
+            session_max_hours: 12,
+            session_groups_max_age_minutes: 10,
             session_limits_override: None,
             login_everywhere: false,
-            cluster_name: defaults::cluster_name(),
+            cluster_name: "welkin".to_owned(),
             cluster_server: None,
             cluster_ca_file: None,
-            kubectl_client_id: defaults::kubectl_client_id(),
+            kubectl_client_id: "kubelogin".to_owned(),
             kubectl_client_secret: None,
             kubectl_client_secret_file: None,
-            kubectl_scopes: defaults::kubectl_scopes(),
-            kubelogin_ports: defaults::kubelogin_ports(),
+            kubectl_scopes: vec!["email".to_owned(), "groups".to_owned()],
+            kubelogin_ports: vec![8000, 18000],
             kubeconfig: None,
-            max_open_requests: defaults::max_open_requests(),
+            max_open_requests: 3,
             namespace_label_keys: Vec::new(),
-            pod_security_enforce: defaults::pod_security_enforce(),
+            pod_security_enforce: "restricted".to_owned(),
             baseline_deny_all: true,
             baseline_allow_dns: true,
             baseline_allow_ingress_controller: true,
             provision_hnc_subnamespaces: false,
             approval_four_eyes: true,
             require_admission_policy: true,
-            reconcile_interval_seconds: defaults::reconcile_interval_seconds(),
+            reconcile_interval_seconds: 5,
             faq_dir: None,
             platform_version: String::new(),
-            access_rolebinding_names: defaults::access_rolebinding_names(),
+            access_rolebinding_names: vec![
+                "workload-admin".to_owned(),
+                "extra-workload-admins".to_owned(),
+            ],
             kube_oidc_username_prefix: String::new(),
             kube_oidc_groups_prefix: String::new(),
+            origins: BTreeMap::new(),
+            ignored_variables: Vec::new(),
         }
     }
 }
@@ -405,31 +313,49 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Self> {
         let mut figment = Figment::new();
+        let mut origins = BTreeMap::new();
         if let Some(path) = file {
             if !path.is_file() {
                 bail!("configuration file {} does not exist", path.display());
             }
-            figment = figment.merge(Toml::file_exact(path));
+            let from_file = Figment::from(Toml::file_exact(path));
+            if let Ok(figment::value::Value::Dict(_, keys)) = from_file.find_value("") {
+                for key in keys.keys() {
+                    origins.insert(key.clone(), path.display().to_string());
+                }
+            }
+            figment = figment.merge(from_file);
         }
-        let env: Vec<(String, String)> = env
-            .into_iter()
-            .filter_map(|(key, value)| {
-                let key = key.strip_prefix("PORTAL_")?.to_owned();
-                let ignored = NOT_CONFIG_KEYS.contains(&key.as_str())
-                    || NOT_CONFIG_PREFIXES
-                        .iter()
-                        .any(|prefix| key.starts_with(prefix));
-                (!ignored).then(|| (key.to_ascii_lowercase(), value))
-            })
-            .collect();
-        for (key, value) in env {
-            figment = figment.merge((key.as_str(), value_for_env(&value)));
+        let mut ignored_variables = Vec::new();
+        for (variable, value) in env {
+            let Some(key) = variable.strip_prefix("PORTAL_") else {
+                continue;
+            };
+            if NOT_CONFIG_KEYS.contains(&key)
+                || NOT_CONFIG_PREFIXES
+                    .iter()
+                    .any(|prefix| key.starts_with(prefix))
+            {
+                continue;
+            }
+            if is_service_link(key) {
+                ignored_variables.push(variable.clone());
+                continue;
+            }
+            let key = key.to_ascii_lowercase();
+            // Every value stays a string; `extract_lossy` reads `true` or `30` for a key that
+            // wants a flag or a number, and a secret like `12345678` stays the string it is.
+            figment = figment.merge((key.as_str(), value));
+            origins.insert(key, variable);
         }
-        let config: Config = figment.extract().map_err(|error| {
+        let mut config: Config = figment.extract_lossy().map_err(|error| {
             // figment's message names the key and where it came from; unknown fields read
             // "unknown field: found `x`", which we turn into the variable's or the key's name.
             anyhow::anyhow!("invalid configuration: {}", describe(&error))
         })?;
+        ignored_variables.sort();
+        config.origins = origins;
+        config.ignored_variables = ignored_variables;
         config.check()?;
         Ok(config)
     }
@@ -484,6 +410,12 @@ impl Config {
         }
         if self.reconcile_interval_seconds == 0 {
             bail!("invalid configuration: reconcile_interval_seconds must be at least 1");
+        }
+        if self.header_read_timeout_seconds == 0 {
+            bail!("invalid configuration: header_read_timeout_seconds must be at least 1");
+        }
+        if self.shutdown_grace_seconds == 0 {
+            bail!("invalid configuration: shutdown_grace_seconds must be at least 1");
         }
         for key in &self.namespace_label_keys {
             if let Err(message) = app::domain::labels::check_key(key) {
@@ -673,19 +605,6 @@ fn secret_from(
     Ok(value.clone())
 }
 
-/// An environment variable's value as figment should see it: `true`/`false` and whole numbers
-/// become those types (so `PORTAL_LOG_JSON=true` works); everything else stays a string.
-fn value_for_env(value: &str) -> figment::value::Value {
-    use figment::value::Value;
-    if let Ok(flag) = value.parse::<bool>() {
-        return Value::from(flag);
-    }
-    if let Ok(number) = value.parse::<u32>() {
-        return Value::from(number);
-    }
-    Value::from(value.to_owned())
-}
-
 fn describe(error: &figment::Error) -> String {
     error
         .clone()
@@ -724,23 +643,107 @@ fn source_for_unknown(field: &str, metadata: &Option<figment::Metadata>) -> Stri
     }
 }
 
-/// Accepts `["a", "b"]` (TOML) or `"a, b"` (an environment variable).
-fn list_or_csv<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum ListOrCsv {
-        List(Vec<String>),
-        Csv(String),
+/// Accepts a list (`["a", "b"]`, `[8000, 18000]` in TOML) or one comma-separated string
+/// (`"a, b"`, `8000,18000`: how an environment variable or a Helm value gives it).
+fn list_or_csv<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    struct ListOrCsv<T>(std::marker::PhantomData<T>);
+    impl<'de, T> serde::de::Visitor<'de> for ListOrCsv<T>
+    where
+        T: Deserialize<'de> + std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        type Value = Vec<T>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a list, or one comma-separated string")
+        }
+        fn visit_str<E: serde::de::Error>(self, csv: &str) -> Result<Vec<T>, E> {
+            csv.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| {
+                    item.parse()
+                        .map_err(|error| E::custom(format!("{item:?} in the list: {error}")))
+                })
+                .collect()
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
     }
-    Ok(match ListOrCsv::deserialize(deserializer)? {
-        ListOrCsv::List(list) => list,
-        ListOrCsv::Csv(csv) => csv
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    })
+    deserializer.deserialize_any(ListOrCsv(std::marker::PhantomData))
+}
+
+/// An address, or `off` (or nothing) for no listener.
+fn address_or_off<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match text.trim() {
+        "" | "off" => Ok(None),
+        address => address.parse().map(Some).map_err(|error| {
+            serde::de::Error::custom(format!(
+                "{address:?} is not an address like 0.0.0.0:9090 (or off): {error}"
+            ))
+        }),
+    }
+}
+
+/// Secrets are never printed: `portal config` says only whether one is set.
+fn redacted<S: Serializer, T>(secret: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: Redact,
+{
+    match secret.is_set() {
+        true => serializer.serialize_str("[REDACTED]"),
+        false => serializer.serialize_none(),
+    }
+}
+
+trait Redact {
+    fn is_set(&self) -> bool;
+}
+impl Redact for SecretString {
+    fn is_set(&self) -> bool {
+        true
+    }
+}
+impl Redact for Option<SecretString> {
+    fn is_set(&self) -> bool {
+        self.is_some()
+    }
+}
+
+impl Config {
+    /// The effective configuration as TOML-like lines, one per key, each with where its value
+    /// came from (a file, a `PORTAL_*` variable, or the default). Secrets are redacted.
+    pub fn explain(&self) -> anyhow::Result<String> {
+        let serde_json::Value::Object(keys) = serde_json::to_value(self)? else {
+            bail!("the configuration is not a table");
+        };
+        let mut lines = Vec::new();
+        for variable in &self.ignored_variables {
+            lines.push(format!(
+                "# {variable} ignored: Kubernetes sets it for a Service named portal"
+            ));
+        }
+        for (key, value) in keys {
+            let origin = self.origins.get(&key).map_or("default", String::as_str);
+            lines.push(match value {
+                serde_json::Value::Null => format!("# {key} is not set ({origin})"),
+                value => format!("{key} = {value}  # {origin}"),
+            });
+        }
+        Ok(lines.join("\n") + "\n")
+    }
 }
 
 #[cfg(test)]
@@ -864,6 +867,11 @@ mod tests {
                 "PORTAL_RECONCILE_INTERVAL_SECONDS",
                 "reconcile_interval_seconds",
             ),
+            (
+                "PORTAL_HEADER_READ_TIMEOUT_SECONDS",
+                "header_read_timeout_seconds",
+            ),
+            ("PORTAL_SHUTDOWN_GRACE_SECONDS", "shutdown_grace_seconds"),
         ] {
             let error = Config::load_from(None, env(&[(variable, "0")]))
                 .unwrap_err()
@@ -1115,5 +1123,152 @@ mod tests {
         )
         .expect("loads");
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    /// A Service named `portal` in the namespace makes Kubernetes inject `PORTAL_PORT=tcp://…`
+    /// and friends into every Pod; they are not the administrator's and must not stop start-up.
+    #[test]
+    fn service_link_variables_are_ignored_not_refused() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("PORTAL_PORT", "tcp://10.96.0.12:80"),
+                ("PORTAL_PORT_80_TCP", "tcp://10.96.0.12:80"),
+                ("PORTAL_PORT_80_TCP_ADDR", "10.96.0.12"),
+                ("PORTAL_SERVICE_HOST", "10.96.0.12"),
+                ("PORTAL_SERVICE_PORT", "80"),
+                ("PORTAL_SERVICE_PORT_HTTP", "80"),
+                ("PORTAL_CLUSTER_NAME", "prod"),
+            ]),
+        )
+        .expect("service links do not stop start-up");
+        assert_eq!(config.cluster_name, "prod");
+        assert_eq!(config.ignored_variables.len(), 6);
+        assert!(
+            config
+                .explain()
+                .expect("explains")
+                .contains("# PORTAL_PORT ignored")
+        );
+    }
+
+    /// A Secret's value that happens to look like a number or a flag is still a string.
+    #[test]
+    fn a_secret_or_name_that_looks_like_a_number_stays_a_string() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("PORTAL_OIDC_CLIENT_SECRET", "12345678"),
+                ("PORTAL_KUBECTL_CLIENT_SECRET", "true"),
+                ("PORTAL_CLUSTER_NAME", "2024"),
+                ("PORTAL_ADMIN_GROUPS", "1234"),
+            ]),
+        )
+        .expect("loads");
+        let secret = config.oidc_client_secret.as_ref().expect("set");
+        assert_eq!(secret.expose_secret(), "12345678");
+        let secret = config.kubectl_client_secret.as_ref().expect("set");
+        assert_eq!(secret.expose_secret(), "true");
+        assert_eq!(config.cluster_name, "2024");
+        assert_eq!(config.admin_groups, ["1234"]);
+    }
+
+    #[test]
+    fn every_list_takes_commas_numbers_included_and_a_bad_item_is_named() {
+        let config = Config::load_from(None, env(&[("PORTAL_KUBELOGIN_PORTS", "8000, 18000")]))
+            .expect("loads");
+        assert_eq!(config.kubelogin_ports, [8000, 18000]);
+        let config =
+            Config::load_from(None, env(&[("PORTAL_KUBELOGIN_PORTS", "9000")])).expect("loads");
+        assert_eq!(config.kubelogin_ports, [9000]);
+        let mut file = toml_file("kubelogin_ports = [8000, 18000]\n");
+        file.flush().expect("flush");
+        let config = Config::load_from(Some(file.path()), env(&[])).expect("loads");
+        assert_eq!(config.kubelogin_ports, [8000, 18000]);
+        let error = Config::load_from(None, env(&[("PORTAL_KUBELOGIN_PORTS", "8000,80000")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("kubelogin_ports") && error.contains("\"80000\""),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_metrics_listener_is_an_address_or_off() {
+        let config = Config::load_from(None, env(&[])).expect("loads");
+        assert_eq!(
+            config.metrics_addr,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9090)))
+        );
+        let config =
+            Config::load_from(None, env(&[("PORTAL_METRICS_ADDR", "off")])).expect("loads");
+        assert_eq!(config.metrics_addr, None);
+        let config = Config::load_from(None, env(&[("PORTAL_METRICS_ADDR", "0.0.0.0:9100")]))
+            .expect("loads");
+        assert_eq!(
+            config.metrics_addr,
+            Some(SocketAddr::from(([0, 0, 0, 0], 9100)))
+        );
+        let error = Config::load_from(None, env(&[("PORTAL_METRICS_ADDR", "9090")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("metrics_addr") && error.contains("or off"),
+            "{error}"
+        );
+    }
+
+    /// `portal config` shows every key, where its value came from, and no secret.
+    #[test]
+    fn the_explained_configuration_names_each_source_and_redacts_secrets() {
+        let mut file = toml_file("cluster_name = \"prod\"\nadmin_groups = [\"platform-admins\"]\n");
+        file.flush().expect("flush");
+        let config = Config::load_from(
+            Some(file.path()),
+            env(&[
+                ("PORTAL_DATABASE_URL", "postgres://portal:hunter2@db/portal"),
+                ("PORTAL_OIDC_CLIENT_SECRET", "s3cret"),
+                ("PORTAL_ADMIN_GROUPS", "ops"),
+            ]),
+        )
+        .expect("loads");
+        let text = config.explain().expect("explains");
+        assert!(
+            !text.contains("hunter2") && !text.contains("s3cret"),
+            "{text}"
+        );
+        let line = |key: &str| {
+            text.lines()
+                .find(|line| {
+                    line.starts_with(&format!("{key} = ")) || line.starts_with(&format!("# {key} "))
+                })
+                .unwrap_or_else(|| panic!("no line for {key}:\n{text}"))
+                .to_owned()
+        };
+        assert_eq!(
+            line("database_url"),
+            "database_url = \"[REDACTED]\"  # PORTAL_DATABASE_URL"
+        );
+        assert_eq!(
+            line("oidc_client_secret"),
+            "oidc_client_secret = \"[REDACTED]\"  # PORTAL_OIDC_CLIENT_SECRET"
+        );
+        assert_eq!(
+            line("cluster_name"),
+            format!("cluster_name = \"prod\"  # {}", file.path().display())
+        );
+        assert_eq!(
+            line("admin_groups"),
+            "admin_groups = [\"ops\"]  # PORTAL_ADMIN_GROUPS"
+        );
+        assert_eq!(
+            line("listen_addr"),
+            "listen_addr = \"127.0.0.1:3000\"  # default"
+        );
+        assert_eq!(
+            line("kubectl_client_secret"),
+            "# kubectl_client_secret is not set (default)"
+        );
     }
 }

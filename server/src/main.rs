@@ -25,6 +25,9 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Print the effective configuration (secrets redacted) and where each value came from;
+    /// exit non-zero if it is invalid.
+    Config,
 }
 
 fn main() -> ExitCode {
@@ -36,22 +39,43 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            // One line, with the whole cause chain, and never a backtrace: this is what an operator
-            // sees when the database is down or the port is taken.
-            tracing::error!(error = format!("{error:#}"), "portal stopped");
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+    // Asked for JSON on the command line or in the environment, every line is JSON: also the
+    // one that says the configuration could not be read.
+    let json =
+        cli.log_json || std::env::var("PORTAL_LOG_JSON").is_ok_and(|value| value.trim() == "true");
+    let result = runtime.block_on(run(cli));
+    if let Err(error) = result {
+        // One line, with the whole cause chain, and never a backtrace: this is what an operator
+        // sees when the database is down or the port is taken.
+        let error = format!("{error:#}");
+        if json || telemetry::writes_json() {
+            let _ = telemetry::init(true, "error");
+            tracing::error!(error, "portal stopped");
+        } else {
+            eprintln!("error: {error}");
         }
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
-    telemetry::init(cli.log_json || config.log_json, &config.log_filter)?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if !matches!(command, Command::Config) {
+        telemetry::init(cli.log_json || config.log_json, &config.log_filter)?;
+        for variable in &config.ignored_variables {
+            tracing::debug!(
+                variable,
+                "ignored: Kubernetes sets it for a Service named portal"
+            );
+        }
+    }
+    match command {
+        Command::Config => {
+            print!("{}", config.explain()?);
+            Ok(())
+        }
         Command::Serve => {
             // Listen for the signals before the port opens: a SIGTERM that arrives between
             // the two (a Pod deleted as it starts) must stop the portal cleanly, not kill it.
