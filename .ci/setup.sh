@@ -6,7 +6,10 @@
 #   - the wasm32 Rust target;
 #   - the wasm-bindgen CLI at exactly the version Cargo.toml pins (cached under ~/.cache);
 #   - a real kube-apiserver and etcd, built from their Go modules (tests/kube/build.sh, cached
-#     under ~/.cache; about 10 minutes on a cold machine, a tenth of a second after that).
+#     under ~/.cache; about 10 minutes on a cold machine, a tenth of a second after that);
+#   - helm, built from its Go module (tests/helm/build.sh, cached under ~/.cache; under 3 minutes
+#     once), and the Prometheus Operator's CRDs the chart tests validate against
+#     (tests/helm/crds.sh, from the operator's Go module).
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 apt_packages=()
@@ -54,3 +57,11 @@ if [[ -z "${PORTAL_TEST_KUBE_ASSETS:-}" ]]; then
   GOMAXPROCS="${GOMAXPROCS:-$(nproc)}" PORTAL_KUBE_BUILD_JOBS="${PORTAL_KUBE_BUILD_JOBS:-$(nproc)}" \
     PORTAL_KUBE_NICE="${PORTAL_KUBE_NICE:-0}" "$REPO_ROOT/tests/kube/build.sh" >/dev/null
 fi
+
+# The chart tests' helm and the CRDs of the chart's ServiceMonitor and PrometheusRule.
+if [[ -z "${PORTAL_TEST_HELM:-}" ]]; then
+  command -v go >/dev/null || { echo "setup: Go is needed to build helm for the chart tests" >&2; exit 1; }
+  GOMAXPROCS="${GOMAXPROCS:-$(nproc)}" PORTAL_HELM_BUILD_JOBS="${PORTAL_HELM_BUILD_JOBS:-$(nproc)}" \
+    PORTAL_HELM_NICE="${PORTAL_HELM_NICE:-0}" "$REPO_ROOT/tests/helm/build.sh" >/dev/null
+fi
+"$REPO_ROOT/tests/helm/crds.sh" >/dev/null

@@ -13,6 +13,8 @@
 mod app;
 mod browser;
 mod fake_op;
+/// The Helm chart: rendering it and applying what it renders.
+pub mod helm;
 mod idp;
 mod kube;
 /// Logging in over HTTP through the test provider.
