@@ -1,5 +1,5 @@
 //! Probes for Kubernetes: `/healthz` says the process is alive, `/readyz` that it can serve
-//! (database reachable and migrated). A failing readiness probe takes the replica out of the
+//! (database reachable, its schema at least this binary's, and not shutting down). A failing readiness probe takes the replica out of the
 //! Service without restarting it.
 
 use crate::{db::Readiness, startup::AppState};
@@ -11,6 +11,12 @@ pub async fn healthz() -> impl IntoResponse {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "not ready", "reason": "shutting down" })),
+        );
+    }
     match state.database.readiness().await {
         Readiness::Ready => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Readiness::NotMigrated { applied, expected } => (

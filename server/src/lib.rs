@@ -24,6 +24,8 @@ mod health;
 pub mod namespaces;
 /// Security headers and the refusal of cross-site writes.
 pub mod security;
+/// The HTTP server loop: header read timeout, drain and bounded shutdown.
+mod serve;
 /// Building the router and the running application.
 pub mod startup;
 /// Logging set-up.

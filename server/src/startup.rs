@@ -9,7 +9,7 @@ use crate::{
     faq::{FaqLibrary, FaqService},
     health,
     namespaces::{self, NamespaceService, RequestRules, cluster, provisioner::Provisioner, worker},
-    security,
+    security, serve,
 };
 use anyhow::Context;
 use app::domain::kubeconfig::ClusterAccess;
@@ -23,7 +23,6 @@ use axum::{
     extract::FromRef,
     middleware,
     routing::{get, post},
-    serve::ListenerExt,
 };
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -53,6 +52,8 @@ pub struct AppState {
     pub cluster_access: Option<Arc<ClusterAccess>>,
     /// Longest the portal works on one request (see `security::time_limit`).
     pub request_timeout: std::time::Duration,
+    /// Set once the portal is shutting down: `/readyz` then answers 503.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -72,6 +73,8 @@ pub struct Application {
     worker: Option<worker::Worker>,
     /// The access view's watchers, when a cluster is connected; stopped at shutdown.
     access: Option<AccessCache>,
+    shutdown: serve::Shutdown,
+    header_read_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -198,7 +201,13 @@ impl Application {
                 time::Duration::try_from(session_limits.idle)
                     .context("session_idle_minutes is too large")?,
             ));
+        let shutdown = serve::Shutdown {
+            draining: Arc::default(),
+            drain: std::time::Duration::from_secs(config.shutdown_drain_seconds),
+            grace: std::time::Duration::from_secs(config.shutdown_grace_seconds),
+        };
         let state = AppState {
+            draining: shutdown.draining.clone(),
             leptos_options,
             server_context,
             database: database.clone(),
@@ -221,6 +230,8 @@ impl Application {
             address,
             worker,
             access: access_cache,
+            shutdown,
+            header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_seconds),
         })
     }
 
@@ -232,27 +243,25 @@ impl Application {
         self.address.port()
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the database.
+    /// Serves until `stop` resolves; then drains (`/readyz` answers 503 while requests are
+    /// still served), gives in-flight requests their grace, and closes the database.
     pub async fn run_until_stopped(
         self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
+        stop: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.address, "portal listening");
-        // Pages stream in several chunks; without TCP_NODELAY, Nagle's algorithm and the
-        // client's delayed ACK hold the last chunk back for ~40 ms (measured with wrk).
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "could not set TCP_NODELAY");
-            }
-        });
         let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
         let worker = self
             .worker
             .map(|worker| tokio::spawn(worker.run(worker_stopped)));
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the HTTP server failed");
+        serve::serve(
+            self.listener,
+            self.router,
+            self.header_read_timeout,
+            stop,
+            self.shutdown,
+        )
+        .await;
         // A provisioning in flight finishes (its API calls have timeouts); a pass that is cut
         // short is resumed by the next start, or by another replica, once its claim runs out.
         let _ = stop_worker.send(true);
@@ -268,7 +277,7 @@ impl Application {
         }
         self.database.close().await;
         tracing::info!("portal stopped");
-        served
+        Ok(())
     }
 }
 

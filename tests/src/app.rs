@@ -72,6 +72,11 @@ impl TestApp {
             public_url: format!("http://127.0.0.1:{port}"),
             database_url: format!("sqlite://{}/portal.db", data.path().display()).into(),
             site_root: super::repo_root().join("target/site"),
+            // Tests stop portals all the time; the drain is for load balancers, and tested
+            // on its own.
+            shutdown_drain_seconds: 0,
+            // Many portals run in one process: each picks a free metrics port.
+            metrics_addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             ..Config::default()
         };
         if login {

@@ -76,7 +76,9 @@ impl Database {
         .context("could not apply database migrations")
     }
 
-    /// Reachable, and migrated to the version this binary expects?
+    /// Reachable, and migrated at least to the version this binary expects? A newer schema (the
+    /// next release migrated while this replica still runs) is ready: migrations only expand
+    /// the schema while an older release may still run on it (see the README).
     pub async fn readiness(&self) -> Readiness {
         let (applied, expected) = match self {
             Self::Sqlite(store) => (
@@ -90,7 +92,7 @@ impl Database {
         };
         match applied {
             Err(error) => Readiness::Unreachable(error.to_string()),
-            Ok(applied) if applied == Some(expected) => Readiness::Ready,
+            Ok(Some(applied)) if applied >= expected => Readiness::Ready,
             Ok(applied) => Readiness::NotMigrated { applied, expected },
         }
     }

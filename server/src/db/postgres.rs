@@ -56,7 +56,11 @@ impl PgStore {
     }
 
     pub(super) async fn migrate(&self) -> anyhow::Result<()> {
-        MIGRATOR.run(&self.pool).await?;
+        // A newer release may have applied migrations this binary does not carry: they are
+        // ignored, so a rollback (or an old replica during a rollout) starts on the new schema.
+        let mut migrator = sqlx::migrate!("../migrations/postgres");
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.pool).await?;
         Ok(())
     }
 
