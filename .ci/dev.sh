@@ -37,7 +37,7 @@ kube_version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' 
 if $with_cluster || [[ -x "$CACHE_DIR/kube/$kube_version/kube-apiserver" ]]; then
   log "starting a local Kubernetes API server"
   mkdir -p "$run_dir/cluster"
-  # The portal acts as its ServiceAccount, with exactly the RBAC deploy/ ships.
+  # The portal acts as its ServiceAccount, with exactly the RBAC the chart (deploy/chart) ships.
   portal_token="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
   printf '%s,system:serviceaccount:welkin-portal:welkin-portal,welkin-portal-sa,"system:serviceaccounts,system:serviceaccounts:welkin-portal,system:authenticated"\n' \
     "$portal_token" >"$run_dir/extra-tokens.csv"
@@ -45,10 +45,17 @@ if $with_cluster || [[ -x "$CACHE_DIR/kube/$kube_version/kube-apiserver" ]]; the
     "$REPO_ROOT/tests/kube/start.sh" "$run_dir/cluster" >/dev/null; then
     source "$run_dir/cluster/env"
     export PORTAL_CLUSTER_SERVER="$KUBE_SERVER" PORTAL_CLUSTER_CA_FILE="$KUBE_CA_FILE"
-    # No controller-manager runs: give `admin` its rules, and install the portal's RBAC.
+    # No controller-manager runs: give `admin` its rules, and install the portal's RBAC as the
+    # chart renders it (its namespace, ServiceAccount, ClusterRoles and admission policy).
+    helm_bin="$("$REPO_ROOT/tests/helm/build.sh" | tail -n 1)/helm"
+    kubectl --kubeconfig "$KUBECONFIG" create namespace welkin-portal --dry-run=client -o yaml |
+      kubectl --kubeconfig "$KUBECONFIG" label --local -f - -o yaml \
+        pod-security.kubernetes.io/enforce=restricted >"$run_dir/portal-namespace.yaml"
+    "$helm_bin" template welkin-portal "$REPO_ROOT/deploy/chart" --namespace welkin-portal \
+      --values "$REPO_ROOT/deploy/chart/ci/minimal-values.yaml" \
+      --show-only templates/rbac.yaml --show-only templates/admission-policy.yaml >"$run_dir/portal-rbac.yaml"
     kubectl --kubeconfig "$KUBECONFIG" apply --server-side --force-conflicts -f "$REPO_ROOT/tests/kube/admin-clusterrole.yaml" \
-      -f "$REPO_ROOT/deploy/namespace.yaml" -f "$REPO_ROOT/deploy/rbac.yaml" \
-      -f "$REPO_ROOT/deploy/admission-policy.yaml" >/dev/null
+      -f "$run_dir/portal-namespace.yaml" -f "$run_dir/portal-rbac.yaml" >/dev/null
     sed "s|^\( *token: \).*|\1$portal_token|" "$KUBECONFIG" >"$run_dir/portal-kubeconfig"
     chmod 600 "$run_dir/portal-kubeconfig"
     export PORTAL_KUBECONFIG="$run_dir/portal-kubeconfig"

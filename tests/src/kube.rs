@@ -50,7 +50,7 @@ impl TestCluster {
     }
 
     /// A client acting as the portal's ServiceAccount (`welkin-portal/welkin-portal`), which has
-    /// only what `deploy/rbac.yaml` grants once a test has applied it.
+    /// only what the chart's RBAC grants once a test has installed it (`install_portal_rbac`).
     pub async fn portal_client(&self) -> kube::Client {
         self.client_with_token(PORTAL_TOKEN).await
     }
@@ -76,39 +76,58 @@ impl TestCluster {
         kube::Client::try_from(config).expect("a Kubernetes client")
     }
 
-    /// Installs what `deploy/` ships for the portal's own access (its namespace, ServiceAccount,
-    /// ClusterRole and ClusterRoleBinding, and the admission policy that bounds it), as the
-    /// cluster admin. Safe to call from every test.
+    /// Installs what the chart (`deploy/chart/`) ships for the portal's own access, as the
+    /// cluster admin: the release's namespace (`welkin-portal`, Pod Security `restricted`, as the
+    /// chart's README has the operator make it), and the ServiceAccount, ClusterRoles,
+    /// ClusterRoleBinding and admission policy that `helm template` renders for a release
+    /// `welkin-portal` there. Safe to call from every test.
     pub async fn install_portal_rbac(&self) {
         let admin = self.admin_client().await;
-        let collections = [
-            ("Namespace", "/api/v1/namespaces"),
-            ("ServiceAccount", "/api/v1/namespaces/{ns}/serviceaccounts"),
-            (
-                "ClusterRole",
-                "/apis/rbac.authorization.k8s.io/v1/clusterroles",
-            ),
-            (
-                "ClusterRoleBinding",
-                "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-            ),
-            (
-                "ValidatingAdmissionPolicy",
-                "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies",
-            ),
-            (
-                "ValidatingAdmissionPolicyBinding",
-                "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings",
-            ),
-        ];
-        apply_file(
-            &admin,
-            &super::repo_root().join("tests/kube/admin-clusterrole.yaml"),
-            &collections,
+        let cluster_admin =
+            std::fs::read_to_string(super::repo_root().join("tests/kube/admin-clusterrole.yaml"))
+                .expect("read tests/kube/admin-clusterrole.yaml");
+        let rendered = super::helm::render(
+            "welkin-portal",
+            "welkin-portal",
+            &["ci/minimal-values.yaml"],
+            &[],
+            &[
+                "--show-only",
+                "templates/rbac.yaml",
+                "--show-only",
+                "templates/admission-policy.yaml",
+            ],
         )
-        .await;
-        for file in ["namespace.yaml", "rbac.yaml", "admission-policy.yaml"] {
-            apply_deploy_file(&admin, file, &collections).await;
+        .unwrap_or_else(|error| panic!("helm template deploy/chart: {error}"));
+        let namespace = r"apiVersion: v1
+kind: Namespace
+metadata:
+  name: welkin-portal
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+";
+        let mut manifests = super::helm::documents(&cluster_admin);
+        manifests.extend(super::helm::documents(namespace));
+        let rbac = super::helm::documents(&rendered);
+        for kind in [
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+        ] {
+            assert!(
+                rbac.iter().any(|manifest| manifest.kind == kind),
+                "the chart renders no {kind}"
+            );
+        }
+        manifests.extend(rbac);
+        for manifest in &manifests {
+            super::helm::apply(&admin, manifest, false)
+                .await
+                .unwrap_or_else(|error| {
+                    panic!("apply {} {}: {error}", manifest.kind, manifest.name)
+                });
         }
         self.wait_for_the_admission_policy().await;
     }
@@ -139,7 +158,7 @@ impl TestCluster {
         panic!("the admission policy welkin-portal-bounds never came into force");
     }
 
-    /// A kubeconfig file that acts as the portal's ServiceAccount (only the RBAC `deploy/`
+    /// A kubeconfig file that acts as the portal's ServiceAccount (only the RBAC the chart
     /// ships), pointing at `server` (the API server itself, or a proxy in front of it).
     pub fn portal_kubeconfig(&self, server: &str) -> PathBuf {
         let admin =
@@ -287,52 +306,5 @@ fn wait_for_env(dir: &Path) -> Result<String, String> {
             return Err(format!("not ready in 180 s:\n{log}"));
         }
         std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Applies every document of a file in deploy/ for real (server-side apply), as `client`.
-/// `collections` maps each kind to its collection path (`{ns}` for the namespace).
-pub async fn apply_deploy_file(client: &kube::Client, file: &str, collections: &[(&str, &str)]) {
-    apply_file(
-        client,
-        &super::repo_root().join("deploy").join(file),
-        collections,
-    )
-    .await;
-}
-
-/// Applies every document of a YAML file (server-side apply), as `client`.
-async fn apply_file(client: &kube::Client, path: &Path, collections: &[(&str, &str)]) {
-    let text = std::fs::read_to_string(path).expect("read");
-    for document in text.split("\n---\n").filter(|d| d.contains("kind:")) {
-        let kind = document
-            .lines()
-            .find_map(|l| l.strip_prefix("kind:"))
-            .expect("kind")
-            .trim();
-        let name = document
-            .lines()
-            .find_map(|l| l.strip_prefix("  name:"))
-            .expect("name")
-            .trim();
-        let namespace = document
-            .lines()
-            .find_map(|l| l.strip_prefix("  namespace:"))
-            .map(str::trim);
-        let base = collections
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, url)| *url)
-            .expect("known kind");
-        let url = base.replace("{ns}", namespace.unwrap_or_default());
-        let request =
-            http::Request::patch(format!("{url}/{name}?fieldManager=portal-tests&force=true"))
-                .header("content-type", "application/apply-patch+yaml")
-                .body(document.as_bytes().to_vec())
-                .expect("request");
-        client
-            .request_text(request)
-            .await
-            .unwrap_or_else(|e| panic!("apply {kind} {name}: {e}"));
     }
 }

@@ -26,7 +26,7 @@ pub use app::TestApp;
 pub use browser::{Browser, JavaScript};
 pub use fake_op::{FakeOp, FakeToken};
 pub use idp::TestIdp;
-pub use kube::{TestCluster, apply_deploy_file};
+pub use kube::TestCluster;
 pub use postgres::TestDatabase;
 pub use proxy::TcpProxy;
 
