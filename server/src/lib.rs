@@ -20,6 +20,8 @@ pub mod db;
 pub mod faq;
 /// `/healthz` and `/readyz`.
 mod health;
+/// Prometheus metrics: their names, the recording functions and the `/metrics` listener.
+pub mod metrics;
 /// Namespace requests: the service, the provisioning loop, the cluster connection.
 pub mod namespaces;
 /// Security headers and the refusal of cross-site writes.

@@ -28,7 +28,7 @@ use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::compression::CompressionLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time};
 
 /// What every request handler can reach. Cheap to clone: everything inside is shared.
@@ -75,6 +75,8 @@ pub struct Application {
     access: Option<AccessCache>,
     shutdown: serve::Shutdown,
     header_read_timeout: std::time::Duration,
+    /// `/metrics`, on its own listener; `None` with `metrics_addr = "off"`.
+    metrics: Option<(SocketAddr, Router, TcpListener)>,
 }
 
 impl Application {
@@ -92,6 +94,12 @@ impl Application {
         let address = listener
             .local_addr()
             .context("could not read the bound address")?;
+        let metrics = match config.metrics_addr {
+            Some(metrics_addr) => {
+                Some(crate::metrics::listen(metrics_addr, database.clone()).await?)
+            }
+            None => None,
+        };
 
         let leptos_options = LeptosOptions::builder()
             .output_name("portal")
@@ -232,6 +240,7 @@ impl Application {
             access: access_cache,
             shutdown,
             header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_seconds),
+            metrics,
         })
     }
 
@@ -243,6 +252,11 @@ impl Application {
         self.address.port()
     }
 
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(address, _, _)| *address)
+    }
+
     /// Serves until `stop` resolves; then drains (`/readyz` answers 503 while requests are
     /// still served), gives in-flight requests their grace, and closes the database.
     pub async fn run_until_stopped(
@@ -250,6 +264,20 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.address, "portal listening");
+        let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics = self.metrics.map(|(address, router, listener)| {
+            tracing::info!(%address, "metrics at /metrics");
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(async {
+                        let _ = metrics_stopped.await;
+                    })
+                    .await;
+                if let Err(error) = served {
+                    tracing::warn!(%error, "the metrics listener failed");
+                }
+            })
+        });
         let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
         let worker = self
             .worker
@@ -274,6 +302,11 @@ impl Application {
         }
         if let Some(mut access) = self.access {
             access.stop();
+        }
+        // Prometheus may scrape until here; a scrape in flight does not hold the exit.
+        let _ = stop_metrics.send(());
+        if let Some(metrics) = metrics {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), metrics).await;
         }
         self.database.close().await;
         tracing::info!("portal stopped");
@@ -331,7 +364,7 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/admin/audit.csv", get(namespaces::http::export_csv))
         .route("/admin/audit.json", get(namespaces::http::export_json))
         .route("/admin/access.csv", get(access::csv::download))
-        // Layers run outside-in from the last one added: trace, compress, security headers,
+        // Layers run outside-in from the last one added: log and count, compress, security headers,
         // the time limit, refuse cross-site writes, refuse oversized cookies, load the session,
         // find who is asking, then hand the form page its refused form.
         .layer(middleware::from_fn(namespaces::http::refused_form_flash))
@@ -354,7 +387,7 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
             security::headers,
         ))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(crate::telemetry::request_log))
         .with_state(state)
 }
 

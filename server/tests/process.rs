@@ -345,3 +345,86 @@ fn portal_config_shows_the_effective_configuration_and_refuses_a_bad_one() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("listen_addr"), "{stderr}");
 }
+
+/// A GET with extra request headers; the raw response head and body.
+fn get_with(address: SocketAddr, path: &str, headers: &str) -> String {
+    let mut stream =
+        TcpStream::connect_timeout(&address, Duration::from_secs(5)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout set");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .expect("writes");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("reads");
+    response
+}
+
+fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    let head = response.split("\r\n\r\n").next().unwrap_or_default();
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+#[test]
+fn every_request_is_logged_once_at_info_with_its_route_status_and_request_id() {
+    let data = tempfile::tempdir().expect("temporary folder");
+    let serving = Serving::start(data.path(), &[]);
+    let response = get_with(
+        serving.address,
+        "/faq/kubectl-run-refused?q=secret-looking",
+        "X-Request-Id: lb-1234.a\r\n",
+    );
+    assert_eq!(
+        header(&response, "x-request-id"),
+        Some("lb-1234.a"),
+        "{response}"
+    );
+    let response = get_with(serving.address, "/no-such-page", "");
+    let generated = header(&response, "x-request-id")
+        .expect("an id is made")
+        .to_owned();
+    assert_eq!(generated.len(), 32, "{generated}");
+
+    // The lines are written as the responses go out; give the writer a moment.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut log = serving.log();
+    while !log.contains(&generated) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        log = serving.log();
+    }
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("lb-1234.a"))
+        .collect();
+    let request_lines: Vec<&&str> = lines
+        .iter()
+        .filter(|line| line.contains(" request ") || line.ends_with(" request"))
+        .collect();
+    assert_eq!(request_lines.len(), 1, "one request line:\n{log}");
+    let line = request_lines[0];
+    for part in [
+        "INFO",
+        "method=GET",
+        "route=/faq/{slug}",
+        "status=200",
+        "latency_ms=",
+    ] {
+        assert!(line.contains(part), "{part} in {line}");
+    }
+    assert!(
+        !log.contains("secret-looking"),
+        "the query is not logged:\n{log}"
+    );
+    assert!(
+        log.lines().any(|line| line.contains(&generated)
+            && line.contains("route=unmatched")
+            && line.contains("status=404")),
+        "{log}"
+    );
+}

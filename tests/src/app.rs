@@ -8,6 +8,8 @@ use tokio::sync::oneshot;
 #[derive(Debug)]
 pub struct TestApp {
     pub address: SocketAddr,
+    /// Where this portal serves `/metrics`.
+    pub metrics_address: Option<SocketAddr>,
     pub http: reqwest::Client,
     /// The SQLite database's folder; outlives a [`TestApp::stop`] for a restart.
     data: tempfile::TempDir,
@@ -87,6 +89,7 @@ impl TestApp {
         configure(&mut config);
         let application = Application::build(config).await.expect("the portal starts");
         let address = application.address();
+        let metrics_address = application.metrics_address();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(application.run_until_stopped(async {
             let _ = stopped.await;
@@ -97,6 +100,7 @@ impl TestApp {
             .expect("an HTTP client");
         Self {
             address,
+            metrics_address,
             http,
             data,
             stop,

@@ -19,6 +19,7 @@ mod idp;
 mod kube;
 /// Logging in over HTTP through the test provider.
 pub mod login;
+mod metrics;
 mod postgres;
 mod proxy;
 
@@ -27,6 +28,7 @@ pub use browser::{Browser, JavaScript};
 pub use fake_op::{FakeOp, FakeToken};
 pub use idp::TestIdp;
 pub use kube::TestCluster;
+pub use metrics::Metrics;
 pub use postgres::TestDatabase;
 pub use proxy::TcpProxy;
 

@@ -328,3 +328,92 @@ async fn every_page_shows_its_content_without_javascript_on_every_load() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `/metrics` as Prometheus reads it: on its own listener (not the public port), in the text
+/// exposition format, with requests by route template, logins, namespace requests by status,
+/// FAQ searches that found nothing, and the database pool.
+#[tokio::test]
+async fn metrics_are_scraped_from_their_own_listener_in_the_exposition_format() {
+    use portal_tests::login::{http_browser, logged_in};
+    let app = TestApp::spawn_with_login().await;
+    assert_ne!(app.metrics_address, Some(app.address));
+    assert_eq!(
+        app.get("/metrics").await.status(),
+        404,
+        "not on the public port"
+    );
+
+    app.get("/faq/kubectl-run-refused").await;
+    app.get("/faq?q=quantum+blockchain").await;
+    app.get("/no-such-page").await;
+    let alice = logged_in(&app, "alice").await;
+    let response = alice
+        .post(app.url("/namespaces/new"))
+        .header(reqwest::header::ORIGIN, app.url(""))
+        .form(&[
+            ("name", "team-a-metrics"),
+            ("purpose", "Counting things."),
+            ("groups", "team-a"),
+        ])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 303);
+    let refused = http_browser()
+        .get(app.url("/auth/callback?error=access_denied&state=x"))
+        .send()
+        .await
+        .expect("answers");
+    assert!(refused.status().is_client_error());
+
+    let scrape = portal_tests::Metrics::scrape(&app).await;
+    let (text, value) = (&scrape.text, |family: &str, labels: &[(&str, &str)]| {
+        scrape.value(family, labels)
+    });
+    let entry = [
+        ("route", "/faq/{slug}"),
+        ("method", "GET"),
+        ("status", "200"),
+    ];
+    assert!(value("portal_http_requests_total", &entry) >= 1.0, "{text}");
+    assert!(
+        value(
+            "portal_http_requests_total",
+            &[("route", "unmatched"), ("status", "404")]
+        ) >= 1.0,
+        "{text}"
+    );
+    assert!(
+        value(
+            "portal_http_request_duration_seconds",
+            &[("route", "/faq/{slug}")]
+        ) >= 1.0,
+        "a latency histogram:\n{text}"
+    );
+    assert!(
+        !text.contains("kubectl-run-refused"),
+        "paths never become labels:\n{text}"
+    );
+    assert!(
+        value("portal_logins_total", &[("outcome", "success")]) >= 1.0,
+        "{text}"
+    );
+    assert!(
+        value("portal_logins_total", &[("outcome", "refused")]) >= 1.0,
+        "{text}"
+    );
+    assert!(
+        value("portal_faq_searches_total", &[("result", "none")]) >= 1.0,
+        "{text}"
+    );
+    assert_eq!(
+        value("portal_namespace_requests", &[("status", "pending")]),
+        1.0,
+        "this portal's database holds one pending request:\n{text}"
+    );
+    assert!(
+        value("portal_database_connections", &[("state", "max")]) >= 1.0,
+        "{text}"
+    );
+    assert!(text.contains("portal_reconcile_lag_seconds"), "{text}");
+}

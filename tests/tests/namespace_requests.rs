@@ -374,6 +374,31 @@ async fn the_api_server_gone_during_provisioning_fails_clearly_and_a_retry_succe
             "{action}"
         );
     }
+    // What Prometheus sees of it (the counters are the process's, shared by the tests in it).
+    let metrics = portal_tests::Metrics::scrape(&app).await;
+    assert!(
+        metrics.value("portal_provisioning_failures_total", &[]) >= 1.0,
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics.value(
+            "portal_provisioning_duration_seconds",
+            &[("outcome", "success")]
+        ) >= 1.0,
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics.value("portal_reconcile_last_run_timestamp_seconds", &[]) > 0.0,
+        "{}",
+        metrics.text
+    );
+    assert_eq!(
+        metrics.value("portal_namespace_requests", &[("status", "ready")]),
+        1.0
+    );
+    assert_eq!(metrics.value("portal_reconcile_lag_seconds", &[]), 0.0);
 }
 
 async fn every_kind_of_bad_request_is_refused_with_its_reason_and_nothing_is_stored(

@@ -87,6 +87,8 @@ impl Shared {
         if synced {
             health.synced[source] = true;
         }
+        let connected = health.failing_since.iter().all(Option::is_none);
+        crate::metrics::cluster_watch(connected, true);
     }
 
     fn any_failing(&self) -> bool {
@@ -104,6 +106,7 @@ impl Shared {
             .failing_since
             .iter_mut()
             .for_each(|since| *since = None);
+        crate::metrics::cluster_watch(true, false);
     }
 
     fn failed(&self, source: usize, error: &watcher::Error) {
@@ -111,6 +114,7 @@ impl Shared {
         if health.failing_since[source].is_none() {
             tracing::warn!(error = %error, "the cluster stopped answering; serving the last known access state");
             health.failing_since[source] = Some(Utc::now());
+            crate::metrics::cluster_watch(false, false);
         } else {
             tracing::debug!(error = %error, "the cluster still does not answer");
         }

@@ -228,6 +228,22 @@ pub async fn login(
 
 /// `GET /auth/callback`: the provider sends the browser back here.
 pub async fn callback(
+    state: State<AppState>,
+    session: Session,
+    params: Query<HashMap<String, String>>,
+) -> Response {
+    let response = finish_login(state, session, params).await;
+    // Every way through ends in a redirect (logged in), a 4xx page (refused, or an answer that
+    // did not verify) or a 5xx page (the provider or the session store failed).
+    crate::metrics::login(match response.status() {
+        status if status.is_redirection() => "success",
+        status if status.is_server_error() => "error",
+        _ => "refused",
+    });
+    response
+}
+
+async fn finish_login(
     State(state): State<AppState>,
     session: Session,
     Query(params): Query<HashMap<String, String>>,

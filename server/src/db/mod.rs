@@ -37,6 +37,16 @@ pub enum Database {
     Postgres(PgStore),
 }
 
+/// See [`Database::stats`].
+#[derive(Debug)]
+pub struct DatabaseStats {
+    pub requests_by_status: Result<Vec<(String, i64)>, sqlx::Error>,
+    pub oldest_approved_ms: Result<Option<i64>, sqlx::Error>,
+    pub in_use: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
 /// Whether the database can serve the portal right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Readiness {
@@ -130,6 +140,40 @@ impl Database {
     }
 
     /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
+    /// What `/metrics` reads when scraped: namespace requests by status, the age of the oldest
+    /// approved request not yet provisioned (Unix milliseconds), and the connection pool.
+    pub async fn stats(&self) -> DatabaseStats {
+        const BY_STATUS: &str = "SELECT status, count(*) FROM namespace_requests GROUP BY status";
+        const OLDEST_APPROVED: &str = "SELECT min(updated_at) FROM namespace_requests \
+             WHERE status IN ('approved', 'provisioning')";
+        match self {
+            Self::Sqlite(store) => {
+                let pool = store.pool();
+                let oldest: Result<Option<chrono::DateTime<chrono::Utc>>, _> =
+                    sqlx::query_scalar(OLDEST_APPROVED).fetch_one(pool).await;
+                DatabaseStats {
+                    requests_by_status: sqlx::query_as(BY_STATUS).fetch_all(pool).await,
+                    oldest_approved_ms: oldest.map(|at| at.map(|at| at.timestamp_millis())),
+                    in_use: pool.size().saturating_sub(pool.num_idle() as u32),
+                    idle: pool.num_idle(),
+                    max: pool.options().get_max_connections(),
+                }
+            }
+            Self::Postgres(store) => {
+                let pool = store.pool();
+                let oldest: Result<Option<chrono::DateTime<chrono::Utc>>, _> =
+                    sqlx::query_scalar(OLDEST_APPROVED).fetch_one(pool).await;
+                DatabaseStats {
+                    requests_by_status: sqlx::query_as(BY_STATUS).fetch_all(pool).await,
+                    oldest_approved_ms: oldest.map(|at| at.map(|at| at.timestamp_millis())),
+                    in_use: pool.size().saturating_sub(pool.num_idle() as u32),
+                    idle: pool.num_idle(),
+                    max: pool.options().get_max_connections(),
+                }
+            }
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Self::Sqlite(store) => store.close().await,

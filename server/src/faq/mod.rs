@@ -294,6 +294,9 @@ impl Faq for FaqService {
     async fn search(&self, query: &str, record: bool) -> SearchResults {
         let results = self.library.search(query);
         tracing::Span::current().record("hits", results.hits.len());
+        if record && !results.query.trim().is_empty() {
+            crate::metrics::faq_search(!results.hits.is_empty());
+        }
         let unanswered = (record && results.hits.is_empty())
             .then(|| recordable_query(&results.query))
             .flatten();

@@ -55,16 +55,21 @@ impl Worker {
                 .await
             {
                 Ok(Some(request)) => request,
-                Ok(None) => return finished,
+                Ok(None) => {
+                    crate::metrics::reconcile_pass();
+                    return finished;
+                }
                 Err(error) => {
                     tracing::warn!(%error, "could not claim namespace requests; trying again later");
                     return finished;
                 }
             };
+            let started = std::time::Instant::now();
             let outcome = match plan_for(&request, &self.config) {
                 Ok(plan) => self.provisioner.apply(request.id, &plan).await,
                 Err(reason) => Err(reason),
             };
+            crate::metrics::provisioning(outcome.is_ok(), started.elapsed());
             match &outcome {
                 Ok(()) => {
                     tracing::info!(id = request.id, name = %request.name, "namespace provisioned")
