@@ -37,6 +37,14 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Served over https, browsers must never fall back to plain http for a year. Not
+    // includeSubDomains: other hosts under the same domain are not the portal's to decide.
+    if state.public_url.starts_with("https://") {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
         && let Ok(value) = HeaderValue::from_str(&default_csp(&state.csp_form_action_extra))
     {

@@ -52,6 +52,8 @@ pub struct AppState {
     pub cluster_access: Option<Arc<ClusterAccess>>,
     /// Longest the portal works on one request (see `security::time_limit`).
     pub request_timeout: std::time::Duration,
+    /// Logins in progress, in encrypted cookies (see `auth::pending`).
+    pub pending_logins: auth::pending::PendingLogins,
     /// Set once the portal is shutting down: `/readyz` then answers 503.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -216,6 +218,10 @@ impl Application {
         };
         let state = AppState {
             draining: shutdown.draining.clone(),
+            pending_logins: auth::pending::PendingLogins::new(
+                config.oidc_client_secret()?.as_ref(),
+                config.is_https(),
+            ),
             leptos_options,
             server_context,
             database: database.clone(),

@@ -108,6 +108,11 @@ impl TestApp {
         }
     }
 
+    /// The SQLite database file (the default database of a test portal).
+    pub fn database_file(&self) -> std::path::PathBuf {
+        self.data.path().join("portal.db")
+    }
+
     /// The absolute URL of `path` on this portal.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)

@@ -163,12 +163,10 @@ async fn the_return_page_cannot_leave_the_portal() {
 async fn the_session_id_changes_at_login() {
     let app = TestApp::spawn_with_login().await;
     let client = browser();
-    let before = client
-        .get(app.url("/auth/login"))
-        .send()
-        .await
-        .expect("login");
-    let planted = session_cookie(&before).expect("a session for the pending login");
+    // A session that exists before this login (one an attacker could have planted).
+    let callback = sign_in_at_provider(&app, &client, "bob", "/").await;
+    let response = client.get(&callback).send().await.expect("callback");
+    let planted = session_cookie(&response).expect("a session");
     let callback = sign_in_at_provider(&app, &client, "alice", "/").await;
     let response = client.get(&callback).send().await.expect("callback");
     let after = session_cookie(&response).expect("a new session cookie");
@@ -182,6 +180,138 @@ async fn the_session_id_changes_at_login() {
     assert_eq!(
         with_planted.json::<Value>().await.expect("JSON"),
         Value::Null
+    );
+}
+
+/// Starting a login stores nothing on the server (it used to store a session row per
+/// `GET /auth/login`, so anyone could fill the database): the login in progress is an
+/// encrypted cookie named after its state. That also lets two tabs log in at once.
+#[tokio::test]
+async fn starting_a_login_stores_nothing_and_two_tabs_can_log_in_at_once() {
+    let app = TestApp::spawn_with_login().await;
+    let sessions = || async {
+        let url = format!("sqlite://{}", app.database_file().display());
+        let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .expect("opens");
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM tower_sessions")
+            .fetch_one(&mut db)
+            .await
+            .expect("counts")
+    };
+    for _ in 0..30 {
+        let response = browser()
+            .get(app.url("/auth/login?next=/faq"))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert!(
+            session_cookie(&response).is_none(),
+            "no session for an anonymous visitor"
+        );
+        let cookies: Vec<&str> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert!(
+            cookies.len() == 1
+                && cookies[0].starts_with("portal_login_")
+                && cookies[0].contains("Path=/auth/callback")
+                && cookies[0].contains("HttpOnly")
+                && !cookies[0].contains("/faq"),
+            "one encrypted pending-login cookie: {cookies:?}"
+        );
+    }
+    assert_eq!(sessions().await, 0, "thirty logins started, nothing stored");
+
+    // Two tabs of one browser start a login each; both finish, in the other order.
+    let client = browser();
+    let first = sign_in_at_provider(&app, &client, "alice", "/namespaces").await;
+    let second = sign_in_at_provider(&app, &client, "alice", "/access").await;
+    let response = client.get(&second).send().await.expect("callback");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/access");
+    let response = client.get(&first).send().await.expect("callback");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the first tab's login still works"
+    );
+    assert_eq!(location(&response), "/namespaces");
+    assert_eq!(
+        who_am_i(&app, &client).await["username"],
+        "alice@example.com"
+    );
+    // A used login is gone: its callback again is refused.
+    let again = client.get(&first).send().await.expect("callback");
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+}
+
+/// A logged-in user's pages, server functions and exports are never cached; over https the
+/// portal asks browsers never to use plain http.
+#[tokio::test]
+async fn a_logged_in_users_responses_are_not_stored_and_https_sends_hsts() {
+    let app = TestApp::spawn_with_login().await;
+    let anonymous = app.get("/faq").await;
+    assert!(anonymous.headers().get(header::CACHE_CONTROL).is_none());
+    assert!(
+        anonymous
+            .headers()
+            .get(header::STRICT_TRANSPORT_SECURITY)
+            .is_none()
+    );
+    let client = portal_tests::login::logged_in(&app, "root").await;
+    for path in [
+        "/",
+        "/faq",
+        "/namespaces",
+        "/admin/audit",
+        "/admin/audit.csv",
+        "/kubeconfig",
+    ] {
+        let response = client.get(app.url(path)).send().await.expect("answers");
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap_or("")),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    let response = client
+        .post(app.url("/api/who-am-i"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        response.headers()[header::CACHE_CONTROL],
+        "no-store",
+        "a server function"
+    );
+    let bundle = client
+        .get(app.url("/pkg/portal.css"))
+        .send()
+        .await
+        .expect("answers");
+    assert_ne!(
+        bundle
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .map(|v| v.to_str().unwrap_or("")),
+        Some("no-store"),
+        "the stylesheet is everyone's"
+    );
+
+    let https =
+        TestApp::spawn_with(|config| config.public_url = "https://portal.example.com".into()).await;
+    let response = https.get("/").await;
+    assert_eq!(
+        response.headers()[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000"
     );
 }
 

@@ -2,6 +2,7 @@
 //! the middleware that tells every request who is asking.
 
 pub mod oidc;
+pub mod pending;
 pub mod session;
 
 use app::auth::CurrentUser;
@@ -18,7 +19,6 @@ use tower_sessions::Session;
 
 use crate::startup::AppState;
 
-const PENDING_LOGIN: &str = "pending_login";
 const USER: &str = "user";
 
 /// The logged-in user as stored in the session (server-side: the cookie holds only its id).
@@ -87,8 +87,24 @@ pub async fn load_user(
         let next: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
         return Redirect::to(&format!("/auth/login?next={next}")).into_response();
     }
+    let logged_in = user.is_some();
+    let shared_file = is_shared_file(request.uri().path());
     request.extensions_mut().insert(user);
-    next.run(request).await
+    let mut response = next.run(request).await;
+    // What a logged-in user sees is theirs: no shared cache (a proxy, the browser's back
+    // button after logout) may keep it. The bundle and stylesheet are the same for everyone.
+    if logged_in && !shared_file {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
+}
+
+/// Files that are the same for every visitor (the browser bundle, the stylesheet, the icon).
+fn is_shared_file(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg"
 }
 
 /// Reads the user's groups again from the provider with the refresh token, so roles follow the
@@ -194,12 +210,10 @@ pub struct LoginParams {
     next: Option<String>,
 }
 
-/// `GET /auth/login?next=/path`: sends the browser to the provider.
-pub async fn login(
-    State(state): State<AppState>,
-    session: Session,
-    Query(params): Query<LoginParams>,
-) -> Response {
+/// `GET /auth/login?next=/path`: sends the browser to the provider. The login in progress is
+/// kept in an encrypted cookie of its own (see [`pending`]), not in the session: an anonymous
+/// visitor stores nothing.
+pub async fn login(State(state): State<AppState>, Query(params): Query<LoginParams>) -> Response {
     let Some(oidc) = state.oidc.as_deref() else {
         return page(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -210,10 +224,16 @@ pub async fn login(
     };
     let next = safe_next(params.next.as_deref());
     match oidc.start(next).await {
-        Ok((url, pending)) => match session.insert(PENDING_LOGIN, pending).await {
-            Ok(()) => Redirect::to(&url).into_response(),
-            Err(error) => {
-                tracing::error!(%error, "could not store the pending login");
+        Ok((url, pending)) => match state.pending_logins.remember(pending) {
+            Some(cookie) => {
+                let mut response = Redirect::to(&url).into_response();
+                response
+                    .headers_mut()
+                    .append(axum::http::header::SET_COOKIE, cookie);
+                response
+            }
+            None => {
+                tracing::error!("could not write the pending login cookie");
                 page(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Login is unavailable",
@@ -230,9 +250,20 @@ pub async fn login(
 pub async fn callback(
     state: State<AppState>,
     session: Session,
+    headers: axum::http::HeaderMap,
     params: Query<HashMap<String, String>>,
 ) -> Response {
-    let response = finish_login(state, session, params).await;
+    // Whatever happens next, this login attempt is used up: its cookie goes.
+    let (pending, removal) = match params.get("state") {
+        Some(returned) => state.pending_logins.take(&headers, returned),
+        None => (None, axum::http::HeaderValue::from_static("")),
+    };
+    let mut response = finish_login(state, session, pending, params).await;
+    if !removal.is_empty() {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, removal);
+    }
     // Every way through ends in a redirect (logged in), a 4xx page (refused, or an answer that
     // did not verify) or a 5xx page (the provider or the session store failed).
     crate::metrics::login(match response.status() {
@@ -246,14 +277,13 @@ pub async fn callback(
 async fn finish_login(
     State(state): State<AppState>,
     session: Session,
+    pending: Option<PendingLogin>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let started = std::time::Instant::now();
     let Some(oidc) = state.oidc.as_deref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    // Whatever happens next, this login attempt is used up.
-    let pending: Option<PendingLogin> = session.remove(PENDING_LOGIN).await.ok().flatten();
     if let Some(error) = params.get("error") {
         let description = params
             .get("error_description")
