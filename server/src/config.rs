@@ -133,6 +133,9 @@ pub struct Config {
     /// The portal's client secret. Prefer `oidc_client_secret_file` in production.
     #[serde(serialize_with = "redacted")]
     pub oidc_client_secret: Option<SecretString>,
+    /// CA certificates (a PEM file) to trust for the identity provider besides the system's:
+    /// for a provider whose certificate an internal CA signed.
+    pub oidc_ca_file: Option<PathBuf>,
     /// A file holding the client secret (a mounted Kubernetes Secret).
     pub oidc_client_secret_file: Option<PathBuf>,
     /// Scopes to ask for, space- or comma-separated. `offline_access` makes Dex issue a refresh
@@ -237,6 +240,7 @@ impl Default for Config {
             oidc_client_id: "welkin-portal".to_owned(),
             oidc_client_secret: None,
             oidc_client_secret_file: None,
+            oidc_ca_file: None,
             oidc_scopes: "openid email profile groups offline_access".to_owned(),
             oidc_username_claim: "email".to_owned(),
             oidc_groups_claim: "groups".to_owned(),

@@ -12,6 +12,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,11 +35,14 @@ function usage() {
   --port PORT             port on 127.0.0.1 (default: $IDP_PORT or 5556; 0 = any free port,
                           the chosen one is printed in the ready line)
   --exit-on-stdin-close   exit when standard input reaches end of file
+  --tls-cert FILE         serve https with this PEM certificate (chain) ...
+  --tls-key FILE          ... and this PEM key; the issuer is then https://127.0.0.1:PORT
+                          (kube-apiserver accepts only an https issuer)
 `;
 }
 
 function parseArgs(argv) {
-  const opts = { port: undefined, exitOnStdinClose: false };
+  const opts = { port: undefined, exitOnStdinClose: false, tlsCert: undefined, tlsKey: undefined };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--port') {
@@ -46,6 +50,9 @@ function parseArgs(argv) {
       i += 1;
     } else if (arg.startsWith('--port=')) {
       opts.port = arg.slice('--port='.length);
+    } else if (arg === '--tls-cert' || arg === '--tls-key') {
+      opts[arg === '--tls-cert' ? 'tlsCert' : 'tlsKey'] = argv[i + 1];
+      i += 1;
     } else if (arg === '--exit-on-stdin-close') {
       opts.exitOnStdinClose = true;
     } else if (arg === '-h' || arg === '--help') {
@@ -63,6 +70,10 @@ function parseArgs(argv) {
     process.exit(2);
   }
   opts.port = port;
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+    process.stderr.write('--tls-cert and --tls-key go together\n');
+    process.exit(2);
+  }
   return opts;
 }
 
@@ -511,7 +522,12 @@ let handler = (_req, res) => {
   res.statusCode = 503;
   res.end('starting\n');
 };
-const server = http.createServer((req, res) => handler(req, res));
+const server = opts.tlsCert
+  ? https.createServer(
+    { cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) },
+    (req, res) => handler(req, res),
+  )
+  : http.createServer((req, res) => handler(req, res));
 server.keepAliveTimeout = 5000;
 
 let shuttingDown = false;
@@ -539,7 +555,7 @@ server.on('error', (err) => {
 
 server.listen(opts.port, HOST, async () => {
   const { port } = server.address();
-  const issuer = `http://${HOST}:${port}`;
+  const issuer = `${opts.tlsCert ? 'https' : 'http'}://${HOST}:${port}`;
   let provider;
   try {
     const configuration = buildConfiguration();

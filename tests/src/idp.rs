@@ -22,23 +22,37 @@ pub struct TestIdp {
 impl TestIdp {
     pub fn shared() -> &'static TestIdp {
         static IDP: OnceLock<TestIdp> = OnceLock::new();
-        IDP.get_or_init(|| Self::start(None))
+        IDP.get_or_init(|| Self::start(None, None))
+    }
+
+    /// A provider of the calling test's own over https (`https://127.0.0.1:PORT`), as
+    /// kube-apiserver requires of an issuer, with a certificate `ca` signed, reading its users
+    /// from `users` (see [`TestIdp::with_users_file`]). It stops when dropped.
+    pub fn with_tls(ca: &super::TestCa, users: &std::path::Path) -> Self {
+        Self::start(Some(users), Some(ca))
     }
 
     /// A provider of the calling test's own, reading its users from `users` (a copy of
     /// `tests/idp/users.json` the test may edit while it runs: the provider reads it on every
     /// login and refresh). It stops when dropped.
     pub fn with_users_file(users: &std::path::Path) -> Self {
-        Self::start(Some(users))
+        Self::start(Some(users), None)
     }
 
-    fn start(users: Option<&std::path::Path>) -> Self {
+    fn start(users: Option<&std::path::Path>, tls: Option<&super::TestCa>) -> Self {
         let mut command = Command::new(super::repo_root().join("tests/idp/start.sh"));
         command
             .args(["--port", "0", "--exit-on-stdin-close"])
             .env("IDP_PORTAL_ANY_PORT", "1");
         if let Some(users) = users {
             command.env("IDP_USERS", users);
+        }
+        if let Some(ca) = tls {
+            command
+                .arg("--tls-cert")
+                .arg(&ca.server_cert)
+                .arg("--tls-key")
+                .arg(&ca.server_key);
         }
         let mut child = command
             .stdin(Stdio::piped())

@@ -41,7 +41,21 @@ impl TestCluster {
     /// The control plane shared by this test binary, started on first use.
     pub fn shared() -> &'static TestCluster {
         static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
-        CLUSTER.get_or_init(Self::start)
+        CLUSTER.get_or_init(|| Self::start(&[]))
+    }
+
+    /// A control plane of the calling test's own that also trusts ID tokens of `issuer` for
+    /// the client `kubelogin`, exactly as a Welkin cluster is configured: username from the
+    /// `email` claim, groups from `groups`, both with `prefix` (empty: none). It stops when
+    /// dropped.
+    pub fn with_oidc(issuer: &str, ca: &super::TestCa, prefix: &str) -> Self {
+        let ca_file = ca.ca_cert.display().to_string();
+        Self::start(&[
+            ("PORTAL_KUBE_OIDC_ISSUER", issuer),
+            ("PORTAL_KUBE_OIDC_CA_FILE", &ca_file),
+            ("PORTAL_KUBE_OIDC_CLIENT_ID", "kubelogin"),
+            ("PORTAL_KUBE_OIDC_PREFIX", prefix),
+        ])
     }
 
     /// A client with the admin token, on the calling test's runtime.
@@ -202,12 +216,12 @@ metadata:
 
     /// Starts the control plane, trying again (new ports, new folder) when a start fails: picking
     /// a free port and binding it later is racy while other tests open ports alongside.
-    fn start() -> Self {
+    fn start(env: &[(&str, &str)]) -> Self {
         let kube_dir = super::repo_root().join("tests/kube");
         let assets = assets(&kube_dir);
         let mut failures = Vec::new();
         for _ in 0..3 {
-            match Self::start_once(&kube_dir, &assets) {
+            match Self::start_once(&kube_dir, &assets, env) {
                 Ok(cluster) => return cluster,
                 Err(log) => failures.push(log),
             }
@@ -218,7 +232,7 @@ metadata:
         );
     }
 
-    fn start_once(kube_dir: &Path, assets: &Path) -> Result<Self, String> {
+    fn start_once(kube_dir: &Path, assets: &Path, env: &[(&str, &str)]) -> Result<Self, String> {
         let tmp = tempfile::Builder::new()
             .prefix("portal-kube-")
             .tempdir()
@@ -239,6 +253,7 @@ metadata:
             .arg(tmp.path())
             .env("PORTAL_TEST_KUBE_ASSETS", assets)
             .env("PORTAL_KUBE_EXTRA_TOKENS", &extra_tokens)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .spawn()
             .expect("start the test control plane");

@@ -17,11 +17,14 @@ mod fake_op;
 pub mod helm;
 mod idp;
 mod kube;
+/// What kubelogin does with a downloaded kubeconfig, for the whole-loop tests.
+pub mod kubelogin;
 /// Logging in over HTTP through the test provider.
 pub mod login;
 mod metrics;
 mod postgres;
 mod proxy;
+mod tls;
 
 pub use app::TestApp;
 pub use browser::{Browser, JavaScript};
@@ -31,6 +34,7 @@ pub use kube::TestCluster;
 pub use metrics::Metrics;
 pub use postgres::TestDatabase;
 pub use proxy::TcpProxy;
+pub use tls::TestCa;
 
 use std::path::PathBuf;
 

@@ -45,10 +45,24 @@ pub async fn sign_in_at(
         .await
         .expect("login");
     assert_eq!(response.status(), 303, "login redirects to the provider");
-    let mut url = location(&response);
+    let url = location(&response);
     assert!(url.starts_with(issuer), "{url}");
+    sign_in_until(client, issuer, &url, user, &app.url("/auth/callback")).await
+}
+
+/// Follows the provider's login from `url` (an authorization request) as a browser would,
+/// signing in as `user` (password = username) at its form, until the provider redirects to a
+/// URL starting with `redirect`; returns that URL, not visited.
+pub async fn sign_in_until(
+    client: &Client,
+    issuer: &str,
+    url: &str,
+    user: &str,
+    redirect: &str,
+) -> String {
+    let mut url = url.to_owned();
     for _ in 0..20 {
-        if url.starts_with(&app.url("/auth/callback")) {
+        if url.starts_with(redirect) {
             return url;
         }
         let absolute = if url.starts_with('/') {
@@ -77,7 +91,7 @@ pub async fn sign_in_at(
         );
         url = location(&response);
     }
-    panic!("the provider never redirected back to the portal");
+    panic!("the provider never redirected to {redirect}");
 }
 
 /// A client logged in to `app` as `user`.

@@ -1184,3 +1184,192 @@ async fn logins_logouts_and_refused_administrator_actions_are_audited(db: TestDa
         "{seen:?}"
     );
 }
+
+/// Logs `user` in to `app` at the https provider `idp`, with a client that trusts `ca`.
+async fn logged_in_over_tls(
+    app: &TestApp,
+    idp: &portal_tests::TestIdp,
+    ca: &portal_tests::TestCa,
+    user: &str,
+) -> Client {
+    let client = ca.browser();
+    let callback = portal_tests::login::sign_in_at(app, &client, &idp.issuer, user, "/").await;
+    let response = client.get(&callback).send().await.expect("callback");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "login completes");
+    client
+}
+
+/// Runs kubectl with `kubeconfig`; its exit status and output.
+fn kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let program = std::env::var("PORTAL_TEST_KUBECTL").unwrap_or_else(|_| "kubectl".to_owned());
+    let output = std::process::Command::new(program)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .expect("kubectl runs (see .ci/setup.sh)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// The whole loop as a developer lives it, against an API server that trusts the identity
+/// provider exactly as a Welkin cluster does (`--oidc-username-claim=email`,
+/// `--oidc-groups-claim=groups`, the `kubelogin` client, `prefix` on users and groups): alice
+/// requests a namespace, root approves, alice downloads her kubeconfig, gets the ID token
+/// kubelogin would get with that file's own arguments, and works in the namespace with kubectl,
+/// and only there. Removed from her team at the provider, her next token is refused.
+async fn the_whole_loop_works_with_the_downloaded_kubeconfig(prefix: &str) {
+    let ca = portal_tests::TestCa::new();
+    let users = tempfile::NamedTempFile::new().expect("a users file");
+    std::fs::copy(
+        portal_tests::repo_root().join("tests/idp/users.json"),
+        users.path(),
+    )
+    .expect("copy the users");
+    let idp = portal_tests::TestIdp::with_tls(&ca, users.path());
+    assert!(idp.issuer.starts_with("https://"), "{}", idp.issuer);
+    let cluster = TestCluster::with_oidc(&idp.issuer, &ca, prefix);
+    cluster.install_portal_rbac().await;
+    let portal_kubeconfig = cluster.portal_kubeconfig(&cluster.server);
+    let (issuer, ca_file, server) = (
+        idp.issuer.clone(),
+        ca.ca_cert.clone(),
+        cluster.server.clone(),
+    );
+    let cluster_ca = cluster.dir.join("pki/ca.crt");
+    let prefix_owned = prefix.to_owned();
+    let app = TestApp::spawn_with_login_and(move |config| {
+        config.oidc_issuer = Some(issuer);
+        config.oidc_ca_file = Some(ca_file);
+        config.kubeconfig = Some(portal_kubeconfig);
+        config.reconcile_interval_seconds = 1;
+        config.cluster_server = Some(server);
+        config.cluster_ca_file = Some(cluster_ca);
+        config.kubectl_client_secret = Some("kubelogin-secret".to_owned().into());
+        config.kube_oidc_username_prefix = prefix_owned.clone();
+        config.kube_oidc_groups_prefix = String::new();
+        let _ = prefix_owned;
+    })
+    .await;
+
+    let alice = logged_in_over_tls(&app, &idp, &ca, "alice").await;
+    let root = logged_in_over_tls(&app, &idp, &ca, "root").await;
+    let name = if prefix.is_empty() {
+        "team-a-shop"
+    } else {
+        "team-a-shop-prefixed"
+    };
+    let id = request(&app, &alice, name, &["team-a"]).await;
+    let response = post(&app, &root, &format!("/admin/requests/{id}/approve"), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    wait_for_status(&app, &alice, id, "ready").await;
+
+    // Another team's namespace, for the refusal.
+    let admin = cluster.admin_client().await;
+    let other: Namespace = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "team-b-shop" }
+    }))
+    .expect("a namespace");
+    Api::<Namespace>::all(admin)
+        .create(&Default::default(), &other)
+        .await
+        .expect("created");
+
+    let response = alice
+        .get(app.url("/kubeconfig/download"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    let downloaded = response.text().await.expect("a kubeconfig");
+    let kubelogin = portal_tests::kubelogin::KubeloginArgs::from_kubeconfig(&downloaded);
+    assert_eq!(kubelogin.issuer, idp.issuer);
+    assert_eq!(kubelogin.client_id, "kubelogin");
+    let token = kubelogin.get_token(&ca.browser(), "alice").await;
+    let folder = tempfile::tempdir().expect("a folder");
+    let kubeconfig = portal_tests::kubelogin::with_token(&downloaded, &token, folder.path());
+
+    let (ok, whoami) = kubectl(&kubeconfig, &["auth", "whoami", "-o", "json"]);
+    assert!(ok, "{whoami}");
+    let whoami: serde_json::Value = serde_json::from_str(&whoami).expect("JSON");
+    assert_eq!(
+        whoami["status"]["userInfo"]["username"],
+        format!("{prefix}alice@example.com"),
+        "the API server names alice by her email claim"
+    );
+    assert!(
+        whoami["status"]["userInfo"]["groups"]
+            .as_array()
+            .expect("groups")
+            .contains(&serde_json::json!(format!("{prefix}team-a"))),
+        "{whoami}"
+    );
+    let (ok, out) = kubectl(
+        &kubeconfig,
+        &[
+            "-n",
+            name,
+            "create",
+            "deployment",
+            "web",
+            "--image=harbor.example.com/shop/web:1.0",
+            "--dry-run=server",
+        ],
+    );
+    assert!(ok, "alice deploys in her namespace: {out}");
+    for (namespace, expected) in [(name, "yes"), ("team-b-shop", "no"), ("kube-system", "no")] {
+        let (_, answer) = kubectl(
+            &kubeconfig,
+            &["auth", "can-i", "create", "deployments", "-n", namespace],
+        );
+        assert_eq!(
+            answer.lines().next(),
+            Some(expected),
+            "{namespace}: {answer}"
+        );
+    }
+    let (ok, out) = kubectl(
+        &kubeconfig,
+        &[
+            "-n",
+            "team-b-shop",
+            "create",
+            "deployment",
+            "web",
+            "--image=harbor.example.com/shop/web:1.0",
+            "--dry-run=server",
+        ],
+    );
+    assert!(!ok && out.contains("forbidden"), "refused elsewhere: {out}");
+    // The access page says the same: team-a has the namespace.
+    let (status, access) = page(&app, &alice, &format!("/access/{name}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(access.contains("team-a"), "{access}");
+
+    // Removed from team-a at the provider: the next token she gets is refused.
+    let mut people: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(users.path()).expect("read")).expect("JSON");
+    people["alice"]["groups"] = serde_json::json!([]);
+    std::fs::write(users.path(), people.to_string()).expect("write");
+    let token = kubelogin.get_token(&ca.browser(), "alice").await;
+    let kubeconfig = portal_tests::kubelogin::with_token(&downloaded, &token, folder.path());
+    let (_, answer) = kubectl(
+        &kubeconfig,
+        &["auth", "can-i", "create", "deployments", "-n", name],
+    );
+    assert_eq!(answer.lines().next(), Some("no"), "{answer}");
+}
+
+#[tokio::test]
+async fn the_whole_loop_works_with_the_downloaded_kubeconfig_without_prefixes() {
+    the_whole_loop_works_with_the_downloaded_kubeconfig("").await;
+}
+
+#[tokio::test]
+async fn the_whole_loop_works_with_the_downloaded_kubeconfig_with_welkins_oidc_prefixes() {
+    the_whole_loop_works_with_the_downloaded_kubeconfig("oidc:").await;
+}

@@ -74,10 +74,24 @@ impl Oidc {
         let Some(issuer) = config.oidc_issuer.clone() else {
             return Ok(None);
         };
-        let http = openidconnect::reqwest::ClientBuilder::new()
+        let mut http = openidconnect::reqwest::ClientBuilder::new()
             // Following redirects from the token endpoint would be an SSRF vector.
             .redirect(openidconnect::reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(10));
+        if let Some(path) = &config.oidc_ca_file {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("could not read oidc_ca_file {}", path.display()))?;
+            let certificates = openidconnect::reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|certificates| !certificates.is_empty())
+                .with_context(|| {
+                    format!("oidc_ca_file {} holds no PEM certificate", path.display())
+                })?;
+            for certificate in certificates {
+                http = http.add_root_certificate(certificate);
+            }
+        }
+        let http = http
             .build()
             .context("could not build the HTTP client for the identity provider")?;
         Ok(Some(Self {

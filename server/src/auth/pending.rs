@@ -154,7 +154,10 @@ mod tests {
             .expect("a pair")
             .to_owned();
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_str(&pair).expect("a value"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&pair).expect("a value"),
+        );
         headers
     }
 
@@ -165,11 +168,19 @@ mod tests {
         let set = logins.remember(login("abc-123")).expect("a cookie");
         let text = set.to_str().expect("text");
         assert!(text.starts_with("__Secure-portal_login_abc-123="), "{text}");
-        for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/auth/callback", "Max-Age=600"]
-        {
+        for attribute in [
+            "HttpOnly",
+            "Secure",
+            "SameSite=Lax",
+            "Path=/auth/callback",
+            "Max-Age=600",
+        ] {
             assert!(text.contains(attribute), "{attribute} in {text}");
         }
-        assert!(!text.contains("/namespaces") && !text.contains("pkce"), "{text}");
+        assert!(
+            !text.contains("/namespaces") && !text.contains("pkce"),
+            "{text}"
+        );
 
         // Another replica with the same client secret reads it.
         let other_replica = PendingLogins::new(Some(&secret), true);
@@ -182,7 +193,12 @@ mod tests {
         assert!(stranger.take(&cookie_header(&set), "abc-123").0.is_none());
         assert!(logins.take(&cookie_header(&set), "abc-124").0.is_none());
         let tampered = HeaderValue::from_str(&text.replacen('=', "=A", 1)).expect("a value");
-        assert!(logins.take(&cookie_header(&tampered), "abc-123").0.is_none());
+        assert!(
+            logins
+                .take(&cookie_header(&tampered), "abc-123")
+                .0
+                .is_none()
+        );
         assert!(logins.take(&cookie_header(&set), "abc;123").0.is_none());
     }
 }
