@@ -25,6 +25,10 @@ alice-test-token,alice,alice,\"team-a,system:authenticated\"
 ";
 
 /// A running control plane and an admin kubeconfig for it.
+///
+/// The shared one stops when the test binary exits (its pipe closes with the process); one a
+/// test started for itself stops when dropped, before its folder goes (the supervisor needs the
+/// pid files in it).
 #[derive(Debug)]
 pub struct TestCluster {
     /// The folder `start.sh` wrote: `kubeconfig`, `env`, logs, keys.
@@ -33,7 +37,8 @@ pub struct TestCluster {
     pub server: String,
     /// A bearer token in group `system:masters`.
     pub admin_token: String,
-    _supervisor: Mutex<(Child, ChildStdin)>,
+    /// The supervisor shell and the pipe whose closing stops it (see [`Drop`]).
+    supervisor: Mutex<(Child, Option<ChildStdin>)>,
     _tmp: tempfile::TempDir,
 }
 
@@ -276,7 +281,7 @@ metadata:
             server: value("KUBE_SERVER"),
             admin_token: value("KUBE_TOKEN"),
             dir,
-            _supervisor: Mutex::new((supervisor, stdin)),
+            supervisor: Mutex::new((supervisor, Some(stdin))),
             _tmp: tmp,
         })
     }
@@ -321,5 +326,18 @@ fn wait_for_env(dir: &Path) -> Result<String, String> {
             return Err(format!("not ready in 180 s:\n{log}"));
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        let (supervisor, stdin) = self
+            .supervisor
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Closing the pipe tells the supervisor to stop etcd and kube-apiserver; waiting for it
+        // keeps the folder with their pid files until they are stopped.
+        drop(stdin.take());
+        let _ = supervisor.wait();
     }
 }

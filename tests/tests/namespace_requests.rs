@@ -1251,8 +1251,7 @@ async fn the_whole_loop_works_with_the_downloaded_kubeconfig(prefix: &str) {
         config.cluster_ca_file = Some(cluster_ca);
         config.kubectl_client_secret = Some("kubelogin-secret".to_owned().into());
         config.kube_oidc_username_prefix = prefix_owned.clone();
-        config.kube_oidc_groups_prefix = String::new();
-        let _ = prefix_owned;
+        config.kube_oidc_groups_prefix = prefix_owned;
     })
     .await;
 
