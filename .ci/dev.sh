@@ -36,12 +36,33 @@ export PORTAL_ADMIN_GROUPS="${PORTAL_ADMIN_GROUPS:-platform-admins}"
 kube_version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' "$REPO_ROOT/tests/kube/go.mod")"
 if $with_cluster || [[ -x "$CACHE_DIR/kube/$kube_version/kube-apiserver" ]]; then
   log "starting a local Kubernetes API server"
-  mkdir -p "$run_dir/cluster"
+  mkdir -p "$run_dir/cluster" "$run_dir/pki"
+  # The API server trusts ID tokens only from an https issuer: a second, https instance of the
+  # local identity provider (same users) with a certificate from a throw-away CA, for kubectl.
+  # The portal and your browser keep using the http one, so no certificate warning appears.
+  (
+    cd "$run_dir/pki"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 \
+      -subj "/CN=welkin-portal local CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout idp.key -out idp.csr -subj "/CN=127.0.0.1" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >idp.ext
+    openssl x509 -req -in idp.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+      -extfile idp.ext -out idp.crt 2>/dev/null
+  )
+  "$REPO_ROOT/tests/idp/start.sh" --port 5557 --tls-cert "$run_dir/pki/idp.crt" \
+    --tls-key "$run_dir/pki/idp.key" >"$run_dir/idp-tls.out" 2>"$run_dir/idp-tls.log" &
+  children+=($!)
+  until grep -q '^idp ready' "$run_dir/idp-tls.out" 2>/dev/null; do
+    kill -0 "${children[-1]}" 2>/dev/null || { cat "$run_dir/idp-tls.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  kubectl_issuer="https://127.0.0.1:5557"
   # The portal acts as its ServiceAccount, with exactly the RBAC the chart (deploy/chart) ships.
   portal_token="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
   printf '%s,system:serviceaccount:welkin-portal:welkin-portal,welkin-portal-sa,"system:serviceaccounts,system:serviceaccounts:welkin-portal,system:authenticated"\n' \
     "$portal_token" >"$run_dir/extra-tokens.csv"
   if PORTAL_KUBE_EXTRA_TOKENS="$run_dir/extra-tokens.csv" \
+    PORTAL_KUBE_OIDC_ISSUER="$kubectl_issuer" PORTAL_KUBE_OIDC_CA_FILE="$run_dir/pki/ca.crt" \
     "$REPO_ROOT/tests/kube/start.sh" "$run_dir/cluster" >/dev/null; then
     source "$run_dir/cluster/env"
     export PORTAL_CLUSTER_SERVER="$KUBE_SERVER" PORTAL_CLUSTER_CA_FILE="$KUBE_CA_FILE"
@@ -59,6 +80,36 @@ if $with_cluster || [[ -x "$CACHE_DIR/kube/$kube_version/kube-apiserver" ]]; the
     sed "s|^\( *token: \).*|\1$portal_token|" "$KUBECONFIG" >"$run_dir/portal-kubeconfig"
     chmod 600 "$run_dir/portal-kubeconfig"
     export PORTAL_KUBECONFIG="$run_dir/portal-kubeconfig"
+    # A kubeconfig per test user, logging in at the https provider without a browser (the
+    # portal's own download points at kubelogin, as on Welkin). They outlive the run, in data/.
+    mkdir -p "$REPO_ROOT/data"
+    ca_data="$(base64 -w0 <"$KUBE_CA_FILE")"
+    for user in alice bob carol root; do
+      cat >"$REPO_ROOT/data/kubeconfig-$user" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: $KUBE_SERVER
+    certificate-authority-data: $ca_data
+users:
+- name: $user
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: node
+      args: ["$REPO_ROOT/tests/idp/kubectl-login.mjs", "$kubectl_issuer", "$user"]
+      env: [{name: NODE_EXTRA_CA_CERTS, value: "$run_dir/pki/ca.crt"}]
+      interactiveMode: Never
+contexts:
+- name: local
+  context: {cluster: local, user: $user}
+current-context: local
+KUBECONFIG
+      chmod 600 "$REPO_ROOT/data/kubeconfig-$user"
+    done
+    log "kubectl as a test user: KUBECONFIG=data/kubeconfig-alice kubectl get pods -n team-a-shop (also bob, carol, root)"
     log "Kubernetes API server at $KUBE_SERVER; approved namespaces are created there (see them: KUBECONFIG=$KUBECONFIG kubectl get ns)"
   else
     log "the local Kubernetes API server did not start: approved namespace requests will wait for a cluster"
