@@ -67,7 +67,9 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="portal-css" href="/pkg/portal.css"/>
         <Title formatter=|page: String| format!("{page} · {PRODUCT_NAME}")/>
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            // `rel="external"`: the router leaves the link to the browser, which moves focus
+            // to `#main`; handled by the router (once hydrated) it did nothing.
+            <a class="skip-link" href="#main" rel="external">"Skip to content"</a>
             <Header/>
             <main id="main" class="page">
                 // Every page renders whole before its first byte (`SsrMode::Async`): without

@@ -512,6 +512,20 @@ async fn the_admin_page_is_for_administrators() {
             .expect("body")
             .contains("href=\"/admin/requests?status=pending\"")
     );
+    let home = root
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("body");
+    for link in ["/admin/audit", "/admin/access", "/admin/faq"] {
+        assert!(
+            home.contains(&format!("href=\"{link}\"")),
+            "the admin home links {link}"
+        );
+    }
 }
 
 /// Logs in through a fake provider that issues `kind`; returns the callback's status and body.

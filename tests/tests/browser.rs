@@ -82,3 +82,40 @@ async fn navigation_reaches_every_section_and_unknown_pages_say_not_found() -> a
         .await?;
     browser.close().await
 }
+
+/// The skip link moves the keyboard past the header, also once the page has hydrated (the
+/// router used to take the click, and keyboard focus stayed in the header).
+#[tokio::test]
+async fn the_skip_link_skips_the_header_once_hydrated() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start(&app.url(""), JavaScript::On).await?;
+    browser
+        .check("skip_link_hydrated", async |b| {
+            b.goto("/faq").await?;
+            b.wait_for_hydration().await?;
+            // As a keyboard user: focus it (it shows itself), then Enter.
+            let link = b.find("a.skip-link").await?;
+            b.client
+                .execute("document.querySelector('a.skip-link').focus()", vec![])
+                .await?;
+            link.send_keys(&fantoccini::key::Key::Enter.to_string())
+                .await?;
+            // The browser's own fragment navigation makes <main> the :target (and the start of
+            // sequential focus); the router's pushState changes the address and nothing else.
+            let inside_main = b
+                .client
+                .execute(
+                    "return location.hash === '#main' \
+                       && document.querySelector('main').matches(':target')",
+                    vec![],
+                )
+                .await?;
+            anyhow::ensure!(
+                inside_main == serde_json::Value::Bool(true),
+                "the browser did not move to #main (the router took the click)"
+            );
+            Ok(())
+        })
+        .await?;
+    browser.close().await
+}

@@ -662,8 +662,22 @@ async fn only_administrators_decide_rejection_needs_a_comment_and_requests_are_p
         "/admin/audit.csv",
         "/admin/audit.json",
     ] {
-        let (status, _) = page(&app, &alice, path).await;
+        let (status, body) = page(&app, &alice, path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        if !path.contains('.') {
+            // The 403 page, not the administrators' page with an error inside.
+            assert!(
+                body.contains("For platform administrators"),
+                "{path}: {body}"
+            );
+            for part in [
+                "id=\"queue-filters\"",
+                "id=\"audit-filters\"",
+                ">Audit trail<",
+            ] {
+                assert!(!body.contains(part), "{path} shows {part} to a developer");
+            }
+        }
     }
     // Anonymous users are sent to log in.
     let anonymous = portal_tests::login::http_browser();
@@ -1348,6 +1362,12 @@ async fn the_whole_loop_works_with_the_downloaded_kubeconfig(prefix: &str) {
     let (status, access) = page(&app, &alice, &format!("/access/{name}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(access.contains("team-a"), "{access}");
+    // The kubeconfig page's commands name her namespace, not a placeholder.
+    let (_, kubeconfig_page) = page(&app, &alice, "/kubeconfig").await;
+    assert!(
+        kubeconfig_page.contains(&format!("kubectl get pods -n {name}")),
+        "{kubeconfig_page}"
+    );
 
     // Removed from team-a at the provider: the next token she gets is refused.
     let mut people: serde_json::Value =

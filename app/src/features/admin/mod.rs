@@ -1,5 +1,5 @@
-//! `/admin`: where platform administrators start — the approval queue, the audit trail and the
-//! FAQ report.
+//! `/admin`: where platform administrators start — the approval queue, the audit trail, the
+//! access overview and the FAQ report.
 
 use crate::features::account::AdminOnly;
 use leptos::prelude::*;
@@ -19,6 +19,10 @@ pub fn AdminHome() -> impl IntoView {
                 <a class="card" href="/admin/audit">
                     <h2>"Audit trail"</h2>
                     <p>"Every step of every request: who, when, and what happened. Export as CSV or JSON."</p>
+                </a>
+                <a class="card" href="/admin/access">
+                    <h2>"Access overview"</h2>
+                    <p>"Who has access to which namespace, namespaces without the team binding, groups nobody carries. Export as CSV."</p>
                 </a>
                 <a class="card" href="/admin/faq">
                     <h2>"FAQ feedback"</h2>

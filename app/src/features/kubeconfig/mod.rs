@@ -1,12 +1,30 @@
 //! `/kubeconfig`: how to use kubectl with the platform's login, and the download.
 
+use crate::features::access::my_namespaces;
 use crate::features::account::who_am_i;
+use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn KubeconfigPage() -> impl IntoView {
     let user = OnceResource::new(who_am_i());
+    // The commands name one of the user's own namespaces when there is one.
+    let namespaces = OnceResource::new(my_namespaces());
+    let use_it = move || {
+        let namespace = namespaces
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .and_then(|access| access.namespaces.into_iter().next())
+            .map_or_else(
+                || "YOUR-NAMESPACE".to_owned(),
+                |namespace| namespace.namespace,
+            );
+        format!(
+            "export KUBECONFIG=~/Downloads/welkin-kubeconfig.yaml\nkubectl get pods -n {namespace}"
+        )
+    };
     view! {
         <Title text="kubectl access"/>
         <section class="card narrow">
@@ -23,7 +41,10 @@ pub fn KubeconfigPage() -> impl IntoView {
                 "anyone in without their own password. Still, keep the file to yourself."
             </p>
             <h2>"1. Install the login plugin"</h2>
-            <pre><code>"kubectl krew install oidc-login"</code></pre>
+            <div class="code-block">
+                <pre><code>"kubectl krew install oidc-login"</code></pre>
+                <CopyButton text="kubectl krew install oidc-login".to_owned() label="Copy the install command"/>
+            </div>
             <p class="muted">"Without krew: install kubelogin from your package manager, which provides kubectl-oidc_login."</p>
             <h2>"2. Download your kubeconfig"</h2>
             <Suspense fallback=|| ()>
@@ -37,11 +58,23 @@ pub fn KubeconfigPage() -> impl IntoView {
                 })}
             </Suspense>
             <h2>"3. Use it"</h2>
-            <pre><code>"export KUBECONFIG=~/Downloads/welkin-kubeconfig.yaml\nkubectl get pods -n YOUR-NAMESPACE"</code></pre>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let commands = use_it();
+                    view! {
+                        <div class="code-block">
+                            <pre><code id="use-kubeconfig">{commands.clone()}</code></pre>
+                            <CopyButton text=commands label="Copy the commands"/>
+                        </div>
+                    }
+                }}
+            </Suspense>
             <p>
                 "The plugin listens on localhost port 8000 for the login, and on 18000 if 8000 is "
                 "taken. If login fails with \"Unregistered redirect_uri\", free port 8000 and try "
-                "again; the FAQ explains why."
+                "again; "
+                <a href="/faq/unregistered-redirect-uri">"the FAQ explains why"</a>
+                "."
             </p>
         </section>
     }

@@ -30,8 +30,19 @@ const ACTIONS: &[(&str, &str)] = &[
     ("namespace_request.retried", "Retried"),
 ];
 
+/// For administrators only: a developer gets the 403 page, not the audit trail' headings and
+/// filters (the server function checks again).
 #[component]
 pub fn AuditTrailPage() -> impl IntoView {
+    view! {
+        <crate::features::account::AdminOnly>
+            <AuditTrailPageContent/>
+        </crate::features::account::AdminOnly>
+    }
+}
+
+#[component]
+fn AuditTrailPageContent() -> impl IntoView {
     let query = use_query_map();
     let filter = move || {
         let query = query.read();

@@ -9,8 +9,19 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+/// For administrators only: a developer gets the 403 page, not the namespace requests' headings and
+/// filters (the server function checks again).
 #[component]
 pub fn QueuePage() -> impl IntoView {
+    view! {
+        <crate::features::account::AdminOnly>
+            <QueuePageContent/>
+        </crate::features::account::AdminOnly>
+    }
+}
+
+#[component]
+fn QueuePageContent() -> impl IntoView {
     let query = use_query_map();
     let filter = move || {
         let query = query.read();
