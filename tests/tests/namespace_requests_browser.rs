@@ -74,7 +74,8 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
         b.wait_for_text("#manifests-title", "What approval creates")
             .await?;
         b.find("#approve-request").await?.click().await?;
-        b.wait_for_text("#outcome", "Approved").await?;
+        b.wait_for_text("#timeline", "approved by root@example.com")
+            .await?;
         Ok(())
     })
     .await?;
@@ -85,6 +86,23 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
             b.wait_for_text("#request-summary", "ready").await?;
             b.wait_for_text("#request-summary", "kubectl config set-context")
                 .await?;
+            // The page says what happened now, not what was true when it was sent.
+            anyhow::ensure!(
+                !b.exists("#outcome").await?,
+                "the 'will look at it' banner stayed"
+            );
+            b.wait_for_text("#manifests-title", "What was created")
+                .await?;
+            let policy = b.find("#ready-policy").await?.attr("href").await?;
+            anyhow::ensure!(
+                policy.as_deref() == Some("/networkpolicies?ns=team-a-shop"),
+                "{policy:?}"
+            );
+            let timeline = b.text("#timeline").await?;
+            anyhow::ensure!(
+                timeline.contains("by the portal") && !timeline.contains("/"),
+                "the timeline names people and the portal, not a process: {timeline}"
+            );
             let issuer = &TestIdp::shared().issuer;
             let errors: Vec<_> = b
                 .console_errors()

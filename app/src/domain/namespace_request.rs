@@ -202,6 +202,26 @@ impl RequestEvent {
     }
 }
 
+/// The name a provisioning process records as the actor of what it does: `host/pid/random`
+/// (two replicas on one host differ by pid, a restarted process by the random part).
+pub fn worker_actor(host: &str, pid: u32, random: u32) -> String {
+    format!("{host}/{pid}/{random:08x}")
+}
+
+/// Whether `actor` is a provisioning process's name (see [`worker_actor`]), not a person: pages
+/// say "the portal" instead. A user name never has this shape (no `/` in an email or login).
+pub fn is_worker_actor(actor: &str) -> bool {
+    let mut parts = actor.rsplitn(3, '/');
+    let (Some(random), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !host.is_empty()
+        && !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && random.len() == 8
+        && random.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{RequestEvent as E, RequestStatus as S, *};
@@ -353,5 +373,22 @@ mod tests {
             );
         }
         assert_eq!("Pending".parse::<S>(), Err(UnknownStatus("Pending".into())));
+    }
+
+    #[test]
+    fn a_workers_name_is_told_apart_from_a_persons() {
+        let worker = worker_actor("portal-7d9f-abcde", 31198, 0xabaca9c0);
+        assert_eq!(worker, "portal-7d9f-abcde/31198/abaca9c0");
+        assert!(is_worker_actor(&worker));
+        for person in [
+            "alice@example.com",
+            "root",
+            "a/b",
+            "x/12/abc",
+            "/1/abaca9c0",
+            "h/x1/abaca9c0",
+        ] {
+            assert!(!is_worker_actor(person), "{person}");
+        }
     }
 }

@@ -104,6 +104,5 @@ pub fn worker_id() -> String {
         .ok()
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "portal".to_owned());
-    let random: u32 = rand::random();
-    format!("{host}/{}/{random:08x}", std::process::id())
+    app::domain::namespace_request::worker_actor(&host, std::process::id(), rand::random())
 }

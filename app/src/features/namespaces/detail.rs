@@ -13,6 +13,22 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The message for an outcome code in the address. Only these codes mean anything, so a crafted
 /// link cannot make the page say something else.
+/// Whether the banner for `code` still describes a request in `status` (a refusal always does).
+fn outcome_still_true(code: &str, status: RequestStatus) -> bool {
+    match code {
+        "created" => status == RequestStatus::Pending,
+        "approved" | "retried" => {
+            matches!(
+                status,
+                RequestStatus::Approved | RequestStatus::Provisioning
+            )
+        }
+        "cancelled" => status == RequestStatus::Cancelled,
+        "rejected" => status == RequestStatus::Rejected,
+        _ => true,
+    }
+}
+
 fn outcome_message(code: &str) -> Option<(&'static str, &'static str)> {
     Some(match code {
         "created" => (
@@ -95,17 +111,27 @@ pub fn RequestPage() -> impl IntoView {
     let outcome = use_query_map()
         .get_untracked()
         .get("outcome")
-        .and_then(|code| outcome_message(&code));
+        .and_then(|code| outcome_message(&code).map(|(kind, message)| (code, kind, message)));
     view! {
         <Title text="Namespace request"/>
-        {outcome.map(|(kind, message)| view! {
-            <p class=format!("notice {kind}") role="status" id="outcome">{message}</p>
-        })}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || detail.get().map(|result| {
                 let next = format!("/namespaces/{}", id().unwrap_or_default());
                 match result {
-                    Ok(detail) => view! { <DetailView detail/> }.into_any(),
+                    Ok(detail) => {
+                        // What the last action said, while it is still true: once the request
+                        // has moved on (it turned ready by itself), its banner goes.
+                        let outcome = outcome.clone().filter(|(code, _, _)| {
+                            outcome_still_true(code, detail.request.status)
+                        });
+                        view! {
+                            {outcome.map(|(_, kind, message)| view! {
+                                <p class=format!("notice {kind}") role="status" id="outcome">{message}</p>
+                            })}
+                            <DetailView detail/>
+                        }
+                        .into_any()
+                    }
                     Err(error) => refused(error, next),
                 }
             })}
@@ -136,9 +162,17 @@ fn DetailView(detail: RequestDetail) -> impl IntoView {
         RequestStatus::Cancelled => "Cancelled by the requester.".to_owned(),
     };
     let use_it = format!(
-        "kubectl config set-context --current --namespace={}\nkubectl auth can-i create deployments",
-        request.name
+        "kubectl config set-context --current --namespace={name}\n\
+         kubectl auth can-i create deployments\n\
+         kubectl get networkpolicies",
+        name = request.name
     );
+    let ready = status == RequestStatus::Ready;
+    let created: Vec<String> = detail
+        .manifests
+        .iter()
+        .map(|manifest| format!("{} {}", manifest.kind, manifest.name))
+        .collect();
     let labels: Vec<String> = request
         .labels
         .iter()
@@ -154,13 +188,29 @@ fn DetailView(detail: RequestDetail) -> impl IntoView {
                 <dt>"Access for (workload-admin)"</dt><dd>{request.groups.join(", ")}</dd>
                 {(!labels.is_empty()).then(|| view! { <dt>"Labels"</dt><dd>{labels.join(", ")}</dd> })}
             </dl>
-            {(status == RequestStatus::Ready).then(|| view! {
-                <h2>"Use it"</h2>
-                <p>"With a kubeconfig from the "<a href="/kubeconfig">"kubeconfig page"</a>":"</p>
-                <div class="code-block">
-                    <pre><code>{use_it.clone()}</code></pre>
-                    <CopyButton text=use_it.clone() label="Copy the commands"/>
-                </div>
+            {ready.then(|| {
+                let name = request.name.clone();
+                view! {
+                    <section id="ready" aria-labelledby="ready-title">
+                        <h2 id="ready-title">"Start using it"</h2>
+                        <p>
+                            "The portal created the namespace, gave "{request.groups.join(", ")}
+                            " the workload-admin role in it, and set its network defaults: "
+                            "nothing reaches or leaves its Pods except DNS and the ingress "
+                            "controller until you add NetworkPolicies."
+                        </p>
+                        <p>"With a kubeconfig from the "<a href="/kubeconfig">"kubeconfig page"</a>":"</p>
+                        <div class="code-block">
+                            <pre><code>{use_it.clone()}</code></pre>
+                            <CopyButton text=use_it.clone() label="Copy the commands"/>
+                        </div>
+                        <ul class="next-steps">
+                            <li><a id="ready-access" href=format!("/access/{name}")>"Who has access to "{name.clone()}</a></li>
+                            <li><a id="ready-policy" href=format!("/networkpolicies?ns={name}")>"Write a NetworkPolicy for "{name.clone()}</a></li>
+                            <li><a id="ready-run" href=format!("/networkpolicies/run?ns={name}")>"Run a first Pod there safely"</a></li>
+                        </ul>
+                    </section>
+                }
             })}
             <Actions id status requester=detail.viewer_is_requester admin=detail.viewer_is_admin may_approve=detail.viewer_may_approve/>
         </section>
@@ -176,18 +226,22 @@ fn DetailView(detail: RequestDetail) -> impl IntoView {
             </ol>
         </section>
         <section class="card" aria-labelledby="manifests-title">
-            <h2 id="manifests-title">"What approval creates"</h2>
-            <p class="muted">"Applied by server-side apply, in this order, under the field manager welkin-portal."</p>
-            {detail.manifests.into_iter().map(|manifest| {
-                let heading = format!("{} {}", manifest.kind, manifest.name);
-                view! {
-                    <h3>{heading}</h3>
-                    <div class="code-block">
-                        <pre><code class="manifest">{manifest.yaml.clone()}</code></pre>
-                        <CopyButton text=manifest.yaml label="Copy the manifest"/>
-                    </div>
-                }
-            }).collect_view()}
+            <h2 id="manifests-title">{if ready { "What was created" } else { "What approval creates" }}</h2>
+            <ul id="manifest-list">{created.into_iter().map(|item| view! { <li>{item}</li> }).collect_view()}</ul>
+            <details id="manifests">
+                <summary>"The manifests (YAML)"</summary>
+                <p class="muted">"Applied in this order, under the field manager welkin-portal."</p>
+                {detail.manifests.into_iter().map(|manifest| {
+                    let heading = format!("{} {}", manifest.kind, manifest.name);
+                    view! {
+                        <h3>{heading}</h3>
+                        <div class="code-block">
+                            <pre><code class="manifest">{manifest.yaml.clone()}</code></pre>
+                            <CopyButton text=manifest.yaml label="Copy the manifest"/>
+                        </div>
+                    }
+                }).collect_view()}
+            </details>
         </section>
     }
 }
@@ -212,8 +266,10 @@ fn Actions(
                 </form>
             })}
             {(admin && pending && may_approve).then(|| view! {
-                <form method="post" action=format!("/admin/requests/{id}/approve") class="inline-form">
-                    <button type="submit" id="approve-request">"Approve"</button>
+                <form method="post" action=format!("/admin/requests/{id}/approve") class="decision" id="approve-form">
+                    <h3>"Approve"</h3>
+                    <p class="muted">"The portal creates the namespace as listed below, with access for the groups named above."</p>
+                    <button type="submit" id="approve-request">"Approve and create"</button>
                 </form>
             })}
             {(admin && pending && !may_approve).then(|| view! {
@@ -225,10 +281,11 @@ fn Actions(
                 </form>
             })}
             {(admin && (pending || failed)).then(|| view! {
-                <form method="post" action=format!("/admin/requests/{id}/reject") class="reject-form">
-                    <label for="reject-comment">"Reason for rejecting (the requester sees it)"</label>
+                <form method="post" action=format!("/admin/requests/{id}/reject") class="decision" id="reject-form">
+                    <h3>"Reject"</h3>
+                    <label for="reject-comment">"Why (the requester sees it)"</label>
                     <textarea id="reject-comment" name="comment" required maxlength=MAX_COMMENT rows="2"></textarea>
-                    <button type="submit" id="reject-request" class="secondary">"Reject"</button>
+                    <button type="submit" id="reject-request" class="secondary">"Reject with this reason"</button>
                 </form>
             })}
         </div>

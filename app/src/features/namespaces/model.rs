@@ -221,11 +221,37 @@ impl From<crate::ports::AuditEvent> for TimelineEntry {
             .strip_prefix("namespace_request.")
             .unwrap_or(&line.action)
             .replace('_', " ");
+        // A provisioning process's name (`host/pid/random`) means nothing to a requester; the
+        // audit trail keeps it for administrators.
+        use crate::domain::namespace_request::is_worker_actor;
+        let actor = if line.actor == "portal" || is_worker_actor(&line.actor) {
+            "the portal".to_owned()
+        } else {
+            line.actor
+        };
+        let detail = line
+            .detail
+            .split(' ')
+            .map(|word| {
+                let name = word.trim_end_matches(',');
+                if is_worker_actor(name) {
+                    word.replacen(name, "a portal process", 1)
+                } else {
+                    word.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let detail = if detail == "by a portal process" {
+            String::new()
+        } else {
+            detail
+        };
         Self {
             at: format_time(line.occurred_at),
-            actor: line.actor,
+            actor,
             what,
-            detail: line.detail,
+            detail,
         }
     }
 }
