@@ -300,6 +300,31 @@ async fn every_page_shows_its_content_without_javascript_on_every_load() {
         ("root", &root, "/admin/access".into(), "<h1", ">Admin<"),
         ("root", &root, "/networkpolicies/run".into(), "id=\"run-form\"", "Log out"),
     ];
+    // A logged-in user's home starts with their own things.
+    let home = alice.get(app.url("/")).send().await.expect("answers");
+    let home = home.text().await.expect("a body");
+    assert!(home.contains("id=\"your-open-requests\""), "{home}");
+    assert!(
+        home.contains("team-a-shop") && home.contains("(pending)"),
+        "{home}"
+    );
+    assert!(
+        !home.contains("pending-for-admin"),
+        "the queue count is for administrators"
+    );
+    assert!(
+        home.contains("href=\"/namespaces/new\""),
+        "Request a namespace goes to the form"
+    );
+    let home = root.get(app.url("/")).send().await.expect("answers");
+    let home = home.text().await.expect("a body");
+    assert!(
+        home.contains("1 namespace request waits for a decision"),
+        "{home}"
+    );
+    let home = anonymous.get(app.url("/")).send().await.expect("answers");
+    assert!(!home.text().await.expect("a body").contains("your-corner"));
+
     let mut failures = Vec::new();
     for (who, client, path, content, account) in &pages {
         // All loads at once: a page that waits for nothing before streaming shows its fallback

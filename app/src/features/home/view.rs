@@ -1,6 +1,6 @@
 //! The home page.
 
-use super::api::public_config;
+use super::api::{HomeOverview, home_summary, public_config};
 use crate::domain::{NamespaceName, NamingPolicy};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,8 +8,12 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let summary = OnceResource::new(home_summary());
     view! {
         <Title text="Home"/>
+        <Suspense fallback=|| ()>
+            {move || summary.get().and_then(Result::ok).flatten().map(|summary| view! { <YourCorner summary/> })}
+        </Suspense>
         <section class="hero">
             <h1>"Your self-service corner of the platform"</h1>
             <p class="lead">
@@ -18,7 +22,7 @@ pub fn HomePage() -> impl IntoView {
             </p>
         </section>
         <section class="cards" aria-label="What you can do here">
-            <Capability href="/namespaces" title="Request a namespace">
+            <Capability href="/namespaces/new" title="Request a namespace">
                 "Ask for a namespace for your team. An administrator approves it, and the portal "
                 "creates it with access for your group and safe network defaults."
             </Capability>
@@ -34,6 +38,58 @@ pub fn HomePage() -> impl IntoView {
             </Capability>
         </section>
         <NameChecker/>
+    }
+}
+
+/// A logged-in user's own things first: open requests, namespaces, and for administrators the
+/// queue.
+#[component]
+fn YourCorner(summary: HomeOverview) -> impl IntoView {
+    let HomeOverview {
+        name,
+        open_requests,
+        namespaces,
+        pending,
+    } = summary;
+    view! {
+        <section class="card" id="your-corner" aria-labelledby="your-corner-title">
+            <h2 id="your-corner-title">"Welcome, "{name}</h2>
+            {pending.map(|(count, more)| {
+                let text = match (count, more) {
+                    (0, _) => "No namespace request waits for a decision".to_owned(),
+                    (1, false) => "1 namespace request waits for a decision".to_owned(),
+                    (count, more) => format!(
+                        "{count}{} namespace requests wait for a decision",
+                        if more { "+" } else { "" }
+                    ),
+                };
+                view! {
+                    <p id="pending-for-admin"><a href="/admin/requests?status=pending">{text}</a></p>
+                }
+            })}
+            {if namespaces.is_empty() {
+                view! {
+                    <p id="your-namespaces">"You have no namespace yet. "<a href="/namespaces/new">"Request one"</a>"."</p>
+                }.into_any()
+            } else {
+                view! {
+                    <p id="your-namespaces">"Your namespaces: "
+                        {namespaces.into_iter().enumerate().map(|(index, namespace)| view! {
+                            {(index > 0).then_some(", ")}
+                            <a href=format!("/access/{namespace}")><code>{namespace.clone()}</code></a>
+                        }).collect_view()}
+                    </p>
+                }.into_any()
+            }}
+            {(!open_requests.is_empty()).then(|| view! {
+                <p>"Open requests:"</p>
+                <ul id="your-open-requests">
+                    {open_requests.into_iter().map(|(id, name, status)| view! {
+                        <li><a href=format!("/namespaces/{id}")><code>{name}</code></a>{format!(" ({status})")}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
     }
 }
 
