@@ -160,6 +160,63 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
         Ok(())
     })
     .await?;
+
+    // On a phone (390 px wide), no page scrolls sideways: tables and command blocks fit or
+    // scroll inside their own box.
+    let pages_for = |who: &str| -> Vec<String> {
+        match who {
+            "alice" => vec![
+                "/".into(),
+                "/namespaces".into(),
+                "/namespaces/new".into(),
+                format!("/namespaces/{id}"),
+                "/access".into(),
+                "/access/team-a-shop".into(),
+                "/faq".into(),
+                "/faq?q=kubectl+run".into(),
+                "/faq/kubectl-run-refused".into(),
+                "/networkpolicies".into(),
+                "/networkpolicies?preset=default-deny&ns=team-a-shop".into(),
+                "/networkpolicies/run".into(),
+                "/kubeconfig".into(),
+            ],
+            _ => vec![
+                "/admin".into(),
+                "/admin/requests".into(),
+                "/admin/audit".into(),
+                "/admin/access".into(),
+                "/admin/faq".into(),
+            ],
+        }
+    };
+    for (who, browser) in [("alice", &alice), ("root", &root)] {
+        browser.client.set_window_size(390, 844).await?;
+        browser
+            .check(&format!("phone_width_{who}"), async |b| {
+                let mut wide = Vec::new();
+                for path in pages_for(who) {
+                    b.goto(&path).await?;
+                    let width = b
+                        .client
+                        .execute(
+                            "return [document.documentElement.scrollWidth, window.innerWidth]",
+                            vec![],
+                        )
+                        .await?;
+                    let (page, viewport) = (width[0].as_i64(), width[1].as_i64());
+                    if page > viewport {
+                        wide.push(format!("{path}: {page:?} px in {viewport:?}"));
+                    }
+                }
+                anyhow::ensure!(
+                    wide.is_empty(),
+                    "scrolls sideways at 390 px:\n{}",
+                    wide.join("\n")
+                );
+                Ok(())
+            })
+            .await?;
+    }
     alice.close().await?;
     root.close().await
 }
