@@ -142,3 +142,33 @@ async fn the_kubectl_run_recipe_checks_the_image_as_you_type() -> anyhow::Result
         .await?;
     browser.close().await
 }
+
+/// Opened from a ready namespace's page (`?ns=`), the recipe is there at once for the
+/// pre-filled example, with the namespace filled in and a command beside every step.
+#[tokio::test]
+async fn the_prefilled_run_recipe_is_ready_at_once_with_a_command_for_each_step() {
+    let app = app().await;
+    let page = app
+        .get("/networkpolicies/run?ns=team-a-shop")
+        .await
+        .text()
+        .await
+        .expect("a body");
+    assert!(!page.contains("Fill in the form"), "{page}");
+    for id in ["apply-command", "run-command", "cleanup-command"] {
+        assert!(
+            page.contains(&format!("id=\"{id}\"")),
+            "step {id} has its command"
+        );
+    }
+    let apply = page
+        .split("id=\"apply-command\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(apply.contains("kubectl apply -f -"), "{apply}");
+    assert!(
+        page.contains("value=\"team-a-shop\""),
+        "the namespace is filled in"
+    );
+    assert!(page.contains("-n team-a-shop"), "and used by the commands");
+}

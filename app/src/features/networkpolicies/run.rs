@@ -54,9 +54,14 @@ fn submitted_spec() -> Option<RunRecipeSpec> {
 #[component]
 fn RunForm(config: AppConfig) -> impl IntoView {
     let submitted = submitted_spec();
-    let touched = RwSignal::new(submitted.is_some());
+    let was_submitted = submitted.is_some();
+    // A link may name the namespace alone (`?ns=team-a-shop`, from a ready request's page).
+    let linked_namespace = use_query_map().with_untracked(|q| q.get("ns"));
     let initial = submitted.unwrap_or_else(|| {
         let mut spec = RunRecipeSpec::example();
+        if let Some(namespace) = linked_namespace {
+            spec.namespace = namespace;
+        }
         spec.image = config
             .run_recipe
             .allowed_registry_prefixes
@@ -73,6 +78,9 @@ fn RunForm(config: AppConfig) -> impl IntoView {
     let spec = RwSignal::new(initial.clone());
     let (registries, lint) = (config.run_recipe.clone(), config.lint.clone());
     let recipe = Memo::new(move |_| spec.with(|spec| build_run_recipe(spec, &registries, &lint)));
+    // The pre-filled example shows its recipe at once when it is valid; errors wait until the
+    // user has typed or submitted something.
+    let touched = RwSignal::new(was_submitted || recipe.with_untracked(Result::is_ok));
     let allowed = config.run_recipe.allowed_registry_prefixes.join(", ");
 
     let number_input = move |label: &'static str,
@@ -130,7 +138,11 @@ fn RunForm(config: AppConfig) -> impl IntoView {
                         view! {
                             <section aria-labelledby="steps-title">
                                 <h2 id="steps-title">"Run it in three steps"</h2>
-                                <p>"1. Apply the NetworkPolicy below (it selects the Pod by its run label)."</p>
+                                <p>"1. Apply the NetworkPolicy that lets the Pod reach what it needs (it selects the Pod by its run label; the policy is explained below):"</p>
+                                <div class="code-block">
+                                    <CopyButton text=recipe.policy.apply_command.clone() label="Copy the kubectl apply command"/>
+                                    <pre id="apply-command"><code>{recipe.policy.apply_command.clone()}</code></pre>
+                                </div>
                                 <p>"2. Start the Pod:"</p>
                                 <div class="code-block">
                                     <CopyButton text=recipe.run_command.clone() label="Copy the kubectl run command"/>
