@@ -2,7 +2,8 @@
 # Installs everything the build and the tests need that a fresh machine lacks. Idempotent: each
 # step checks first, so a second run takes a second.
 #
-#   - Debian packages: Chromium and its WebDriver (browser tests), PostgreSQL (storage tests);
+#   - Debian packages: Chromium and its WebDriver (browser tests), PostgreSQL (storage tests),
+#     podman and runc (the image test);
 #   - the wasm32 Rust target;
 #   - the wasm-bindgen CLI at exactly the version Cargo.toml pins (cached under ~/.cache);
 #   - a real kube-apiserver and etcd, built from their Go modules (tests/kube/build.sh, cached
@@ -18,6 +19,11 @@ command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_packages+=(postgresql)
 command -v openssl >/dev/null || apt_packages+=(openssl)
 command -v curl >/dev/null || apt_packages+=(curl)
+# The image test (deploy/build-image.sh): podman builds the image FROM scratch and runs it with
+# runc (deploy/containers.conf), so neither buildah nor a base image is needed.
+command -v podman >/dev/null || apt_packages+=(podman)
+command -v runc >/dev/null || [[ -x /usr/sbin/runc ]] || apt_packages+=(runc)
+[[ -s /etc/ssl/certs/ca-certificates.crt ]] || apt_packages+=(ca-certificates)
 if ((${#apt_packages[@]})); then
   log "installing Debian packages: ${apt_packages[*]}"
   sudo_cmd=()

@@ -15,6 +15,9 @@
 //! PostgreSQL, three replicas, kubeconfig downloads, a FAQ, the ServiceMonitor and the
 //! PrometheusRule: their CRDs are not in the test API server, so the test first installs the real
 //! ones from the Prometheus Operator's Go module (`tests/helm/crds.sh`).
+//!
+//! The container image (`deploy/Containerfile`) is built by `deploy/build-image.sh` from this
+//! machine's release build and run with podman the way the chart runs it.
 
 use portal_tests::{
     TestCluster,
@@ -685,4 +688,181 @@ fn the_rbac_the_other_tests_install_is_the_charts_and_names_the_release() {
         "request.userInfo.username == 'system:serviceaccount:platform-portal:portal-welkin-portal'"
     ));
     assert!(rendered.contains("    name: portal-welkin-portal\n    namespace: platform-portal\n"));
+}
+
+/// `podman ARGS` with the image test's containers.conf; stdout, or a panic naming stderr.
+fn podman(args: &[&str]) -> String {
+    let output = podman_command(args).output().expect("run podman");
+    assert!(
+        output.status.success(),
+        "podman {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn podman_command(args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new("podman");
+    command.args(args);
+    if std::env::var_os("CONTAINERS_CONF").is_none() {
+        command.env(
+            "CONTAINERS_CONF",
+            portal_tests::repo_root().join("deploy/containers.conf"),
+        );
+    }
+    command
+}
+
+/// Removes the test's container however the test ends.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = podman_command(&["rm", "--force", "--time", "0", &self.0]).output();
+    }
+}
+
+/// The image as `deploy/Containerfile` makes it (its runtime stage, over this machine's release
+/// build: `deploy/build-image.sh`, cached by content), run as Kubernetes runs it under the chart:
+/// read-only root filesystem (no tmpfs anywhere but the database's folder), UID 10001, every
+/// capability dropped, no privilege escalation. It must answer `/readyz`, serve a page and the
+/// bundle, and stop cleanly on SIGTERM.
+#[tokio::test]
+async fn the_image_serves_read_only_as_uid_10001_without_capabilities() {
+    let found = std::process::Command::new("podman")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    assert!(
+        found,
+        "podman is missing: run .ci/setup.sh (it installs podman, buildah and runc from Debian)"
+    );
+    let script = portal_tests::repo_root().join("deploy/build-image.sh");
+    let output = std::process::Command::new(&script)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("run deploy/build-image.sh");
+    assert!(output.status.success(), "deploy/build-image.sh failed");
+    let image = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .expect("build-image.sh prints the image")
+        .trim()
+        .to_owned();
+
+    let port = portal_tests::free_port();
+    let name = format!("portal-image-test-{}", uuid::Uuid::new_v4().simple());
+    let publish = format!("127.0.0.1:{port}:3000");
+    let public_url = format!("PORTAL_PUBLIC_URL=http://127.0.0.1:{port}");
+    podman(&[
+        "run",
+        "--detach",
+        "--name",
+        &name,
+        "--read-only",
+        "--read-only-tmpfs=false",
+        "--user",
+        "10001:10001",
+        "--cap-drop",
+        "all",
+        "--security-opt",
+        "no-new-privileges",
+        "--mount",
+        "type=tmpfs,destination=/data,tmpfs-mode=1777",
+        "--env",
+        "PORTAL_DATABASE_URL=sqlite:///data/portal.db",
+        "--env",
+        &public_url,
+        "--publish",
+        &publish,
+        &image,
+    ]);
+    let container = Container(name);
+    let logs = || {
+        let output = podman_command(&["logs", &container.0])
+            .output()
+            .expect("podman logs");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("a client");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        match client.get(format!("{base}/readyz")).send().await {
+            Ok(response) if response.status() == 200 => break,
+            _ if std::time::Instant::now() > deadline => {
+                panic!("{image} never answered /readyz with 200:\n{}", logs())
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
+
+    let page = client.get(format!("{base}/")).send().await.expect("GET /");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("the home page");
+    assert!(
+        html.contains("/pkg/portal.js"),
+        "the page does not load the bundle:\n{html}"
+    );
+    let faq = client
+        .get(format!("{base}/faq"))
+        .send()
+        .await
+        .expect("GET /faq");
+    assert_eq!(faq.status(), 200);
+    for (path, content_type) in [
+        ("/pkg/portal.js", "text/javascript"),
+        ("/pkg/portal_bg.wasm", "application/wasm"),
+        ("/pkg/portal.css", "text/css"),
+    ] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect(path);
+        assert_eq!(response.status(), 200, "{path}");
+        let header = response.headers()["content-type"]
+            .to_str()
+            .expect("a content type")
+            .to_owned();
+        assert!(header.starts_with(content_type), "{path}: {header}");
+        let body = response.bytes().await.expect(path);
+        if path.ends_with(".wasm") {
+            assert!(body.starts_with(b"\0asm"), "{path} is not WebAssembly");
+        }
+    }
+
+    // What runs: UID 10001 (the image's passwd calls it portal), no capabilities at all, and
+    // the root filesystem read-only.
+    let top = podman(&["top", &container.0, "huser", "user", "capeff"]);
+    let row: Vec<&str> = top
+        .lines()
+        .nth(1)
+        .expect("a process")
+        .split_whitespace()
+        .collect();
+    assert_eq!(row, ["10001", "portal", "none"], "podman top:\n{top}");
+    let read_only = podman(&[
+        "inspect",
+        "--format",
+        "{{.HostConfig.ReadonlyRootfs}}",
+        &container.0,
+    ]);
+    assert_eq!(read_only.trim(), "true");
+
+    // SIGTERM: the portal drains, finishes and exits 0 within the time podman gives it.
+    podman(&["stop", "--time", "40", &container.0]);
+    let exit_code = podman(&["inspect", "--format", "{{.State.ExitCode}}", &container.0]);
+    assert_eq!(exit_code.trim(), "0", "{}", logs());
+    assert!(logs().contains("portal stopped"), "{}", logs());
 }
