@@ -818,6 +818,8 @@ async fn search_updates_as_you_type_once_hydrated() -> anyhow::Result<()> {
         .check("faq_search_hydrated", async |b| {
             b.goto("/faq").await?;
             b.wait_for_hydration().await?;
+            // Gone if the page is ever loaded again (a form submitted to the server).
+            b.client.execute("window.samePage = true", vec![]).await?;
             for (question, expected) in typed_queries() {
                 // No submit: only client code can update the results.
                 b.fill("#faq-q", question).await?;
@@ -829,9 +831,23 @@ async fn search_updates_as_you_type_once_hydrated() -> anyhow::Result<()> {
                 .click()
                 .await?;
             wait_for_first_result(b, PASTED_ERROR, "unregistered-redirect-uri").await?;
+            let same_page = b
+                .client
+                .execute("return window.samePage === true", vec![])
+                .await?;
             anyhow::ensure!(
-                b.client.current_url().await?.query().is_none(),
+                same_page == serde_json::Value::Bool(true),
                 "a form was submitted to the server"
+            );
+            // The search is in the address, so the results can be shared.
+            let url = b.client.current_url().await?;
+            let q = url
+                .query_pairs()
+                .find(|(key, _)| key == "q")
+                .map(|(_, value)| value.into_owned());
+            anyhow::ensure!(
+                q.as_deref().map(str::trim) == Some(PASTED_ERROR.trim()),
+                "the address says {url}"
             );
             // Clearing the box brings the categories back.
             b.fill("#faq-q", "").await?;

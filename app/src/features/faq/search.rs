@@ -36,6 +36,28 @@ pub fn FaqPage() -> impl IntoView {
         },
     );
     let overview = Resource::new(|| (), |()| faq_overview());
+    // Hydrated, a settled search goes into the address (replacing, not adding, a history
+    // entry), so results can be shared and survive a reload, as they do without JavaScript.
+    Effect::new(move |_| {
+        let input = search.get();
+        if !input.record {
+            return;
+        }
+        let q = input.q.trim();
+        let url = if q.is_empty() {
+            "/faq".to_owned()
+        } else {
+            format!("/faq?q={}", query_encode(q))
+        };
+        if let Ok(history) = window().history() {
+            // Failing to update the address loses nothing but the shareable link.
+            let _ = history.replace_state_with_url(
+                &leptos::wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&url),
+            );
+        }
+    });
     let query_box = NodeRef::<html::Input>::new();
     let error_box = NodeRef::<html::Textarea>::new();
 
@@ -252,4 +274,15 @@ pub fn Marked(parts: Vec<TextPart>) -> AnyView {
         })
         .collect_view()
         .into_any()
+}
+
+/// `text` as a query value (`application/x-www-form-urlencoded`, what a GET form sends).
+fn query_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b' ' => "+".to_owned(),
+            b if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) => char::from(b).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
 }
