@@ -116,7 +116,7 @@ pub struct Config {
     /// `welkin-portal-subnamespace-anchors` that the portal's RBAC ships.
     pub provision_hnc_subnamespaces: bool,
     /// Provision only while the API server has the ValidatingAdmissionPolicy
-    /// `welkin-portal-bounds` and its binding (`deploy/admission-policy.yaml`), which keep the
+    /// `welkin-portal-bounds` and its binding (the chart's `templates/admission-policy.yaml`), which keep the
     /// portal's ServiceAccount inside the namespaces it manages. Without them a request fails
     /// with the reason, and an administrator retries once the policy is in place.
     pub require_admission_policy: bool,

@@ -1,5 +1,5 @@
 //! Who has access, against a real API server: the portal reads RoleBindings with exactly the
-//! RBAC `deploy/rbac.yaml` ships, keeps them in memory by watching, and its pages follow
+//! RBAC the chart (`deploy/chart/templates/rbac.yaml`) ships, keeps them in memory by watching, and its pages follow
 //! bindings the admin creates and deletes, without a restart. Users log in through the real
 //! test identity provider (alice: team-a, bob: team-b, root: platform-admins).
 

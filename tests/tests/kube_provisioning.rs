@@ -1,5 +1,5 @@
 //! The provisioning plan, applied by server-side apply as the portal's own ServiceAccount with
-//! exactly the RBAC that `deploy/rbac.yaml` ships: enough to create a namespace, bind `admin` to
+//! exactly the RBAC that the chart (`deploy/chart/templates/rbac.yaml`) ships: enough to create a namespace, bind `admin` to
 //! the requested groups and add the baseline NetworkPolicies, and not a permission more.
 
 use app::domain::{
@@ -615,7 +615,7 @@ async fn without_the_admission_policy_the_portal_refuses_to_provision_and_says_w
         .expect_err("refused");
     assert!(
         error.contains("ValidatingAdmissionPolicy and its binding are missing")
-            && error.contains("deploy/admission-policy.yaml"),
+            && error.contains("templates/admission-policy.yaml"),
         "{error}"
     );
     let exists = Api::<Namespace>::all(cluster.admin_client().await)

@@ -1,5 +1,5 @@
 //! Namespace requests through the portal over HTTP, with the real identity provider, a real
-//! kube-apiserver (the portal acting with only the RBAC `deploy/` ships) and both database
+//! kube-apiserver (the portal acting with only the RBAC the chart ships) and both database
 //! backends: the whole story, every kind of refused input, the guards, and the faults (the
 //! portal stopped between approval and provisioning, the API server gone during provisioning).
 

@@ -17,7 +17,7 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 /// The field manager of everything the portal applies.
 pub const FIELD_MANAGER: &str = "welkin-portal";
 
-/// The ValidatingAdmissionPolicy (and its binding, of the same name) that `deploy/` ships to keep
+/// The ValidatingAdmissionPolicy (and its binding, of the same name) that the chart ships to keep
 /// the portal's ServiceAccount inside the namespaces it manages.
 pub const ADMISSION_POLICY: &str = "welkin-portal-bounds";
 
@@ -105,7 +105,8 @@ impl Provisioner {
         Err(format!(
             "The portal does not provision while the API server cannot hold it to the namespaces \
              it manages: {missing} missing ({}). A platform administrator applies \
-             deploy/admission-policy.yaml, then retries; or turns require_admission_policy off.",
+             the Helm chart (its templates/admission-policy.yaml), then retries; or turns \
+             require_admission_policy off.",
             self.admission_policy
         ))
     }
@@ -216,7 +217,7 @@ fn describe(error: &kube::Error, what: &str, name: &str) -> String {
     match error {
         kube::Error::Api(status) => {
             let hint = match status.code {
-                403 => " The portal's ServiceAccount lacks a permission: check deploy/rbac.yaml.",
+                403 => " The portal's ServiceAccount lacks a permission: check the chart's templates/rbac.yaml.",
                 409 => " Another field manager owns a field the portal sets.",
                 422 => " The API server refused the object as invalid.",
                 _ => "",
