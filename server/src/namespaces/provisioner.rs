@@ -217,7 +217,9 @@ fn describe(error: &kube::Error, what: &str, name: &str) -> String {
     match error {
         kube::Error::Api(status) => {
             let hint = match status.code {
-                403 => " The portal's ServiceAccount lacks a permission: check the chart's templates/rbac.yaml.",
+                403 => {
+                    " The portal's ServiceAccount lacks a permission: check the chart's templates/rbac.yaml."
+                }
                 409 => " Another field manager owns a field the portal sets.",
                 422 => " The API server refused the object as invalid.",
                 _ => "",
