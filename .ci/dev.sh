@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Runs the portal locally on http://127.0.0.1:3000 with an SQLite database in ./data/, a local
 # identity provider on http://127.0.0.1:5556 (users alice, bob, carol, root; password = name)
-# and, when its binaries are built (tests/kube/build.sh, or `.ci/dev.sh --cluster` builds them),
-# a local Kubernetes API server where approved namespaces are created (and that downloaded
-# kubeconfigs point at). Without one, requests can be made and approved, and wait. Installs what it needs, builds,
-# and serves until Ctrl-C. Other arguments go to `portal`.
+# and, with --cluster, a local Kubernetes API server (built once, ~10 minutes) where approved
+# namespaces are created, with kubeconfigs for the test users in data/. Without it, requests can
+# be made and approved, and wait. Installs only what running needs, builds the debug build, and
+# serves until Ctrl-C. Other arguments go to `portal`.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 with_cluster=false
 if [[ "${1:-}" == "--cluster" ]]; then with_cluster=true; shift; fi
 
-"$REPO_ROOT/.ci/setup.sh"
+# Only what running needs: no browser, PostgreSQL or podman; Go and the API server only with
+# --cluster.
+if $with_cluster; then "$REPO_ROOT/.ci/setup.sh" --run --cluster; else "$REPO_ROOT/.ci/setup.sh" --run; fi
 "$REPO_ROOT/.ci/build.sh"
 cd "$REPO_ROOT"
 
@@ -33,8 +35,7 @@ export PORTAL_OIDC_ISSUER="${PORTAL_OIDC_ISSUER:-http://127.0.0.1:5556}"
 export PORTAL_OIDC_CLIENT_SECRET="${PORTAL_OIDC_CLIENT_SECRET:-portal-secret}"
 export PORTAL_ADMIN_GROUPS="${PORTAL_ADMIN_GROUPS:-platform-admins}"
 
-kube_version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' "$REPO_ROOT/tests/kube/go.mod")"
-if $with_cluster || [[ -x "$CACHE_DIR/kube/$kube_version/kube-apiserver" ]]; then
+if $with_cluster; then
   log "starting a local Kubernetes API server"
   mkdir -p "$run_dir/cluster" "$run_dir/pki"
   # The API server trusts ID tokens only from an https issuer: a second, https instance of the
@@ -115,12 +116,12 @@ KUBECONFIG
     log "the local Kubernetes API server did not start: approved namespace requests will wait for a cluster"
   fi
 else
-  log "no local Kubernetes API server (run .ci/dev.sh --cluster to build one, ~10 minutes once)"
+  log "no local Kubernetes API server (.ci/dev.sh --cluster builds one, ~10 minutes once, and starts it)"
 fi
 
 # A demo registry, so the kubectl run recipe has something to accept on a laptop.
 export PORTAL_ALLOWED_REGISTRIES="${PORTAL_ALLOWED_REGISTRIES:-harbor.example.com/}"
-log "serving http://127.0.0.1:3000 (Ctrl-C stops); log in as alice/alice or root/root"
+log "serving the debug build (quick to build; .ci/build.sh --release makes the optimised one) on http://127.0.0.1:3000 (Ctrl-C stops); log in as alice/alice or root/root"
 "$REPO_ROOT/target/portal" "$@" &
 children+=($!)
 wait "${children[-1]}"

@@ -11,18 +11,37 @@
 #   - helm, built from its Go module (tests/helm/build.sh, cached under ~/.cache; under 3 minutes
 #     once), and the Prometheus Operator's CRDs the chart tests validate against
 #     (tests/helm/crds.sh, from the operator's Go module).
+#
+#   .ci/setup.sh                  everything (the test command)
+#   .ci/setup.sh --run            only what running the portal locally needs (.ci/dev.sh)
+#   .ci/setup.sh --run --cluster  that, and the local API server and helm
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
+run_only=false cluster=true
+for arg in "$@"; do
+  case "$arg" in
+    --run) run_only=true; cluster=false ;;
+    --cluster) cluster=true ;;
+    *) echo "setup: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+tests=true
+$run_only && tests=false
+
 apt_packages=()
-command -v chromium >/dev/null || apt_packages+=(chromium)
-command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
-compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_packages+=(postgresql)
-command -v openssl >/dev/null || apt_packages+=(openssl)
-command -v curl >/dev/null || apt_packages+=(curl)
-# The image test (deploy/build-image.sh): podman builds the image FROM scratch and runs it with
-# runc (deploy/containers.conf), so neither buildah nor a base image is needed.
-command -v podman >/dev/null || apt_packages+=(podman)
-command -v runc >/dev/null || [[ -x /usr/sbin/runc ]] || apt_packages+=(runc)
+if $tests; then
+  command -v chromium >/dev/null || apt_packages+=(chromium)
+  command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_packages+=(postgresql)
+  # The image test (deploy/build-image.sh): podman builds the image FROM scratch and runs it
+  # with runc (deploy/containers.conf), so neither buildah nor a base image is needed.
+  command -v podman >/dev/null || apt_packages+=(podman)
+  command -v runc >/dev/null || [[ -x /usr/sbin/runc ]] || apt_packages+=(runc)
+fi
+if $cluster; then
+  command -v openssl >/dev/null || apt_packages+=(openssl)
+  command -v curl >/dev/null || apt_packages+=(curl)
+fi
 [[ -s /etc/ssl/certs/ca-certificates.crt ]] || apt_packages+=(ca-certificates)
 if ((${#apt_packages[@]})); then
   log "installing Debian packages: ${apt_packages[*]}"
@@ -46,8 +65,10 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
 fi
 
 # kubectl checks the downloaded kubeconfig; machines of this kind ship it (Debian has no package).
-command -v kubectl >/dev/null || [[ -n "${PORTAL_TEST_KUBECTL:-}" ]] || {
-  echo "setup: kubectl is needed (or PORTAL_TEST_KUBECTL naming one)" >&2; exit 1; }
+if $cluster; then
+  command -v kubectl >/dev/null || [[ -n "${PORTAL_TEST_KUBECTL:-}" ]] || {
+    echo "setup: kubectl is needed (or PORTAL_TEST_KUBECTL naming one)" >&2; exit 1; }
+fi
 
 # The test identity provider (tests/idp) runs on the machine's Node.js (20 or newer).
 command -v npm >/dev/null || { echo "setup: Node.js 20+ with npm is needed for the test identity provider" >&2; exit 1; }
@@ -55,6 +76,8 @@ if [[ ! -d "$REPO_ROOT/tests/idp/node_modules" ]]; then
   log "installing the test identity provider's npm packages"
   (cd "$REPO_ROOT/tests/idp" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+$cluster || exit 0
 
 # The test control plane. setup.sh is the one-off install step, so let the build use both cores.
 if [[ -z "${PORTAL_TEST_KUBE_ASSETS:-}" ]]; then
@@ -70,4 +93,5 @@ if [[ -z "${PORTAL_TEST_HELM:-}" ]]; then
   GOMAXPROCS="${GOMAXPROCS:-$(nproc)}" PORTAL_HELM_BUILD_JOBS="${PORTAL_HELM_BUILD_JOBS:-$(nproc)}" \
     PORTAL_HELM_NICE="${PORTAL_HELM_NICE:-0}" "$REPO_ROOT/tests/helm/build.sh" >/dev/null
 fi
-"$REPO_ROOT/tests/helm/crds.sh" >/dev/null
+$tests && "$REPO_ROOT/tests/helm/crds.sh" >/dev/null
+exit 0
