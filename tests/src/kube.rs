@@ -341,3 +341,40 @@ impl Drop for TestCluster {
         let _ = supervisor.wait();
     }
 }
+
+/// A Deployment that passes Pod Security `restricted`, created in `namespace` with a server-side
+/// dry run as `client`: whether that user may deploy there (no kubelet runs).
+pub async fn dry_run_deployment(client: &kube::Client, namespace: &str) -> Result<(), kube::Error> {
+    let deployment: k8s_openapi::api::apps::v1::Deployment =
+        serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "shop" },
+            "spec": {
+                "selector": { "matchLabels": { "app": "shop" } },
+                "template": {
+                    "metadata": { "labels": { "app": "shop" } },
+                    "spec": {
+                        "securityContext": { "runAsNonRoot": true, "seccompProfile": { "type": "RuntimeDefault" } },
+                        "containers": [{
+                            "name": "shop",
+                            "image": "harbor.example.com/shop/web:1.0",
+                            "securityContext": {
+                                "allowPrivilegeEscalation": false,
+                                "capabilities": { "drop": ["ALL"] }
+                            }
+                        }]
+                    }
+                }
+            }
+        }))
+        .expect("a Deployment");
+    kube::Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(client.clone(), namespace)
+        .create(
+            &kube::api::PostParams {
+                dry_run: true,
+                ..Default::default()
+            },
+            &deployment,
+        )
+        .await
+        .map(|_| ())
+}

@@ -30,7 +30,7 @@ pub use app::TestApp;
 pub use browser::{Browser, JavaScript};
 pub use fake_op::{FakeOp, FakeToken};
 pub use idp::TestIdp;
-pub use kube::TestCluster;
+pub use kube::{TestCluster, dry_run_deployment};
 pub use metrics::Metrics;
 pub use postgres::TestDatabase;
 pub use proxy::TcpProxy;

@@ -50,42 +50,6 @@ fn welkin_like() -> ProvisioningConfig {
     }
 }
 
-/// A Deployment that passes Pod Security `restricted`, created with a server-side dry run.
-async fn create_deployment(client: &kube::Client, namespace: &str) -> Result<(), kube::Error> {
-    let deployment: k8s_openapi::api::apps::v1::Deployment =
-        serde_json::from_value(serde_json::json!({
-            "metadata": { "name": "shop" },
-            "spec": {
-                "selector": { "matchLabels": { "app": "shop" } },
-                "template": {
-                    "metadata": { "labels": { "app": "shop" } },
-                    "spec": {
-                        "securityContext": { "runAsNonRoot": true, "seccompProfile": { "type": "RuntimeDefault" } },
-                        "containers": [{
-                            "name": "shop",
-                            "image": "harbor.example.com/shop/web:1.0",
-                            "securityContext": {
-                                "allowPrivilegeEscalation": false,
-                                "capabilities": { "drop": ["ALL"] }
-                            }
-                        }]
-                    }
-                }
-            }
-        }))
-        .expect("a Deployment");
-    Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(client.clone(), namespace)
-        .create(
-            &kube::api::PostParams {
-                dry_run: true,
-                ..Default::default()
-            },
-            &deployment,
-        )
-        .await
-        .map(|_| ())
-}
-
 #[tokio::test]
 async fn with_welkins_prefix_the_team_can_work_in_its_new_namespace() {
     let cluster = TestCluster::shared();
@@ -100,21 +64,21 @@ async fn with_welkins_prefix_the_team_can_work_in_its_new_namespace() {
     let alice = cluster
         .impersonating("oidc:alice@example.com", &["oidc:team-a"])
         .await;
-    create_deployment(&alice, "team-a-prefixed")
+    portal_tests::dry_run_deployment(&alice, "team-a-prefixed")
         .await
         .expect("the team's prefixed group may create a Deployment");
     // The unprefixed group is not what the API server sees, and gets nothing.
     let unprefixed = cluster
         .impersonating("oidc:alice@example.com", &["team-a"])
         .await;
-    let refused = create_deployment(&unprefixed, "team-a-prefixed").await;
+    let refused = portal_tests::dry_run_deployment(&unprefixed, "team-a-prefixed").await;
     assert!(is_forbidden(&refused), "{refused:?}");
     // Another team gets nothing either.
     let bob = cluster
         .impersonating("oidc:bob@example.com", &["oidc:team-b"])
         .await;
     assert!(is_forbidden(
-        &create_deployment(&bob, "team-a-prefixed").await
+        &portal_tests::dry_run_deployment(&bob, "team-a-prefixed").await
     ));
 
     // HNC: the team may manage sub-namespace anchors there, by the binding the portal made.

@@ -825,32 +825,6 @@ async fn a_request_the_portal_cannot_finish_in_time_gets_a_503_that_says_so() {
     assert!(mine.contains("id=\"no-requests\""), "nothing was stored");
 }
 
-/// A Deployment created with a server-side dry run as `client`.
-async fn dry_run_deployment(client: &kube::Client, namespace: &str) -> Result<(), kube::Error> {
-    let deployment: k8s_openapi::api::apps::v1::Deployment =
-        serde_json::from_value(serde_json::json!({
-            "metadata": { "name": "web" },
-            "spec": {
-                "selector": { "matchLabels": { "app": "web" } },
-                "template": {
-                    "metadata": { "labels": { "app": "web" } },
-                    "spec": { "containers": [{ "name": "web", "image": "harbor.example.com/a/web:1" }] }
-                }
-            }
-        }))
-        .expect("a Deployment");
-    Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(client.clone(), namespace)
-        .create(
-            &kube::api::PostParams {
-                dry_run: true,
-                ..Default::default()
-            },
-            &deployment,
-        )
-        .await
-        .map(|_| ())
-}
-
 async fn with_welkins_settings_a_second_administrator_approves_and_the_team_can_work(
     db: TestDatabase,
 ) {
@@ -928,7 +902,7 @@ async fn with_welkins_settings_a_second_administrator_approves_and_the_team_can_
             &["oidc:team-a", "system:authenticated"],
         )
         .await;
-    dry_run_deployment(&alice, &name)
+    portal_tests::dry_run_deployment(&alice, &name)
         .await
         .expect("the team creates a Deployment in its namespace");
     let bob = cluster
@@ -937,7 +911,7 @@ async fn with_welkins_settings_a_second_administrator_approves_and_the_team_can_
             &["oidc:team-b", "system:authenticated"],
         )
         .await;
-    let refused = dry_run_deployment(&bob, &name).await;
+    let refused = portal_tests::dry_run_deployment(&bob, &name).await;
     assert!(
         matches!(&refused, Err(kube::Error::Api(status)) if status.code == 403),
         "{refused:?}"
@@ -1345,19 +1319,24 @@ async fn the_whole_loop_works_with_the_downloaded_kubeconfig(prefix: &str) {
             "{namespace}: {answer}"
         );
     }
-    let (ok, out) = kubectl(
-        &kubeconfig,
-        &[
-            "-n",
-            "team-b-shop",
-            "create",
-            "deployment",
-            "web",
-            "--image=harbor.example.com/shop/web:1.0",
-            "--dry-run=server",
-        ],
-    );
-    assert!(!ok && out.contains("forbidden"), "refused elsewhere: {out}");
+    for elsewhere in ["team-b-shop", "kube-system"] {
+        let (ok, out) = kubectl(
+            &kubeconfig,
+            &[
+                "-n",
+                elsewhere,
+                "create",
+                "deployment",
+                "web",
+                "--image=harbor.example.com/shop/web:1.0",
+                "--dry-run=server",
+            ],
+        );
+        assert!(
+            !ok && out.contains("forbidden"),
+            "refused in {elsewhere}: {out}"
+        );
+    }
     // The access page says the same: team-a has the namespace.
     let (status, access) = page(&app, &alice, &format!("/access/{name}")).await;
     assert_eq!(status, StatusCode::OK);

@@ -146,31 +146,24 @@ impl Database {
         const BY_STATUS: &str = "SELECT status, count(*) FROM namespace_requests GROUP BY status";
         const OLDEST_APPROVED: &str = "SELECT min(updated_at) FROM namespace_requests \
              WHERE status IN ('approved', 'provisioning')";
+        // The same queries and pool readings on either backend; only the pool's type differs.
+        macro_rules! stats_of {
+            ($pool:expr) => {{
+                let pool = $pool;
+                let oldest: Result<Option<chrono::DateTime<chrono::Utc>>, _> =
+                    sqlx::query_scalar(OLDEST_APPROVED).fetch_one(pool).await;
+                DatabaseStats {
+                    requests_by_status: sqlx::query_as(BY_STATUS).fetch_all(pool).await,
+                    oldest_approved_ms: oldest.map(|at| at.map(|at| at.timestamp_millis())),
+                    in_use: pool.size().saturating_sub(pool.num_idle() as u32),
+                    idle: pool.num_idle(),
+                    max: pool.options().get_max_connections(),
+                }
+            }};
+        }
         match self {
-            Self::Sqlite(store) => {
-                let pool = store.pool();
-                let oldest: Result<Option<chrono::DateTime<chrono::Utc>>, _> =
-                    sqlx::query_scalar(OLDEST_APPROVED).fetch_one(pool).await;
-                DatabaseStats {
-                    requests_by_status: sqlx::query_as(BY_STATUS).fetch_all(pool).await,
-                    oldest_approved_ms: oldest.map(|at| at.map(|at| at.timestamp_millis())),
-                    in_use: pool.size().saturating_sub(pool.num_idle() as u32),
-                    idle: pool.num_idle(),
-                    max: pool.options().get_max_connections(),
-                }
-            }
-            Self::Postgres(store) => {
-                let pool = store.pool();
-                let oldest: Result<Option<chrono::DateTime<chrono::Utc>>, _> =
-                    sqlx::query_scalar(OLDEST_APPROVED).fetch_one(pool).await;
-                DatabaseStats {
-                    requests_by_status: sqlx::query_as(BY_STATUS).fetch_all(pool).await,
-                    oldest_approved_ms: oldest.map(|at| at.map(|at| at.timestamp_millis())),
-                    in_use: pool.size().saturating_sub(pool.num_idle() as u32),
-                    idle: pool.num_idle(),
-                    max: pool.options().get_max_connections(),
-                }
-            }
+            Self::Sqlite(store) => stats_of!(store.pool()),
+            Self::Postgres(store) => stats_of!(store.pool()),
         }
     }
 
