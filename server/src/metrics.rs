@@ -3,12 +3,13 @@
 //! (`metrics_addr`), never on the public port.
 //!
 //! Counters and histograms are recorded where things happen; values that are cheaper to read
-//! than to track (requests by status, the database pool) are read when Prometheus scrapes.
+//! than to track (requests by status, the database pool) are read when Prometheus scrapes, from
+//! a [`Readings`] source the caller hands in (so this module depends on nothing else here).
 
-use crate::db::Database;
 use axum::{Router, extract::State, http::header, response::IntoResponse, routing::get};
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::Arc;
 use std::{sync::OnceLock, time::Duration};
 use tokio::net::TcpListener;
 
@@ -83,6 +84,15 @@ fn describe() {
         "portal_database_connections",
         "Database pool connections, by state (in_use, idle) and the configured max"
     );
+    describe_gauge!(
+        "portal_database_connections_pending",
+        "Callers waiting for a database connection right now (every connection is in use)"
+    );
+    describe_histogram!(
+        "portal_database_acquire_duration_seconds",
+        Unit::Seconds,
+        "Time to take a connection from the database pool"
+    );
     describe_counter!(
         "portal_faq_searches_total",
         "FAQ searches, by whether anything was found"
@@ -140,6 +150,50 @@ pub fn cluster_watch(connected: bool, event: bool) {
     }
 }
 
+/// Someone is waiting for a database connection: counted in `..._pending` until the returned
+/// guard is dropped (the connection arrived, or the caller gave up), then the time it took goes
+/// into the acquire histogram.
+pub fn database_acquire() -> AcquireGuard {
+    handle();
+    gauge!("portal_database_connections_pending").increment(1.0);
+    AcquireGuard {
+        started: std::time::Instant::now(),
+    }
+}
+
+/// See [`database_acquire`].
+#[derive(Debug)]
+#[must_use = "the wait ends when the guard is dropped"]
+pub struct AcquireGuard {
+    started: std::time::Instant,
+}
+
+impl Drop for AcquireGuard {
+    fn drop(&mut self) {
+        gauge!("portal_database_connections_pending").decrement(1.0);
+        histogram!("portal_database_acquire_duration_seconds")
+            .record(self.started.elapsed().as_secs_f64());
+    }
+}
+
+/// What the database says when `/metrics` is scraped.
+#[derive(Debug)]
+pub struct DatabaseStats {
+    /// Namespace requests by status.
+    pub requests_by_status: Result<Vec<(String, i64)>, String>,
+    /// When the oldest approved request not yet provisioned was approved (Unix milliseconds).
+    pub oldest_approved_ms: Result<Option<i64>, String>,
+    pub in_use: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
+/// The values read at scrape time.
+#[async_trait::async_trait]
+pub trait Readings: Send + Sync + 'static {
+    async fn database(&self) -> DatabaseStats;
+}
+
 /// An FAQ search, found something or not.
 pub fn faq_search(found: bool) {
     handle();
@@ -147,16 +201,22 @@ pub fn faq_search(found: bool) {
     counter!("portal_faq_searches_total", "result" => result).increment(1);
 }
 
-/// The metrics endpoint's router: `GET /metrics` in Prometheus's text format.
-fn router(database: Database) -> Router {
-    Router::new()
-        .route("/metrics", get(scrape))
-        .with_state(database)
+/// Everything recorded so far, as `/metrics` would render it.
+#[cfg(test)]
+pub(crate) fn rendered() -> String {
+    handle().render()
 }
 
-async fn scrape(State(database): State<Database>) -> impl IntoResponse {
+/// The metrics endpoint's router: `GET /metrics` in Prometheus's text format.
+fn router(readings: Arc<dyn Readings>) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape))
+        .with_state(readings)
+}
+
+async fn scrape(State(readings): State<Arc<dyn Readings>>) -> impl IntoResponse {
     let handle = handle();
-    let stats = database.stats().await;
+    let stats = readings.database().await;
     match stats.requests_by_status {
         Ok(counts) => {
             for (status, count) in counts {
@@ -186,7 +246,7 @@ async fn scrape(State(database): State<Database>) -> impl IntoResponse {
 /// Binds the metrics listener; the server future runs until `stop` resolves.
 pub async fn listen(
     address: std::net::SocketAddr,
-    database: Database,
+    readings: Arc<dyn Readings>,
 ) -> anyhow::Result<(std::net::SocketAddr, Router, TcpListener)> {
     use anyhow::Context;
     handle();
@@ -196,5 +256,5 @@ pub async fn listen(
     let bound = listener
         .local_addr()
         .context("could not read the metrics address")?;
-    Ok((bound, router(database), listener))
+    Ok((bound, router(readings), listener))
 }

@@ -98,7 +98,7 @@ impl Application {
             .context("could not read the bound address")?;
         let metrics = match config.metrics_addr {
             Some(metrics_addr) => {
-                Some(crate::metrics::listen(metrics_addr, database.clone()).await?)
+                Some(crate::metrics::listen(metrics_addr, Arc::new(database.clone())).await?)
             }
             None => None,
         };

@@ -440,5 +440,13 @@ async fn metrics_are_scraped_from_their_own_listener_in_the_exposition_format() 
         value("portal_database_connections", &[("state", "max")]) >= 1.0,
         "{text}"
     );
+    assert!(
+        value("portal_database_acquire_duration_seconds", &[]) >= 1.0,
+        "store queries are timed:\n{text}"
+    );
+    assert!(
+        text.contains("portal_database_connections_pending"),
+        "{text}"
+    );
     assert!(text.contains("portal_reconcile_lag_seconds"), "{text}");
 }

@@ -14,12 +14,14 @@ mod seen_groups;
 mod sqlite;
 
 use crate::config::Config;
+use crate::metrics::DatabaseStats;
 use anyhow::Context;
 use app::ports::{
     AuditQuery, FaqStore, NamespaceRequestStore, NewAuditEvent, SeenGroupStore, Store, StoreError,
 };
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+use sqlx::pool::PoolConnection;
 use std::sync::Arc;
 
 /// Longest values the audit trail accepts; the same limits are CHECK constraints in the schema.
@@ -35,16 +37,6 @@ pub(crate) const MAX_PAGE: u32 = 500;
 pub enum Database {
     Sqlite(SqliteStore),
     Postgres(PgStore),
-}
-
-/// See [`Database::stats`].
-#[derive(Debug)]
-pub struct DatabaseStats {
-    pub requests_by_status: Result<Vec<(String, i64)>, sqlx::Error>,
-    pub oldest_approved_ms: Result<Option<i64>, sqlx::Error>,
-    pub in_use: u32,
-    pub idle: usize,
-    pub max: u32,
 }
 
 /// Whether the database can serve the portal right now.
@@ -139,7 +131,6 @@ impl Database {
         }
     }
 
-    /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
     /// What `/metrics` reads when scraped: namespace requests by status, the age of the oldest
     /// approved request not yet provisioned (Unix milliseconds), and the connection pool.
     pub async fn stats(&self) -> DatabaseStats {
@@ -150,14 +141,34 @@ impl Database {
         macro_rules! stats_of {
             ($pool:expr) => {{
                 let pool = $pool;
-                let oldest: Result<Option<chrono::DateTime<chrono::Utc>>, _> =
-                    sqlx::query_scalar(OLDEST_APPROVED).fetch_one(pool).await;
+                let (in_use, idle, max) = (
+                    pool.size().saturating_sub(pool.num_idle() as u32),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                );
+                let (requests_by_status, oldest_approved_ms) = match connection(pool).await {
+                    Ok(mut connection) => {
+                        let by_status = sqlx::query_as(BY_STATUS)
+                            .fetch_all(&mut *connection)
+                            .await
+                            .map_err(|error| error.to_string());
+                        let oldest: Result<Option<chrono::DateTime<chrono::Utc>>, _> =
+                            sqlx::query_scalar(OLDEST_APPROVED)
+                                .fetch_one(&mut *connection)
+                                .await;
+                        let oldest = oldest
+                            .map(|at| at.map(|at| at.timestamp_millis()))
+                            .map_err(|error| error.to_string());
+                        (by_status, oldest)
+                    }
+                    Err(error) => (Err(error.to_string()), Err(error.to_string())),
+                };
                 DatabaseStats {
-                    requests_by_status: sqlx::query_as(BY_STATUS).fetch_all(pool).await,
-                    oldest_approved_ms: oldest.map(|at| at.map(|at| at.timestamp_millis())),
-                    in_use: pool.size().saturating_sub(pool.num_idle() as u32),
-                    idle: pool.num_idle(),
-                    max: pool.options().get_max_connections(),
+                    requests_by_status,
+                    oldest_approved_ms,
+                    in_use,
+                    idle,
+                    max,
                 }
             }};
         }
@@ -167,12 +178,30 @@ impl Database {
         }
     }
 
+    /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
     pub async fn close(&self) {
         match self {
             Self::Sqlite(store) => store.close().await,
             Self::Postgres(store) => store.close().await,
         }
     }
+}
+
+#[async_trait::async_trait]
+impl crate::metrics::Readings for Database {
+    async fn database(&self) -> DatabaseStats {
+        self.stats().await
+    }
+}
+
+/// Takes a connection from `pool`, showing on `/metrics` who waits for one and how long that
+/// took. Every store query takes its connection here, never from the pool directly (the session
+/// store and migrations do, and are not counted).
+pub(crate) async fn connection<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<PoolConnection<DB>, StoreError> {
+    let _waiting = crate::metrics::database_acquire();
+    pool.acquire().await.map_err(database_error)
 }
 
 /// Checks an audit event against the limits before it reaches the database, so the caller gets
@@ -212,4 +241,61 @@ pub(crate) fn page_size(query: &AuditQuery) -> i64 {
 
 pub(crate) fn database_error(error: sqlx::Error) -> StoreError {
     StoreError::Database(Box::new(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sample's value as `/metrics` renders it.
+    fn sample(line_start: &str) -> f64 {
+        crate::metrics::rendered()
+            .lines()
+            .find_map(|line| line.strip_prefix(line_start))
+            .map_or(0.0, |value| value.trim().parse().expect("a number"))
+    }
+
+    #[tokio::test]
+    async fn a_caller_waiting_for_a_connection_is_shown_as_pending_until_it_gets_one() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("portal.db");
+        let store = SqliteStore::connect(path.to_str().expect("UTF-8"), 1)
+            .await
+            .expect("opens");
+        store.migrate().await.expect("migrates");
+        let query = AuditQuery {
+            limit: 10,
+            ..AuditQuery::default()
+        };
+        let pending = || sample("portal_database_connections_pending ");
+        let acquires = || sample("portal_database_acquire_duration_seconds_count ");
+
+        let before = acquires();
+        store.audit_events(&query).await.expect("reads");
+        assert_eq!(acquires(), before + 1.0, "every store query is timed");
+        assert_eq!(pending(), 0.0);
+
+        // The pool's only connection is held, so the next query waits until it is returned.
+        let held = store.connection().await.expect("a connection");
+        let waiting = tokio::spawn({
+            let store = store.clone();
+            let query = query.clone();
+            async move { store.audit_events(&query).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(
+            !waiting.is_finished(),
+            "it cannot finish without a connection"
+        );
+        assert_eq!(pending(), 1.0, "{}", crate::metrics::rendered());
+        drop(held);
+        waiting.await.expect("joins").expect("reads");
+        assert_eq!(pending(), 0.0, "{}", crate::metrics::rendered());
+        let slow = sample("portal_database_acquire_duration_seconds_bucket{le=\"0.025\"} ");
+        assert!(
+            acquires() - slow >= 1.0,
+            "the wait of about 50 ms is in the histogram:\n{}",
+            crate::metrics::rendered()
+        );
+    }
 }

@@ -55,6 +55,13 @@ impl PgStore {
         &self.pool
     }
 
+    /// A connection for one query or transaction of a store (see [`super::connection`]).
+    pub(super) async fn connection(
+        &self,
+    ) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
+        super::connection(&self.pool).await
+    }
+
     pub(super) async fn migrate(&self) -> anyhow::Result<()> {
         // A newer release may have applied migrations this binary does not carry: they are
         // ignored, so a rollback (or an old replica during a rollout) starts on the new schema.
@@ -94,7 +101,7 @@ impl Store for PgStore {
         .bind(&event.action)
         .bind(&event.subject)
         .bind(&event.detail)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await
         .map(Into::into)
         .map_err(database_error)
@@ -121,7 +128,7 @@ impl Store for PgStore {
         sql.push(" ORDER BY id DESC LIMIT ")
             .push_bind(page_size(query));
         sql.build_query_as::<AuditRow>()
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await
             .map(|rows| rows.into_iter().map(Into::into).collect())
             .map_err(database_error)

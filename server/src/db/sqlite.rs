@@ -78,6 +78,13 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// A connection for one query or transaction of a store (see [`super::connection`]).
+    pub(super) async fn connection(
+        &self,
+    ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
+        super::connection(&self.pool).await
+    }
+
     pub(super) async fn migrate(&self) -> anyhow::Result<()> {
         // A newer release may have applied migrations this binary does not carry: they are
         // ignored, so a rollback (or an old replica during a rollout) starts on the new schema.
@@ -120,7 +127,7 @@ impl Store for SqliteStore {
         .bind(&event.action)
         .bind(&event.subject)
         .bind(&event.detail)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(AuditEvent {
@@ -155,7 +162,7 @@ impl Store for SqliteStore {
         sql.push(" ORDER BY id DESC LIMIT ")
             .push_bind(page_size(query));
         sql.build_query_as::<AuditRow>()
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await
             .map(|rows| rows.into_iter().map(Into::into).collect())
             .map_err(database_error)

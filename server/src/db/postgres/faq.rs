@@ -26,7 +26,7 @@ impl FaqStore for PgStore {
                 .bind(slug)
                 .bind(voter.as_str())
                 .bind(helpful)
-                .execute(&self.pool)
+                .execute(&mut *self.connection().await?)
                 .await;
         match inserted {
             Ok(_) => Ok(VoteOutcome::Recorded),
@@ -38,7 +38,7 @@ impl FaqStore for PgStore {
                 .bind(slug)
                 .bind(voter.as_str())
                 .bind(helpful)
-                .execute(&self.pool)
+                .execute(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
                 Ok(if changed.rows_affected() == 0 {
@@ -55,7 +55,7 @@ impl FaqStore for PgStore {
         sqlx::query_scalar("SELECT helpful FROM faq_votes WHERE slug = $1 AND voter = $2")
             .bind(slug)
             .bind(voter.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)
     }
@@ -67,7 +67,7 @@ impl FaqStore for PgStore {
                     COUNT(*) FILTER (WHERE NOT helpful)
              FROM faq_votes GROUP BY slug ORDER BY slug",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(rows
@@ -87,7 +87,7 @@ impl FaqStore for PgStore {
              WHERE query = $1",
         )
         .bind(query)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         if counted.rows_affected() > 0 {
@@ -103,7 +103,7 @@ impl FaqStore for PgStore {
         )
         .bind(query)
         .bind(MAX_UNANSWERED_ROWS)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(())
@@ -115,7 +115,7 @@ impl FaqStore for PgStore {
              ORDER BY count DESC, last_seen DESC, query LIMIT $1",
         )
         .bind(page_size(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(rows

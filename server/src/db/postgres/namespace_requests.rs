@@ -48,7 +48,10 @@ impl PgStore {
         detail: &str,
         worker: Option<&str>,
     ) -> Result<NamespaceRequest, RequestStoreError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = sqlx::Connection::begin(&mut *connection)
+            .await
+            .map_err(database_error)?;
         let request = Q::apply_event(&mut tx, id, event, actor, detail, worker).await?;
         tx.commit().await.map_err(database_error)?;
         Ok(request)
@@ -64,7 +67,10 @@ impl NamespaceRequestStore for PgStore {
     ) -> Result<NamespaceRequest, RequestStoreError> {
         let labels = serde_json::to_string(&new.labels)
             .map_err(|error| StoreError::Database(Box::new(error)))?;
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = sqlx::Connection::begin(&mut *connection)
+            .await
+            .map_err(database_error)?;
         // One requester's creations queue up behind each other, so two at once cannot both pass
         // the limit; everyone else's go ahead.
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 42))")
@@ -112,7 +118,7 @@ impl NamespaceRequestStore for PgStore {
     }
 
     async fn namespace_request(&self, id: i64) -> Result<Option<NamespaceRequest>, StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::fetch(&mut connection, id).await
     }
 
@@ -121,17 +127,17 @@ impl NamespaceRequestStore for PgStore {
         requester: &str,
         limit: u32,
     ) -> Result<Vec<NamespaceRequest>, StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::of_requester(&mut connection, requester, limit).await
     }
 
     async fn open_request_for_name(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::open_request_for_name(&mut connection, name).await
     }
 
     async fn open_namespace_requests(&self, requester: &str) -> Result<u32, StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::open_count(&mut connection, requester).await
     }
 
@@ -139,7 +145,7 @@ impl NamespaceRequestStore for PgStore {
         &self,
         query: &QueueQuery,
     ) -> Result<(Vec<NamespaceRequest>, Option<(i64, i64)>), StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::queue(&mut connection, query).await
     }
 
@@ -159,7 +165,10 @@ impl NamespaceRequestStore for PgStore {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<NamespaceRequest>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = sqlx::Connection::begin(&mut *connection)
+            .await
+            .map_err(database_error)?;
         // SKIP LOCKED: a request another replica is claiming right now is passed over, not waited
         // for; the claim itself (claimed_by, claimed_until) keeps it theirs afterwards.
         let claimed: Option<(i64, String, Option<String>)> = sqlx::query_as(

@@ -30,7 +30,7 @@ impl FaqStore for SqliteStore {
         .bind(voter.as_str())
         .bind(helpful)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await;
         match inserted {
             Ok(_) => Ok(VoteOutcome::Recorded),
@@ -46,7 +46,7 @@ impl FaqStore for SqliteStore {
                 .bind(slug)
                 .bind(voter.as_str())
                 .bind(helpful)
-                .execute(&self.pool)
+                .execute(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
                 Ok(if changed.rows_affected() == 0 {
@@ -63,7 +63,7 @@ impl FaqStore for SqliteStore {
         sqlx::query_scalar("SELECT helpful FROM faq_votes WHERE slug = ? AND voter = ?")
             .bind(slug)
             .bind(voter.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)
     }
@@ -75,7 +75,7 @@ impl FaqStore for SqliteStore {
                     SUM(CASE WHEN helpful THEN 0 ELSE 1 END)
              FROM faq_votes GROUP BY slug ORDER BY slug",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(rows
@@ -96,7 +96,7 @@ impl FaqStore for SqliteStore {
         )
         .bind(now)
         .bind(query)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         if counted.rows_affected() > 0 {
@@ -113,7 +113,7 @@ impl FaqStore for SqliteStore {
         .bind(now)
         .bind(now)
         .bind(MAX_UNANSWERED_ROWS)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(())
@@ -125,7 +125,7 @@ impl FaqStore for SqliteStore {
              ORDER BY count DESC, last_seen DESC, query LIMIT ?",
         )
         .bind(page_size(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(rows

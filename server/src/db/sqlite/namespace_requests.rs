@@ -47,9 +47,8 @@ impl SqliteStore {
         detail: &str,
         worker: Option<&str>,
     ) -> Result<NamespaceRequest, RequestStoreError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
+        let mut connection = self.connection().await?;
+        let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE")
             .await
             .map_err(database_error)?;
         let request = Q::apply_event(&mut tx, id, event, actor, detail, worker).await?;
@@ -67,9 +66,8 @@ impl NamespaceRequestStore for SqliteStore {
     ) -> Result<NamespaceRequest, RequestStoreError> {
         let labels = serde_json::to_string(&new.labels)
             .map_err(|error| StoreError::Database(Box::new(error)))?;
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
+        let mut connection = self.connection().await?;
+        let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE")
             .await
             .map_err(database_error)?;
         let now = Utc::now();
@@ -119,7 +117,7 @@ impl NamespaceRequestStore for SqliteStore {
     }
 
     async fn namespace_request(&self, id: i64) -> Result<Option<NamespaceRequest>, StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::fetch(&mut connection, id).await
     }
 
@@ -128,17 +126,17 @@ impl NamespaceRequestStore for SqliteStore {
         requester: &str,
         limit: u32,
     ) -> Result<Vec<NamespaceRequest>, StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::of_requester(&mut connection, requester, limit).await
     }
 
     async fn open_request_for_name(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::open_request_for_name(&mut connection, name).await
     }
 
     async fn open_namespace_requests(&self, requester: &str) -> Result<u32, StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::open_count(&mut connection, requester).await
     }
 
@@ -146,7 +144,7 @@ impl NamespaceRequestStore for SqliteStore {
         &self,
         query: &QueueQuery,
     ) -> Result<(Vec<NamespaceRequest>, Option<(i64, i64)>), StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
         Q::queue(&mut connection, query).await
     }
 
@@ -166,9 +164,8 @@ impl NamespaceRequestStore for SqliteStore {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<NamespaceRequest>, StoreError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
+        let mut connection = self.connection().await?;
+        let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE")
             .await
             .map_err(database_error)?;
         let candidate: Option<(i64, String, Option<String>)> = sqlx::query_as(

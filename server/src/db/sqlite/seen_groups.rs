@@ -11,7 +11,10 @@ impl SeenGroupStore for SqliteStore {
     async fn record_seen_groups(&self, groups: &[String]) -> Result<(), StoreError> {
         check_groups(groups)?;
         let now = Utc::now();
-        let mut transaction = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut transaction = sqlx::Connection::begin(&mut *connection)
+            .await
+            .map_err(database_error)?;
         for group in groups {
             sqlx::query(
                 "INSERT INTO seen_groups (group_name, last_seen) VALUES (?, ?)
@@ -29,7 +32,7 @@ impl SeenGroupStore for SqliteStore {
     async fn seen_groups(&self) -> Result<Vec<SeenGroup>, StoreError> {
         let rows: Vec<(String, DateTime<Utc>)> =
             sqlx::query_as("SELECT group_name, last_seen FROM seen_groups ORDER BY group_name")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
         Ok(rows
