@@ -5,6 +5,11 @@ use clap::{Parser, Subcommand};
 use server::{config::Config, db::Database, startup::Application, telemetry};
 use std::{path::PathBuf, process::ExitCode};
 
+/// Rendering a page allocates and frees a lot of small strings; mimalloc serves that with far
+/// less CPU than glibc's malloc, and returns memory after a burst (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Self-service portal for application developers on Compliant Kubernetes (Welkin).
 #[derive(Debug, Parser)]
 #[command(name = "portal", version, about)]
