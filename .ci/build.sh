@@ -9,13 +9,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 server_profile=dev
 wasm_profile=dev
-bindgen_flags=()
 if [[ "${1:-}" == "--release" ]]; then
   server_profile=release
   wasm_profile=wasm-release
-  # The name section only serves debuggers; without it the bundle is 57 % smaller raw and
-  # 28 % smaller gzipped (measured, see BENCHMARKS.md).
-  bindgen_flags=(--remove-name-section --remove-producers-section)
 fi
 profile_dir() { [[ "$1" == dev ]] && echo debug || echo "$1"; }
 
@@ -25,19 +21,14 @@ cargo build --locked -p server --profile "$server_profile"
 
 log "building the browser bundle ($wasm_profile)"
 # LEPTOS_OUTPUT_NAME must not be set at compile time: it would change the file names the page
-# asks for. The server names the bundle `portal` at run time.
+# asks for. The server names the bundle at run time (bundle-name.txt, see assemble-site.sh).
 env -u LEPTOS_OUTPUT_NAME cargo build --locked -p portal-hydrate --lib \
   --target wasm32-unknown-unknown --profile "$wasm_profile"
 
 log "assembling $SITE_DIR"
-rm -rf "$SITE_DIR.tmp"
-mkdir -p "$SITE_DIR.tmp/pkg"
-wasm-bindgen --target web --no-typescript "${bindgen_flags[@]}" --out-dir "$SITE_DIR.tmp/pkg" --out-name portal \
-  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$(profile_dir "$wasm_profile")/portal_hydrate.wasm"
-cp style/portal.css "$SITE_DIR.tmp/pkg/portal.css"
-cp -R app/public/. "$SITE_DIR.tmp/"
-rm -rf "$SITE_DIR"
-mv "$SITE_DIR.tmp" "$SITE_DIR"
+"$REPO_ROOT/.ci/assemble-site.sh" \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$(profile_dir "$wasm_profile")/portal_hydrate.wasm" \
+  "$SITE_DIR" "$server_profile"
 
 binary="$CARGO_TARGET_DIR/$(profile_dir "$server_profile")/portal"
 ln -sf "$binary" "$REPO_ROOT/target/portal"

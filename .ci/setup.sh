@@ -43,6 +43,8 @@ if $cluster; then
   command -v curl >/dev/null || apt_packages+=(curl)
 fi
 [[ -s /etc/ssl/certs/ca-certificates.crt ]] || apt_packages+=(ca-certificates)
+# .ci/build.sh writes a brotli copy of each bundle file.
+command -v brotli >/dev/null || apt_packages+=(brotli)
 if ((${#apt_packages[@]})); then
   log "installing Debian packages: ${apt_packages[*]}"
   sudo_cmd=()

@@ -46,12 +46,7 @@ binary="$CARGO_TARGET_DIR/release/portal"
 wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/portal_hydrate.wasm"
 
 # The site, as .ci/build.sh --release assembles it.
-rm -rf "$work/site"
-mkdir -p "$work/site/pkg"
-wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-  --out-dir "$work/site/pkg" --out-name portal "$wasm"
-cp style/portal.css "$work/site/pkg/portal.css"
-cp -R app/public/. "$work/site/"
+"$REPO_ROOT/.ci/assemble-site.sh" "$wasm" "$work/site" release
 
 context="$work/context"
 "$REPO_ROOT/deploy/image-rootfs.sh" "$binary" "$work/site" "$context/rootfs"

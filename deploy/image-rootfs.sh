@@ -16,8 +16,9 @@ if (($# != 3)); then
 fi
 binary="$1" site="$2" out="$3"
 [[ -x "$binary" ]] || { echo "image-rootfs.sh: $binary is not an executable" >&2; exit 1; }
-[[ -f "$site/pkg/portal.js" && -f "$site/pkg/portal_bg.wasm" ]] ||
-  { echo "image-rootfs.sh: $site has no pkg/portal.js and pkg/portal_bg.wasm (run .ci/build.sh --release)" >&2; exit 1; }
+bundle="$(cat "$site/bundle-name.txt" 2>/dev/null || true)"
+[[ -n "$bundle" && -f "$site/pkg/$bundle.js" && -f "$site/pkg/${bundle}_bg.wasm" ]] ||
+  { echo "image-rootfs.sh: $site has no bundle-name.txt naming pkg/NAME.js and pkg/NAME_bg.wasm (run .ci/build.sh --release)" >&2; exit 1; }
 command -v strip >/dev/null || { echo "image-rootfs.sh: strip is missing (install binutils)" >&2; exit 1; }
 ca=/etc/ssl/certs/ca-certificates.crt
 [[ -s "$ca" ]] || { echo "image-rootfs.sh: $ca is missing (install ca-certificates)" >&2; exit 1; }

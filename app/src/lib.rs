@@ -9,10 +9,14 @@
 
 /// The logged-in user and the guards every server function starts with.
 pub mod auth;
+/// The settings the UI needs (`AppConfig`), below every feature.
+pub mod config;
 /// Pure rules of the platform: no I/O, no Leptos, no feature flags; unit- and property-tested.
 pub mod domain;
 /// One folder per capability: its pages, components and server functions.
 pub mod features;
+/// Who is asking and the settings, known to every page before it renders.
+pub mod page_context;
 /// The document around every page and the app's routes.
 mod shell;
 
@@ -20,4 +24,5 @@ mod shell;
 #[cfg(feature = "ssr")]
 pub mod ports;
 
-pub use shell::{App, AppConfig, shell};
+pub use config::AppConfig;
+pub use shell::{App, shell};

@@ -4,6 +4,7 @@
 //! identity provider) and hands one [`ServerContext`] to [`provide_server_context`], which both the
 //! page renderer and the server-function handler call, so the two can never see different things.
 
+use crate::AppConfig;
 use crate::auth::CurrentUser;
 use crate::domain::{IllegalTransition, NamespaceName, RequestEvent, RequestStatus};
 use crate::features::faq::model::{
@@ -12,7 +13,6 @@ use crate::features::faq::model::{
 use crate::features::namespaces::model::{
     FormOptions, NamespaceRequest, QueueFilter, QueuePage, RequestDetail, RequestError, RequestForm,
 };
-use crate::shell::AppConfig;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use leptos::prelude::{provide_context, use_context};

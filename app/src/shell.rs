@@ -1,10 +1,8 @@
 //! The HTML document around every page, the shared layout and the route table.
 
-use crate::domain::NamingPolicy;
-use crate::domain::networkpolicy::{LintConfig, PresetOptions, RunRecipeConfig};
 use crate::features::{
     access::{AdminAccessPage, MyAccessPage, NamespaceAccessPage},
-    account::{AccountMenu, who_am_i},
+    account::AccountMenu,
     admin::AdminHome,
     faq::{FaqAdminPage, FaqEntryPage, FaqPage},
     home::HomePage,
@@ -14,28 +12,14 @@ use crate::features::{
     not_found::NotFound,
 };
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{A, Route, Router, Routes},
 };
-use serde::{Deserialize, Serialize};
 
 /// The product's name as users see it.
 pub const PRODUCT_NAME: &str = "Welkin Developer Portal";
-
-/// Settings the UI needs, sent to the browser too: nothing secret belongs here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppConfig {
-    /// Rules for namespace names, so the browser checks exactly what the server enforces.
-    pub naming: NamingPolicy,
-    /// What the NetworkPolicy lints know about the cluster (its Pod and Service networks).
-    pub lint: LintConfig,
-    /// Which image registries a `kubectl run` recipe may use.
-    pub run_recipe: RunRecipeConfig,
-    /// Settings of the NetworkPolicy presets (the ingress controller's namespace).
-    pub presets: PresetOptions,
-}
 
 /// The whole HTML document. The server renders it for every page; the browser hydrates `<body>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,6 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // The bundle's content-hashed name (`portal-<hash>`) names its stylesheet too.
+                <link rel="stylesheet" href=format!("/pkg/{}.css", options.output_name)/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -61,10 +47,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    crate::page_context::provide();
     mark_hydrated();
 
     view! {
-        <Stylesheet id="portal-css" href="/pkg/portal.css"/>
         <Title formatter=|page: String| format!("{page} · {PRODUCT_NAME}")/>
         <Router>
             // `rel="external"`: the router leaves the link to the browser, which moves focus
@@ -122,14 +108,9 @@ fn Header() -> impl IntoView {
         ("/networkpolicies", "NetworkPolicies"),
     ];
     // The Admin entry is shown to administrators only (the pages check again on the server).
-    let user = OnceResource::new(who_am_i());
-    let admin_link = move || {
-        user.get()
-            .and_then(Result::ok)
-            .flatten()
-            .filter(|user| user.is_admin)
-            .map(|_| view! { <li><A href="/admin" exact=true>"Admin"</A></li> })
-    };
+    let admin_link = crate::page_context::user()
+        .filter(|user| user.is_admin)
+        .map(|_| view! { <li><A href="/admin" exact=true>"Admin"</A></li> });
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">
@@ -142,7 +123,7 @@ fn Header() -> impl IntoView {
                         .into_iter()
                         .map(|(href, label)| view! { <li><A href=href exact=true>{label}</A></li> })
                         .collect_view()}
-                    <Suspense fallback=|| ()>{admin_link}</Suspense>
+                    {admin_link}
                 </ul>
             </nav>
             <AccountMenu/>

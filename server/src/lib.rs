@@ -8,6 +8,8 @@
 pub mod access;
 /// The JSON API for automation (`/api/v1/...`).
 pub mod api;
+/// The browser bundle and stylesheet: content-hashed, precompressed, cached as immutable.
+pub mod assets;
 /// Security events in the audit trail, and the log line of every audit event.
 pub mod audit;
 /// OpenID Connect login, sessions and who is asking.

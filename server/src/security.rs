@@ -45,6 +45,14 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
             HeaderValue::from_static("max-age=31536000"),
         );
     }
+    // Pages are revalidated on every visit (a deployment changes them and the bundle they
+    // name); a logged-in user's are `no-store` already (see `auth::load_user`).
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if is_html && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
         && let Ok(value) = HeaderValue::from_str(&default_csp(&state.csp_form_action_extra))
     {

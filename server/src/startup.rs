@@ -104,23 +104,11 @@ impl Application {
         };
 
         let leptos_options = LeptosOptions::builder()
-            .output_name("portal")
+            .output_name(crate::assets::bundle_name(&config.site_root))
             .site_root(config.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(address)
             .build();
-        if !config
-            .site_root
-            .join("pkg")
-            .join("portal_bg.wasm")
-            .is_file()
-        {
-            tracing::warn!(
-                site_root = %config.site_root.display(),
-                "the browser bundle is missing: pages render, but will not become interactive \
-                 (build it with .ci/build.sh)"
-            );
-        }
         let connection = cluster::connection(&config).await?;
         if connection.is_none() {
             tracing::warn!(
@@ -345,6 +333,9 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(api::router())
+        .merge(crate::assets::router(std::path::Path::new(
+            state.leptos_options.site_root.as_ref(),
+        )))
         .leptos_routes_with_context(
             &state,
             routes,

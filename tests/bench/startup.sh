@@ -40,6 +40,7 @@ sorted=($(printf '%s\n' "${times[@]}" | sort -n))
 echo "start to /readyz 200 (ms), $runs runs: min ${sorted[0]}, median ${sorted[$((runs / 2))]}, max ${sorted[$((runs - 1))]}"
 echo "RSS idle after start: $((idle_kb / 1024)) MiB; after 400 page renders: $((busy_kb / 1024)) MiB"
 pkg="$repo/target/site/pkg"
-for file in portal_bg.wasm portal.js portal.css; do
-  echo "$file: $(stat -c %s "$pkg/$file") bytes raw, $(gzip -9 -c "$pkg/$file" | wc -c) bytes gzip -9"
+bundle="$(cat "$repo/target/site/bundle-name.txt")"
+for file in "${bundle}_bg.wasm" "$bundle.js" "$bundle.css"; do
+  echo "$file: $(stat -c %s "$pkg/$file") bytes raw, $(stat -c %s "$pkg/$file.gz") gzip -9, $(stat -c %s "$pkg/$file.br") brotli"
 done

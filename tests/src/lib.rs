@@ -73,3 +73,26 @@ pub fn free_port() -> u16 {
         .map(|address| address.port())
         .expect("the kernel hands out a free loopback port")
 }
+
+/// The name of the browser bundle in `target/site` (`portal-<hash>`; its files are
+/// `/pkg/NAME.js`, `/pkg/NAME_bg.wasm` and `/pkg/NAME.css`), as `.ci/build.sh` wrote it.
+pub fn bundle_name() -> String {
+    let file = repo_root().join("target/site/bundle-name.txt");
+    std::fs::read_to_string(&file)
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|error| panic!("run .ci/build.sh first: {}: {error}", file.display()))
+}
+
+/// The bundle a page loads: the `portal-<hash>` of its `/pkg/portal-<hash>.js`.
+pub fn bundle_of(html: &str) -> Option<String> {
+    html.match_indices("/pkg/portal-").find_map(|(at, _)| {
+        let start = at + "/pkg/".len();
+        let name: String = html[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        html[start + name.len()..]
+            .starts_with(".js")
+            .then_some(name)
+    })
+}

@@ -810,10 +810,8 @@ async fn the_image_serves_read_only_as_uid_10001_without_capabilities() {
     let page = client.get(format!("{base}/")).send().await.expect("GET /");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("the home page");
-    assert!(
-        html.contains("/pkg/portal.js"),
-        "the page does not load the bundle:\n{html}"
-    );
+    let bundle = portal_tests::bundle_of(&html)
+        .unwrap_or_else(|| panic!("the page does not load the bundle:\n{html}"));
     let faq = client
         .get(format!("{base}/faq"))
         .send()
@@ -821,22 +819,22 @@ async fn the_image_serves_read_only_as_uid_10001_without_capabilities() {
         .expect("GET /faq");
     assert_eq!(faq.status(), 200);
     for (path, content_type) in [
-        ("/pkg/portal.js", "text/javascript"),
-        ("/pkg/portal_bg.wasm", "application/wasm"),
-        ("/pkg/portal.css", "text/css"),
+        (format!("/pkg/{bundle}.js"), "text/javascript"),
+        (format!("/pkg/{bundle}_bg.wasm"), "application/wasm"),
+        (format!("/pkg/{bundle}.css"), "text/css"),
     ] {
         let response = client
             .get(format!("{base}{path}"))
             .send()
             .await
-            .expect(path);
+            .expect(&path);
         assert_eq!(response.status(), 200, "{path}");
         let header = response.headers()["content-type"]
             .to_str()
             .expect("a content type")
             .to_owned();
         assert!(header.starts_with(content_type), "{path}: {header}");
-        let body = response.bytes().await.expect(path);
+        let body = response.bytes().await.expect(&path);
         if path.ends_with(".wasm") {
             assert!(body.starts_with(b"\0asm"), "{path} is not WebAssembly");
         }

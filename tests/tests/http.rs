@@ -47,9 +47,14 @@ async fn the_home_page_is_rendered_on_the_server_with_navigation_and_version() {
         !html.contains(">Admin<"),
         "the Admin entry is for administrators only"
     );
+    assert_eq!(
+        portal_tests::bundle_of(&html),
+        Some(portal_tests::bundle_name()),
+        "the page loads the hydration bundle by its content-hashed name"
+    );
     assert!(
-        html.contains("/pkg/portal.js"),
-        "the page loads the hydration bundle"
+        html.contains(&format!("/pkg/{}.css", portal_tests::bundle_name())),
+        "and its stylesheet"
     );
 }
 
@@ -143,21 +148,66 @@ async fn the_public_config_server_function_answers() {
 }
 
 #[tokio::test]
-async fn the_stylesheet_and_bundle_are_served_compressed() {
+async fn the_bundle_is_served_precompressed_and_cached_for_a_year_and_pages_are_not() {
     let app = TestApp::spawn().await;
-    let response = app
-        .http
-        .get(app.url("/pkg/portal.css"))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(
-        response.status(),
-        200,
-        "run .ci/build.sh first: target/site is missing"
+    let bundle = portal_tests::bundle_name();
+    let pkg = portal_tests::repo_root().join("target/site/pkg");
+    for file in [
+        format!("{bundle}.js"),
+        format!("{bundle}_bg.wasm"),
+        format!("{bundle}.css"),
+    ] {
+        for (accept, encoding, suffix) in [
+            ("br, gzip", Some("br"), ".br"),
+            ("gzip", Some("gzip"), ".gz"),
+            ("identity", None, ""),
+        ] {
+            let response = app
+                .http
+                .get(app.url(&format!("/pkg/{file}")))
+                .header("accept-encoding", accept)
+                .send()
+                .await
+                .expect("answers");
+            assert_eq!(response.status(), 200, "{file} ({accept})");
+            let headers = response.headers().clone();
+            assert_eq!(
+                headers
+                    .get("content-encoding")
+                    .map(|v| v.to_str().expect("ASCII")),
+                encoding,
+                "{file} ({accept})"
+            );
+            assert_eq!(
+                headers["cache-control"], "public, max-age=31536000, immutable",
+                "{file}"
+            );
+            let body = response.bytes().await.expect("a body");
+            let on_disk = std::fs::read(pkg.join(format!("{file}{suffix}"))).expect("built");
+            assert!(
+                body[..] == on_disk[..],
+                "{file} ({accept}) is the file .ci/build.sh compressed, not compressed again"
+            );
+        }
+    }
+
+    let missing = app.get("/pkg/portal-0000.js").await;
+    assert_eq!(missing.status(), 404);
+    assert_ne!(
+        missing
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap_or("")),
+        Some("public, max-age=31536000, immutable"),
+        "a missing file may be there after the next deployment"
     );
-    assert_eq!(response.headers()["content-encoding"], "gzip");
+
+    let page = app.get("/faq").await;
+    assert_eq!(
+        page.headers()["cache-control"],
+        "no-cache",
+        "pages are revalidated"
+    );
 }
 
 #[tokio::test]

@@ -216,6 +216,7 @@ pub struct LoginParams {
 pub async fn login(State(state): State<AppState>, Query(params): Query<LoginParams>) -> Response {
     let Some(oidc) = state.oidc.as_deref() else {
         return page(
+            &state,
             StatusCode::SERVICE_UNAVAILABLE,
             "Login is not set up",
             "This portal has no identity provider configured, so only the public pages are available. Ask a platform administrator.",
@@ -235,6 +236,7 @@ pub async fn login(State(state): State<AppState>, Query(params): Query<LoginPara
             None => {
                 tracing::error!("could not write the pending login cookie");
                 page(
+                    &state,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Login is unavailable",
                     "The portal could not start a login just now. Try again in a moment.",
@@ -242,7 +244,7 @@ pub async fn login(State(state): State<AppState>, Query(params): Query<LoginPara
                 )
             }
         },
-        Err(error) => login_failed(error),
+        Err(error) => login_failed(&state, error),
     }
 }
 
@@ -289,12 +291,14 @@ async fn finish_login(
             .get("error_description")
             .map(String::as_str)
             .unwrap_or_default();
-        return login_failed(LoginError::Denied(
-            format!("{error} {description}").trim().to_owned(),
-        ));
+        return login_failed(
+            &state,
+            LoginError::Denied(format!("{error} {description}").trim().to_owned()),
+        );
     }
     let (Some(code), Some(returned_state)) = (params.get("code"), params.get("state")) else {
         return page(
+            &state,
             StatusCode::BAD_REQUEST,
             "The login response is incomplete",
             "The identity provider's answer lacked the code or the state. Start the login again.",
@@ -303,6 +307,7 @@ async fn finish_login(
     };
     let Some(pending) = pending else {
         return page(
+            &state,
             StatusCode::BAD_REQUEST,
             "No login in progress",
             "This login link was already used, has expired, or was started in another browser. Start the login again.",
@@ -312,6 +317,7 @@ async fn finish_login(
     if !constant_time_eq(pending.state.as_bytes(), returned_state.as_bytes()) {
         tracing::warn!("login callback with a state that does not match the session");
         return page(
+            &state,
             StatusCode::BAD_REQUEST,
             "The login could not be verified",
             "The answer from the identity provider does not belong to the login this browser started. Start the login again.",
@@ -331,6 +337,7 @@ async fn finish_login(
             if let Err(error) = session.cycle_id().await {
                 tracing::error!(%error, "could not renew the session id");
                 return page(
+                    &state,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Login is unavailable",
                     "The portal could not store the login. Try again in a moment.",
@@ -382,6 +389,7 @@ async fn finish_login(
                 Err(error) => {
                     tracing::error!(%error, "could not store the session");
                     page(
+                        &state,
                         StatusCode::SERVICE_UNAVAILABLE,
                         "Login is unavailable",
                         "The portal could not store the login. Try again in a moment.",
@@ -390,7 +398,7 @@ async fn finish_login(
                 }
             }
         }
-        Err(error) => login_failed(error),
+        Err(error) => login_failed(&state, error),
     }
 }
 
@@ -425,6 +433,7 @@ pub async fn kubeconfig(State(state): State<AppState>, session: Session) -> Resp
     };
     let Some(access) = state.cluster_access.as_deref() else {
         return page(
+            &state,
             StatusCode::SERVICE_UNAVAILABLE,
             "No cluster configured",
             "This portal has no cluster API server configured, so there is no kubeconfig to download. Ask a platform administrator.",
@@ -450,22 +459,25 @@ pub async fn kubeconfig(State(state): State<AppState>, session: Session) -> Resp
         .into_response()
 }
 
-fn login_failed(error: LoginError) -> Response {
+fn login_failed(state: &AppState, error: LoginError) -> Response {
     tracing::warn!(error = %cause_chain(&error), "login failed");
     match error {
         LoginError::ProviderUnreachable(_) => page(
+            state,
             StatusCode::BAD_GATEWAY,
             "Identity provider unreachable",
             "The portal cannot reach the identity provider right now. The public pages still work; try logging in again in a moment.",
             true,
         ),
         LoginError::Denied(_) => page(
+            state,
             StatusCode::FORBIDDEN,
             "Login was not completed",
             "The identity provider did not let the login through (it was cancelled or refused).",
             true,
         ),
         LoginError::Invalid(_) => page(
+            state,
             StatusCode::BAD_REQUEST,
             "The login could not be verified",
             "The identity provider's answer did not pass the portal's checks. Start the login again; if it keeps happening, tell a platform administrator.",
@@ -488,16 +500,17 @@ fn cause_chain(error: &LoginError) -> String {
 
 /// A small, self-contained page for login outcomes (outside the Leptos app on purpose: it must
 /// work even when the app's assets do not).
-fn page(status: StatusCode, title: &str, text: &str, retry: bool) -> Response {
+fn page(state: &AppState, status: StatusCode, title: &str, text: &str, retry: bool) -> Response {
     let retry = if retry {
         r#"<p><a class="button" href="/auth/login">Try again</a></p>"#
     } else {
         ""
     };
     let body = format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Welkin Developer Portal</title><link rel="stylesheet" href="/pkg/portal.css"></head><body><main class="page"><section class="card narrow"><h1>{title}</h1><p>{text}</p>{retry}<p><a href="/">Back to the home page</a></p></section></main></body></html>"#,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Welkin Developer Portal</title><link rel="stylesheet" href="{stylesheet}"></head><body><main class="page"><section class="card narrow"><h1>{title}</h1><p>{text}</p>{retry}<p><a href="/">Back to the home page</a></p></section></main></body></html>"#,
         title = escape(title),
         text = escape(text),
+        stylesheet = crate::assets::stylesheet(&state.leptos_options.output_name),
     );
     (status, Html(body)).into_response()
 }

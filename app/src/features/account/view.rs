@@ -1,12 +1,11 @@
 //! The account corner of the header.
 
-use super::api::who_am_i;
+use crate::page_context;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 #[component]
 pub fn AccountMenu() -> impl IntoView {
-    let user = OnceResource::new(who_am_i());
     let location = use_location();
     let next = move || {
         let path = location.pathname.get();
@@ -18,23 +17,20 @@ pub fn AccountMenu() -> impl IntoView {
         };
         format!("/auth/login?next={}", encode(&target))
     };
-    view! {
-        <Suspense fallback=|| ()>
-            {move || user.get().map(|result| match result {
-                Ok(Some(user)) => view! {
-                    <div class="account">
-                        <span class="who" title=user.groups.join(", ")>
-                            {user.display_name().to_owned()}
-                            <span class="groups">{user.groups.join(", ")}</span>
-                        </span>
-                        <form method="post" action="/auth/logout">
-                            <button type="submit" class="link">"Log out"</button>
-                        </form>
-                    </div>
-                }.into_any(),
-                _ => view! { <a class="login" rel="external" href=next()>"Log in"</a> }.into_any(),
-            })}
-        </Suspense>
+    match page_context::user() {
+        Some(user) => view! {
+            <div class="account">
+                <span class="who" title=user.groups.join(", ")>
+                    {user.display_name().to_owned()}
+                    <span class="groups">{user.groups.join(", ")}</span>
+                </span>
+                <form method="post" action="/auth/logout">
+                    <button type="submit" class="link">"Log out"</button>
+                </form>
+            </div>
+        }
+        .into_any(),
+        None => view! { <a class="login" rel="external" href=next>"Log in"</a> }.into_any(),
     }
 }
 
@@ -56,34 +52,26 @@ fn encode(text: &str) -> String {
 /// check again).
 #[component]
 pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
-    let user = OnceResource::new(who_am_i());
-    let login = format!(
-        "/auth/login?next={}",
-        encode(&use_location().pathname.get_untracked())
-    );
-    view! {
-        <Suspense fallback=|| ()>
-            {
-                let children = children.clone();
-                let login = login.clone();
-                move || user.get().map(|result| match result {
-                    Ok(Some(user)) if user.is_admin => children().into_any(),
-                    Ok(Some(_)) => {
-                        crate::features::shared::status::set_status(403);
-                        view! {
-                            <section class="card narrow">
-                                <h1>"For platform administrators"</h1>
-                                <p>"This page is for platform administrators. If you need something from one, ask them; the FAQ may already answer it."</p>
-                            </section>
-                        }.into_any()
-                    }
-                    _ => {
-                        // Redirect sets Location; the status must say it is a redirect too.
-                        crate::features::shared::status::set_status(303);
-                        view! { <leptos_router::components::Redirect path=login.clone()/> }.into_any()
-                    }
-                })
+    match page_context::user() {
+        Some(user) if user.is_admin => children().into_any(),
+        Some(_) => {
+            crate::features::shared::status::set_status(403);
+            view! {
+                <section class="card narrow">
+                    <h1>"For platform administrators"</h1>
+                    <p>"This page is for platform administrators. If you need something from one, ask them; the FAQ may already answer it."</p>
+                </section>
             }
-        </Suspense>
+            .into_any()
+        }
+        None => {
+            let login = format!(
+                "/auth/login?next={}",
+                encode(&use_location().pathname.get_untracked())
+            );
+            // Redirect sets Location; the status must say it is a redirect too.
+            crate::features::shared::status::set_status(303);
+            view! { <leptos_router::components::Redirect path=login/> }.into_any()
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The home page.
 
-use super::api::{HomeOverview, home_summary, public_config};
+use super::api::{HomeOverview, home_summary};
 use crate::domain::{NamespaceName, NamingPolicy};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -107,7 +107,7 @@ fn Capability(href: &'static str, title: &'static str, children: Children) -> im
 /// `?name=…` and the server renders the verdict; hydrated, the verdict follows every keystroke.
 #[component]
 fn NameChecker() -> impl IntoView {
-    let config = OnceResource::new(public_config());
+    let naming = crate::page_context::config().map(|config| config.naming);
     let initial = use_query_map()
         .read_untracked()
         .get("name")
@@ -133,18 +133,12 @@ fn NameChecker() -> impl IntoView {
                     <button type="submit">"Check"</button>
                 </div>
             </form>
-            <Suspense fallback=|| view! { <p class="muted">"Loading the naming rules…"</p> }>
-                {move || {
-                    config
-                        .get()
-                        .map(|result| match result {
-                            Ok(config) => view! { <Verdict name=name.get() policy=config.naming/> }.into_any(),
-                            Err(_) => view! {
-                                <p class="notice error" role="status">"The naming rules could not be loaded; try again later."</p>
-                            }.into_any(),
-                        })
-                }}
-            </Suspense>
+            {move || match naming.clone() {
+                Some(policy) => view! { <Verdict name=name.get() policy/> }.into_any(),
+                None => view! {
+                    <p class="notice error" role="status">"The naming rules could not be loaded; try again later."</p>
+                }.into_any(),
+            }}
         </section>
     }
 }

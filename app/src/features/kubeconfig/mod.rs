@@ -1,14 +1,13 @@
 //! `/kubeconfig`: how to use kubectl with the platform's login, and the download.
 
 use crate::features::access::my_namespaces;
-use crate::features::account::who_am_i;
 use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn KubeconfigPage() -> impl IntoView {
-    let user = OnceResource::new(who_am_i());
+    let logged_in = crate::page_context::user().is_some();
     // The commands name one of the user's own namespaces when there is one.
     let namespaces = OnceResource::new(my_namespaces());
     let use_it = move || {
@@ -47,16 +46,15 @@ pub fn KubeconfigPage() -> impl IntoView {
             </div>
             <p class="muted">"Without krew: install kubelogin from your package manager, which provides kubectl-oidc_login."</p>
             <h2>"2. Download your kubeconfig"</h2>
-            <Suspense fallback=|| ()>
-                {move || user.get().map(|result| match result {
-                    Ok(Some(_)) => view! {
-                        <p><a class="button" rel="external" href="/kubeconfig/download" id="kubeconfig-download">"Download kubeconfig"</a></p>
-                    }.into_any(),
-                    _ => view! {
-                        <p><a rel="external" href="/auth/login?next=/kubeconfig">"Log in"</a>" to download your kubeconfig."</p>
-                    }.into_any(),
-                })}
-            </Suspense>
+            {if logged_in {
+                view! {
+                    <p><a class="button" rel="external" href="/kubeconfig/download" id="kubeconfig-download">"Download kubeconfig"</a></p>
+                }.into_any()
+            } else {
+                view! {
+                    <p><a rel="external" href="/auth/login?next=/kubeconfig">"Log in"</a>" to download your kubeconfig."</p>
+                }.into_any()
+            }}
             <h2>"3. Use it"</h2>
             <Suspense fallback=|| ()>
                 {move || {

@@ -7,14 +7,12 @@ use crate::domain::networkpolicy::{
     form::{PolicyForm, ROWS, RuleRow},
     generate,
 };
-use crate::features::home::public_config;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn PolicyPage() -> impl IntoView {
-    let config = OnceResource::new(public_config());
     view! {
         <Title text="NetworkPolicy generator"/>
         <h1>"NetworkPolicy generator"</h1>
@@ -23,12 +21,10 @@ pub fn PolicyPage() -> impl IntoView {
             "warnings for the classic mistakes update as you type. Need a one-off Pod? Use the "
             <a href="/networkpolicies/run">"safe kubectl run recipe"</a>"."
         </p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || config.get().map(|result| match result {
-                Ok(config) => view! { <Editor config/> }.into_any(),
-                Err(_) => view! { <p class="notice error">"The generator's settings could not be loaded; try again later."</p> }.into_any(),
-            })}
-        </Suspense>
+        {match crate::page_context::config() {
+            Some(config) => view! { <Editor config/> }.into_any(),
+            None => view! { <p class="notice error">"The generator's settings could not be loaded; try again later."</p> }.into_any(),
+        }}
     }
 }
 

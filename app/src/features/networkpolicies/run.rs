@@ -3,7 +3,6 @@
 use super::output::{FieldErrors, GeneratedPolicy};
 use crate::AppConfig;
 use crate::domain::networkpolicy::{RunRecipeSpec, build_run_recipe};
-use crate::features::home::public_config;
 use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,7 +10,6 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn RunRecipePage() -> impl IntoView {
-    let config = OnceResource::new(public_config());
     view! {
         <Title text="Safe kubectl run"/>
         <h1>"A kubectl run the platform accepts"</h1>
@@ -20,12 +18,10 @@ pub fn RunRecipePage() -> impl IntoView {
             "lack resource requests or are not selected by a NetworkPolicy. Give a name and an "
             "image, and get the policy and the exact command."
         </p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || config.get().map(|result| match result {
-                Ok(config) => view! { <RunForm config/> }.into_any(),
-                Err(_) => view! { <p class="notice error">"The settings could not be loaded; try again later."</p> }.into_any(),
-            })}
-        </Suspense>
+        {match crate::page_context::config() {
+            Some(config) => view! { <RunForm config/> }.into_any(),
+            None => view! { <p class="notice error">"The settings could not be loaded; try again later."</p> }.into_any(),
+        }}
     }
 }
 
