@@ -89,3 +89,5 @@ pub fn check(
 
 #[cfg(test)]
 mod rule_tests;
+#[cfg(test)]
+mod scenario_tests;
