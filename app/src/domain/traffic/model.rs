@@ -343,7 +343,7 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum ProblemKind {
-    #[error("'{value}' is not a CIDR block ({reason}); this peer never matches")]
+    #[error("'{value}': {reason}; this peer never matches")]
     InvalidCidr { value: String, reason: String },
     #[error(
         "'{value}' has bits set after the prefix length; Kubernetes reads it as {network}, and so does this answer"
@@ -380,7 +380,9 @@ pub enum ProblemKind {
         name: String,
         protocol: Protocol,
     },
-    #[error("a named port can only be resolved on a Pod; only rules for every port match")]
+    #[error(
+        "port name '{name}' can only be resolved on a Pod, and the destination is an address; only rules for every port match"
+    )]
     PortNameWithoutPod { name: String },
 }
 
