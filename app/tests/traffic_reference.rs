@@ -875,7 +875,7 @@ fn compare_side(
 }
 
 fn agree(case: &Case) -> Result<Answer, TestCaseError> {
-    let model = TrafficModel::new(&case.policies, &case.namespaces, &case.pods);
+    let model = TrafficModel::new(&case.policies, case.namespaces.clone(), case.pods.clone());
     let answer: Answer = model
         .check(&case.connection)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -1142,7 +1142,7 @@ proptest! {
             PodInfo::new("ns-a", "a", [("app", "a")]).with_port(ContainerPort::tcp("http", 80)),
             PodInfo::new("ns-b", "b", []),
         ];
-        let model = TrafficModel::new(&policies, &[], &pods);
+        let model = TrafficModel::new(&policies, Vec::new(), pods);
         for (source, destination) in [
             (Source::Pod(PodRef::new("ns-a", "a")), Destination::Pod(PodRef::new("ns-b", "b"))),
             (Source::Outside, Destination::Pod(PodRef::new("ns-a", "a"))),

@@ -7,6 +7,7 @@
 //! matches: an invalid peer, port entry or selector allows nothing, and never panics.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use k8s_openapi::api::networking::v1::{
     IPBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
@@ -131,7 +132,7 @@ impl Selector {
     /// Reads a `LabelSelector`, refusing what Kubernetes' `LabelSelectorAsSelector` refuses:
     /// an unknown operator, `In`/`NotIn` without values, `Exists`/`DoesNotExist` with values.
     /// (Label key syntax is left to the API server, which checked it already.)
-    fn compile(selector: &LabelSelector, path: &str, problems: &mut Problems<'_>) -> Self {
+    fn compile(selector: &LabelSelector, path: &Path<'_>, problems: &mut Problems<'_>) -> Self {
         let mut requirements: Vec<Requirement> = selector
             .match_labels
             .iter()
@@ -150,7 +151,7 @@ impl Selector {
                 ("DoesNotExist", true) => Operator::DoesNotExist,
                 (op @ ("In" | "NotIn"), true) => {
                     problems.push(
-                        format!("{path}.matchExpressions[{index}].values"),
+                        &path.item("matchExpressions", index).field("values"),
                         ProblemKind::InvalidSelector {
                             reason: format!("operator {op} needs at least one value"),
                         },
@@ -159,7 +160,7 @@ impl Selector {
                 }
                 (op @ ("Exists" | "DoesNotExist"), false) => {
                     problems.push(
-                        format!("{path}.matchExpressions[{index}].values"),
+                        &path.item("matchExpressions", index).field("values"),
                         ProblemKind::InvalidSelector {
                             reason: format!("operator {op} takes no values"),
                         },
@@ -168,7 +169,7 @@ impl Selector {
                 }
                 (other, _) => {
                     problems.push(
-                        format!("{path}.matchExpressions[{index}].operator"),
+                        &path.item("matchExpressions", index).field("operator"),
                         ProblemKind::InvalidSelector {
                             reason: format!(
                                 "'{other}' is not an operator (In, NotIn, Exists, DoesNotExist)"
@@ -187,6 +188,54 @@ impl Selector {
     }
 }
 
+/// Where a part is in the policy (`spec.ingress[0].from[1].ipBlock.cidr`), written out only
+/// when a problem needs it: most policies have none, and formatting a path for every peer and
+/// port was most of the cost of reading 200 policies.
+#[derive(Debug, Clone, Copy)]
+struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    field: &'static str,
+    index: Option<usize>,
+}
+
+impl<'a> Path<'a> {
+    fn root(field: &'static str) -> Self {
+        Path {
+            parent: None,
+            field,
+            index: None,
+        }
+    }
+
+    fn field(&'a self, field: &'static str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            field,
+            index: None,
+        }
+    }
+
+    fn item(&'a self, field: &'static str, index: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            field,
+            index: Some(index),
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut out = self.parent.map(Path::render).unwrap_or_default();
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(self.field);
+        if let Some(index) = self.index {
+            let _ = write!(out, "[{index}]");
+        }
+        out
+    }
+}
+
 /// Problems of one policy, each with the policy's reference.
 struct Problems<'a> {
     policy: &'a PolicyRef,
@@ -194,10 +243,10 @@ struct Problems<'a> {
 }
 
 impl Problems<'_> {
-    fn push(&mut self, path: String, kind: ProblemKind) {
+    fn push(&mut self, path: &Path<'_>, kind: ProblemKind) {
         self.found.push(Problem {
             policy: Some(self.policy.clone()),
-            path,
+            path: path.render(),
             kind,
         });
     }
@@ -225,7 +274,11 @@ pub(super) fn compile(policy: &NetworkPolicy) -> Option<CompiledPolicy> {
     let spec = policy.spec.as_ref().unwrap_or(&default_spec);
 
     let pod_selector = match &spec.pod_selector {
-        Some(selector) => Selector::compile(selector, "spec.podSelector", &mut problems),
+        Some(selector) => Selector::compile(
+            selector,
+            &Path::root("spec").field("podSelector"),
+            &mut problems,
+        ),
         None => Selector::All(Vec::new()),
     };
 
@@ -242,7 +295,7 @@ pub(super) fn compile(policy: &NetworkPolicy) -> Option<CompiledPolicy> {
             "Ingress" => applies_ingress = true,
             "Egress" => applies_egress = true,
             other => problems.push(
-                format!("spec.policyTypes[{index}]"),
+                &Path::root("spec").item("policyTypes", index),
                 ProblemKind::UnknownPolicyType {
                     value: other.to_owned(),
                 },
@@ -259,7 +312,7 @@ pub(super) fn compile(policy: &NetworkPolicy) -> Option<CompiledPolicy> {
                 compile_rule(
                     rule.from.as_deref(),
                     rule.ports.as_deref(),
-                    &format!("spec.ingress[{index}]"),
+                    &Path::root("spec").item("ingress", index),
                     "from",
                     &mut problems,
                 )
@@ -275,7 +328,7 @@ pub(super) fn compile(policy: &NetworkPolicy) -> Option<CompiledPolicy> {
                 compile_rule(
                     rule.to.as_deref(),
                     rule.ports.as_deref(),
-                    &format!("spec.egress[{index}]"),
+                    &Path::root("spec").item("egress", index),
                     "to",
                     &mut problems,
                 )
@@ -296,24 +349,22 @@ pub(super) fn compile(policy: &NetworkPolicy) -> Option<CompiledPolicy> {
 fn compile_rule(
     peers: Option<&[NetworkPolicyPeer]>,
     ports: Option<&[NetworkPolicyPort]>,
-    path: &str,
-    peers_field: &str,
+    path: &Path<'_>,
+    peers_field: &'static str,
     problems: &mut Problems<'_>,
 ) -> CompiledRule {
     let peers: Option<Vec<CompiledPeer>> = peers.filter(|p| !p.is_empty()).map(|peers| {
         peers
             .iter()
             .enumerate()
-            .map(|(index, peer)| {
-                compile_peer(peer, &format!("{path}.{peers_field}[{index}]"), problems)
-            })
+            .map(|(index, peer)| compile_peer(peer, &path.item(peers_field, index), problems))
             .collect()
     });
     let ports = ports.filter(|p| !p.is_empty()).map(|ports| {
         ports
             .iter()
             .enumerate()
-            .map(|(index, port)| compile_port(port, &format!("{path}.ports[{index}]"), problems))
+            .map(|(index, port)| compile_port(port, &path.item("ports", index), problems))
             .collect()
     });
     let has_ip_block = peers
@@ -327,40 +378,44 @@ fn compile_rule(
     }
 }
 
-fn compile_peer(peer: &NetworkPolicyPeer, path: &str, problems: &mut Problems<'_>) -> CompiledPeer {
+fn compile_peer(
+    peer: &NetworkPolicyPeer,
+    path: &Path<'_>,
+    problems: &mut Problems<'_>,
+) -> CompiledPeer {
     match (&peer.ip_block, &peer.namespace_selector, &peer.pod_selector) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            problems.push(path.to_owned(), ProblemKind::IpBlockWithSelector);
+            problems.push(path, ProblemKind::IpBlockWithSelector);
             CompiledPeer::Never
         }
-        (Some(block), None, None) => compile_ip_block(block, &format!("{path}.ipBlock"), problems),
+        (Some(block), None, None) => compile_ip_block(block, &path.field("ipBlock"), problems),
         (None, None, None) => {
-            problems.push(path.to_owned(), ProblemKind::EmptyPeer);
+            problems.push(path, ProblemKind::EmptyPeer);
             CompiledPeer::Never
         }
         (None, namespaces, pods) => CompiledPeer::Pods {
             namespaces: match namespaces {
                 Some(selector) => NamespaceScope::Matching(Selector::compile(
                     selector,
-                    &format!("{path}.namespaceSelector"),
+                    &path.field("namespaceSelector"),
                     problems,
                 )),
                 None => NamespaceScope::Own,
             },
-            pods: pods.as_ref().map(|selector| {
-                Selector::compile(selector, &format!("{path}.podSelector"), problems)
-            }),
+            pods: pods
+                .as_ref()
+                .map(|selector| Selector::compile(selector, &path.field("podSelector"), problems)),
         },
     }
 }
 
-fn compile_ip_block(block: &IPBlock, path: &str, problems: &mut Problems<'_>) -> CompiledPeer {
-    let Some(cidr) = parse_cidr(&block.cidr, &format!("{path}.cidr"), problems) else {
+fn compile_ip_block(block: &IPBlock, path: &Path<'_>, problems: &mut Problems<'_>) -> CompiledPeer {
+    let Some(cidr) = parse_cidr(&block.cidr, &path.field("cidr"), problems) else {
         return CompiledPeer::Never;
     };
     let mut except = Vec::new();
     for (index, text) in block.except.iter().flatten().enumerate() {
-        match parse_cidr(text, &format!("{path}.except[{index}]"), problems) {
+        match parse_cidr(text, &path.item("except", index), problems) {
             Some(block) => except.push(block),
             // Dropping a bad `except` would allow what its author meant to exclude.
             None => return CompiledPeer::Never,
@@ -371,13 +426,13 @@ fn compile_ip_block(block: &IPBlock, path: &str, problems: &mut Problems<'_>) ->
 
 /// Parses a CIDR block as the API server reads it: host bits are accepted (and dropped, with a
 /// problem saying so), anything else malformed is a problem and `None`.
-fn parse_cidr(text: &str, path: &str, problems: &mut Problems<'_>) -> Option<Cidr> {
+fn parse_cidr(text: &str, path: &Path<'_>, problems: &mut Problems<'_>) -> Option<Cidr> {
     match text.parse::<Cidr>() {
         Ok(cidr) => Some(cidr),
         Err(CidrError::HostBitsSet { suggestion }) => {
             let network = suggestion.parse::<Cidr>().ok()?;
             problems.push(
-                path.to_owned(),
+                path,
                 ProblemKind::HostBitsInCidr {
                     value: text.to_owned(),
                     network: suggestion,
@@ -387,7 +442,7 @@ fn parse_cidr(text: &str, path: &str, problems: &mut Problems<'_>) -> Option<Cid
         }
         Err(error) => {
             problems.push(
-                path.to_owned(),
+                path,
                 ProblemKind::InvalidCidr {
                     value: text.to_owned(),
                     reason: error.to_string(),
@@ -398,14 +453,18 @@ fn parse_cidr(text: &str, path: &str, problems: &mut Problems<'_>) -> Option<Cid
     }
 }
 
-fn compile_port(port: &NetworkPolicyPort, path: &str, problems: &mut Problems<'_>) -> CompiledPort {
+fn compile_port(
+    port: &NetworkPolicyPort,
+    path: &Path<'_>,
+    problems: &mut Problems<'_>,
+) -> CompiledPort {
     let protocol = match port.protocol.as_deref() {
         None | Some("TCP") => Protocol::Tcp,
         Some("UDP") => Protocol::Udp,
         Some("SCTP") => Protocol::Sctp,
         Some(other) => {
             problems.push(
-                format!("{path}.protocol"),
+                &path.field("protocol"),
                 ProblemKind::InvalidProtocol {
                     value: other.to_owned(),
                 },
@@ -413,9 +472,9 @@ fn compile_port(port: &NetworkPolicyPort, path: &str, problems: &mut Problems<'_
             return CompiledPort::Never;
         }
     };
-    let mut invalid = |field: &str, reason: &str| {
+    let mut invalid = |field: &'static str, reason: &str| {
         problems.push(
-            format!("{path}.{field}"),
+            &path.field(field),
             ProblemKind::InvalidPort {
                 reason: reason.to_owned(),
             },

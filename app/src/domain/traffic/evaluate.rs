@@ -6,6 +6,7 @@
 //! namespaces by name), so that each [`TrafficModel::check`] only looks at the policies of the
 //! two namespaces involved. See the module documentation of [`super`] for the semantics.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
@@ -60,12 +61,20 @@ struct PortContext<'a> {
 impl TrafficModel {
     /// Reads the inputs. Malformed policies and duplicates are kept as problems (see
     /// [`TrafficModel::problems`]); nothing here fails.
-    pub fn new(policies: &[NetworkPolicy], namespaces: &[NamespaceInfo], pods: &[PodInfo]) -> Self {
+    ///
+    /// Policies may be given as a slice, or as the `Arc`s a kube-runtime store hands out, without
+    /// copying them; Pods and namespaces are taken over.
+    pub fn new<P: Borrow<NetworkPolicy>>(
+        policies: impl IntoIterator<Item = P>,
+        namespaces: impl IntoIterator<Item = NamespaceInfo>,
+        pods: impl IntoIterator<Item = PodInfo>,
+    ) -> Self {
         let mut namespace_problems: HashMap<String, Vec<Problem>> = HashMap::new();
         let mut other_problems = Vec::new();
 
-        let mut compiled: Vec<CompiledPolicy> = Vec::with_capacity(policies.len());
+        let mut compiled: Vec<CompiledPolicy> = Vec::new();
         for policy in policies {
+            let policy = policy.borrow();
             let Some(policy_compiled) = compile(policy) else {
                 let problem = Problem {
                     policy: None,
@@ -122,14 +131,12 @@ impl TrafficModel {
 
         let mut namespace_labels: HashMap<String, BTreeMap<String, String>> = HashMap::new();
         for namespace in namespaces {
-            let mut labels = namespace.labels.clone();
+            let mut labels = namespace.labels;
             labels.insert(NAMESPACE_NAME_LABEL.to_owned(), namespace.name.clone());
-            namespace_labels
-                .entry(namespace.name.clone())
-                .or_insert(labels);
+            namespace_labels.entry(namespace.name).or_insert(labels);
         }
 
-        let mut kept: Vec<PodInfo> = Vec::with_capacity(pods.len());
+        let mut kept: Vec<PodInfo> = Vec::new();
         let mut pod_index: HashMap<String, HashMap<String, usize>> = HashMap::new();
         for pod in pods {
             let in_namespace = pod_index.entry(pod.namespace.clone()).or_default();
@@ -147,7 +154,6 @@ impl TrafficModel {
                 continue;
             }
             in_namespace.insert(pod.name.clone(), kept.len());
-            kept.push(pod.clone());
             if !namespace_labels.contains_key(&pod.namespace) {
                 namespace_labels.insert(
                     pod.namespace.clone(),
@@ -164,6 +170,7 @@ impl TrafficModel {
                         },
                     });
             }
+            kept.push(pod);
         }
 
         Self {

@@ -84,7 +84,7 @@ pub fn check(
     pods: &[PodInfo],
     connection: &Connection,
 ) -> Result<Answer, ConnectionError> {
-    TrafficModel::new(policies, namespaces, pods).check(connection)
+    TrafficModel::new(policies, namespaces.to_vec(), pods.to_vec()).check(connection)
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ impl World {
     }
 
     pub(super) fn model(&self) -> TrafficModel {
-        TrafficModel::new(&self.policies, &self.namespaces, &self.pods)
+        TrafficModel::new(&self.policies, self.namespaces.clone(), self.pods.clone())
     }
 
     pub(super) fn check(&self, connection: &Connection) -> Answer {
@@ -1081,4 +1081,19 @@ fn the_answer_round_trips_through_json() {
     .expect("a connection in JSON");
     assert_eq!(connection.protocol, Protocol::Tcp);
     assert_eq!(connection.port, Port::Named("http".into()));
+}
+
+#[test]
+fn a_model_takes_the_arcs_of_a_kube_store_and_check_takes_slices() {
+    use std::sync::Arc;
+    let world = World::new().with(deny_all_ingress("team-a"));
+    let shared: Vec<Arc<NetworkPolicy>> = world.policies.iter().cloned().map(Arc::new).collect();
+    let model = TrafficModel::new(shared, world.namespaces.clone(), world.pods.clone());
+    let connection = tcp(api(), web(), 8080);
+    let answer = model.check(&connection).expect("valid");
+    assert!(!answer.allowed);
+    assert_eq!(
+        super::check(&world.policies, &world.namespaces, &world.pods, &connection),
+        Ok(answer)
+    );
 }
