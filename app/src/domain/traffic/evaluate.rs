@@ -139,7 +139,13 @@ impl TrafficModel {
         let mut kept: Vec<PodInfo> = Vec::new();
         let mut pod_index: HashMap<String, HashMap<String, usize>> = HashMap::new();
         for pod in pods {
-            let in_namespace = pod_index.entry(pod.namespace.clone()).or_default();
+            // Looked up before inserting, so a namespace's name is copied once, not per Pod.
+            if !pod_index.contains_key(&pod.namespace) {
+                pod_index.insert(pod.namespace.clone(), HashMap::new());
+            }
+            let Some(in_namespace) = pod_index.get_mut(&pod.namespace) else {
+                continue;
+            };
             if in_namespace.contains_key(&pod.name) {
                 namespace_problems
                     .entry(pod.namespace.clone())
@@ -193,7 +199,8 @@ impl TrafficModel {
             .chain(
                 namespaces
                     .into_iter()
-                    .flat_map(|namespace| &self.namespace_problems[namespace]),
+                    .filter_map(|namespace| self.namespace_problems.get(namespace))
+                    .flatten(),
             )
             .collect()
     }
