@@ -20,6 +20,8 @@ pub mod namespace_request;
 pub mod networkpolicy;
 /// What approving a namespace request creates in the cluster.
 pub mod provisioning;
+/// "Would this traffic be allowed?": a connection checked against NetworkPolicies, explained.
+pub mod traffic;
 
 pub use namespace_name::{NamespaceName, NamespaceNameError, NamingPolicy};
 pub use namespace_request::{IllegalTransition, RequestEvent, RequestStatus};

@@ -75,6 +75,13 @@ impl Cidr {
         self.contains(other) && other.prefix_len > self.prefix_len
     }
 
+    /// Whether `addr` lies in the block. An IPv4 address is never in an IPv6 block, nor the
+    /// other way round (not even an IPv4-mapped IPv6 address).
+    pub fn contains_addr(&self, addr: IpAddr) -> bool {
+        self.network.is_ipv4() == addr.is_ipv4()
+            && mask(bits(addr), self.prefix_len, width(self.network)) == bits(self.network)
+    }
+
     /// Whether the two blocks share at least one address. CIDR blocks either nest or are
     /// disjoint, so this is containment one way or the other.
     pub fn overlaps(&self, other: &Cidr) -> bool {
@@ -267,6 +274,22 @@ mod tests {
         assert!(!cidr("0.0.0.0/0").contains(&cidr("::/0")));
         assert!(!cidr("::/0").overlaps(&cidr("10.0.0.0/8")));
         assert!(cidr("::/0").contains(&cidr("2001:db8::/32")));
+    }
+
+    #[test]
+    fn contains_addresses_of_its_own_family_only() {
+        let addr = |text: &str| text.parse::<IpAddr>().expect(text);
+        assert!(cidr("10.0.0.0/8").contains_addr(addr("10.255.0.1")));
+        assert!(!cidr("10.0.0.0/8").contains_addr(addr("11.0.0.1")));
+        assert!(cidr("203.0.113.10/32").contains_addr(addr("203.0.113.10")));
+        assert!(!cidr("203.0.113.10/32").contains_addr(addr("203.0.113.11")));
+        assert!(cidr("0.0.0.0/0").contains_addr(addr("198.51.100.1")));
+        assert!(!cidr("0.0.0.0/0").contains_addr(addr("2001:db8::1")));
+        assert!(cidr("::/0").contains_addr(addr("2001:db8::1")));
+        assert!(!cidr("::/0").contains_addr(addr("10.0.0.1")));
+        assert!(cidr("2001:db8::/32").contains_addr(addr("2001:db8:ffff::1")));
+        assert!(!cidr("2001:db8::/32").contains_addr(addr("2001:db9::1")));
+        assert!(!cidr("10.0.0.0/8").contains_addr(addr("::ffff:10.0.0.1")));
     }
 
     #[test]

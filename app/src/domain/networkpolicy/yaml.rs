@@ -206,7 +206,7 @@ fn double_quoted(s: &str) -> String {
 /// Test-only reader: parses YAML and resolves plain scalars the way go-yaml v2 (YAML 1.1) does,
 /// conservatively, so tests can prove the emitter's output means the same to Kubernetes.
 #[cfg(test)]
-pub(super) mod yaml11 {
+pub(crate) mod yaml11 {
     use std::iter::Peekable;
     use std::vec::IntoIter;
 
