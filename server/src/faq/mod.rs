@@ -11,6 +11,8 @@ pub mod content;
 pub mod markdown;
 /// The tantivy index and its queries.
 pub mod search;
+/// The platform's words for what readers call something else.
+mod synonyms;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -38,6 +40,7 @@ pub const MAX_RECORDED_QUERY: usize = 200;
 #[derive(Debug)]
 struct Record {
     summary: EntrySummary,
+    questions: Vec<String>,
     tags: Vec<String>,
     errors: Vec<String>,
     body: Vec<BodyBlock>,
@@ -75,6 +78,7 @@ impl FaqLibrary {
                     category: document.category,
                     versions: document.platform_versions.map(|(text, _)| text),
                 },
+                questions: document.questions,
                 tags: document.tags,
                 errors: document.errors,
                 body: rendered.blocks,
@@ -91,6 +95,7 @@ impl FaqLibrary {
             Some(IndexedEntry {
                 slug,
                 title: &record.summary.title,
+                questions: &record.questions,
                 tags: &record.tags,
                 errors: &record.errors,
                 body,

@@ -18,13 +18,17 @@
 //! Highlights come from the words actually searched for (including typo and prefix expansions)
 //! and travel as [`TextPart`]s, never as HTML.
 
+use super::synonyms::Synonyms;
 use aho_corasick::{AhoCorasick, MatchKind};
 use app::features::faq::model::TextPart;
 use std::collections::{BTreeMap, HashMap};
 use tantivy::{
     DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, TantivyDocument, Term,
     collector::TopDocs,
-    query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery},
+    query::{
+        BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur,
+        Query, TermQuery,
+    },
     schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions},
     snippet::SnippetGenerator,
     tokenizer::{
@@ -54,12 +58,20 @@ const TOKENIZER: &str = "faq";
 
 /// How much a match in each field counts, relative to the body.
 const TITLE_BOOST: Score = 3.0;
+const QUESTIONS_BOOST: Score = 2.5;
 const ERRORS_BOOST: Score = 2.0;
 const TAGS_BOOST: Score = 2.0;
 const BODY_BOOST: Score = 1.0;
 /// How much a word found by typo tolerance or as a prefix counts, relative to an exact word.
 const FUZZY_WEIGHT: Score = 0.5;
 const PREFIX_WEIGHT: Score = 0.7;
+/// How much a word the synonym table added counts, relative to the reader's own words.
+const SYNONYM_WEIGHT: Score = 0.6;
+/// The most words the synonym table adds to one query.
+const MAX_SYNONYM_WORDS: usize = 10;
+/// How much the fields other than a word's best one add to its score (0: only the best field
+/// counts; 1: every field adds up, as separate clauses would).
+const FIELD_TIE_BREAKER: Score = 0.3;
 /// The score an entry gets when the query contains one of its error messages: more than any
 /// word-based score can reach, so the entry that answers a pasted error comes first.
 const ERROR_MATCH_SCORE: Score = 1_000.0;
@@ -69,6 +81,8 @@ const ERROR_MATCH_SCORE: Score = 1_000.0;
 pub struct IndexedEntry<'a> {
     pub slug: &'a str,
     pub title: &'a str,
+    /// The questions the entry answers, as readers word them.
+    pub questions: &'a [String],
     pub tags: &'a [String],
     pub errors: &'a [String],
     /// The body as plain text, code blocks included.
@@ -88,15 +102,17 @@ pub struct RawHit {
 struct Fields {
     ord: Field,
     title: Field,
+    questions: Field,
     tags: Field,
     errors: Field,
     body: Field,
 }
 
 impl Fields {
-    fn searched(&self) -> [(Field, Score); 4] {
+    fn searched(&self) -> [(Field, Score); 5] {
         [
             (self.title, TITLE_BOOST),
+            (self.questions, QUESTIONS_BOOST),
             (self.errors, ERRORS_BOOST),
             (self.tags, TAGS_BOOST),
             (self.body, BODY_BOOST),
@@ -132,6 +148,7 @@ pub struct SearchIndex {
     error_matcher: Option<AhoCorasick>,
     /// … and, per pattern, the entry ordinal it belongs to.
     error_owner: Vec<u64>,
+    synonyms: Synonyms,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -218,6 +235,7 @@ impl SearchIndex {
         let fields = Fields {
             ord: schema.add_u64_field("ord", INDEXED | FAST),
             title: schema.add_text_field("title", text.clone()),
+            questions: schema.add_text_field("questions", text.clone()),
             tags: schema.add_text_field("tags", text.clone()),
             errors: schema.add_text_field("errors", text.clone()),
             body: schema.add_text_field("body", text),
@@ -239,6 +257,9 @@ impl SearchIndex {
             let mut doc = TantivyDocument::default();
             doc.add_u64(fields.ord, ord);
             doc.add_text(fields.title, entry.title);
+            for question in entry.questions {
+                doc.add_text(fields.questions, question);
+            }
             for tag in entry.tags {
                 doc.add_text(fields.tags, tag);
             }
@@ -308,6 +329,7 @@ impl SearchIndex {
             spellings: spellings.by_stem,
             error_matcher,
             error_owner,
+            synonyms: Synonyms::new(&analyzer()),
         })
     }
 
@@ -364,19 +386,21 @@ impl SearchIndex {
                 }
             }
             for (variant, weight) in dedup(variants) {
-                for (field, boost) in self.fields.searched() {
-                    let term = Term::from_field_text(field, &variant);
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                            boost * weight,
-                        )),
-                    ));
-                }
+                clauses.push((Occur::Should, self.word_query(&variant, weight)));
                 let entry = highlight.entry(variant).or_insert(0.0);
                 *entry = entry.max(weight);
             }
+        }
+        // The entries' words for what the reader called something else.
+        let aliases = self
+            .synonyms
+            .expand(query)
+            .into_iter()
+            .filter(|word| !words.contains(word) && self.frequencies.contains_key(word))
+            .take(MAX_SYNONYM_WORDS);
+        for word in aliases {
+            clauses.push((Occur::Should, self.word_query(&word, SYNONYM_WEIGHT)));
+            highlight.entry(word).or_insert(SYNONYM_WEIGHT);
         }
         for (ord, length) in self.errors_contained_in(query) {
             let term = Term::from_field_u64(self.fields.ord, ord);
@@ -427,6 +451,27 @@ impl SearchIndex {
             });
         }
         Ok(hits)
+    }
+
+    /// One word, in every searched field: the best field's score and a part of the others', so a
+    /// word found in the title and the body counts once, more than a word found in the body alone.
+    fn word_query(&self, word: &str, weight: Score) -> Box<dyn Query> {
+        let fields: Vec<Box<dyn Query>> = self
+            .fields
+            .searched()
+            .into_iter()
+            .map(|(field, boost)| {
+                let term = Term::from_field_text(field, word);
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    boost * weight,
+                )) as Box<dyn Query>
+            })
+            .collect();
+        Box::new(DisjunctionMaxQuery::with_tie_breaker(
+            fields,
+            FIELD_TIE_BREAKER,
+        ))
     }
 
     /// The distinct analysed words of `query`, at most [`MAX_QUERY_WORDS`].
@@ -645,6 +690,7 @@ mod tests {
         IndexedEntry {
             slug,
             title,
+            questions: &[],
             tags: &[],
             errors,
             body,
