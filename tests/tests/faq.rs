@@ -992,8 +992,50 @@ fn tuning_misses() {
         let hits = library.search(&query).hits;
         let rank = hits.iter().position(|hit| hit.entry.slug == slug);
         if rank != Some(0) {
-            let top: Vec<&str> = hits.iter().take(3).map(|hit| hit.entry.slug.as_str()).collect();
+            let top: Vec<&str> = hits
+                .iter()
+                .take(3)
+                .map(|hit| hit.entry.slug.as_str())
+                .collect();
             println!("{rank:?}\t{slug}\t{query}\t→ {top:?}");
         }
     }
+}
+
+/// The questions issue 17 was opened with, each asked in words no entry used then: the entry
+/// that answers it comes first.
+#[test]
+fn the_issues_questions_find_their_entries_first() {
+    let library = server::faq::FaqLibrary::load(&server::config::Config::default())
+        .expect("the shipped FAQ loads");
+    let cases: &[(&str, &[&str])] = &[
+        ("luks on worker nodes", &["why-no-vm-disk-encryption"]),
+        (
+            "how do I see who is in my team namespace",
+            &["access-page", "give-developer-access"],
+        ),
+        (
+            "oidc callback error",
+            &["unregistered-redirect-uri", "kubeconfig-and-login"],
+        ),
+        ("create new project", &["new-namespace"]),
+    ];
+    let mut wrong = Vec::new();
+    for (query, answers) in cases {
+        let slugs: Vec<String> = library
+            .search(query)
+            .hits
+            .into_iter()
+            .map(|hit| hit.entry.slug)
+            .collect();
+        if !slugs
+            .first()
+            .is_some_and(|first| answers.contains(&first.as_str()))
+        {
+            wrong.push(format!(
+                "{query:?} → {slugs:?}, expected one of {answers:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }
