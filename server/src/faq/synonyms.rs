@@ -137,6 +137,40 @@ const ALIASES: &[(&[&str], &str)] = &[
         "kubelogin oidc-login",
     ),
     (&["kube config", "kubectl config"], "kubeconfig"),
+    // Abbreviations
+    (&["ns"], "namespace"),
+    (&["np"], "networkpolicy"),
+    (
+        &["pvc", "pvcs", "volumes", "persistent volume"],
+        "persistentvolumeclaims",
+    ),
+    (&["pdb"], "poddisruptionbudget"),
+    (&["sa", "service account"], "serviceaccount"),
+    (
+        &[
+            "ci",
+            "cd",
+            "pipeline",
+            "gitlab",
+            "github actions",
+            "argocd",
+            "argo cd",
+            "flux",
+            "gitops",
+        ],
+        "service accounts automation",
+    ),
+    (
+        &[
+            "new hire",
+            "new colleague",
+            "new team member",
+            "onboard",
+            "onboarding",
+            "colleague",
+        ],
+        "new developer access",
+    ),
     // Logs
     (
         &[
@@ -224,6 +258,10 @@ const ALIASES: &[(&[&str], &str)] = &[
         "dns",
     ),
     (&["outgoing", "outbound"], "egress"),
+    (
+        &["deny all", "default deny", "deny everything", "block all"],
+        "default-deny",
+    ),
     (&["incoming", "inbound"], "ingress"),
     // Images
     (
