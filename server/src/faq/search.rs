@@ -578,6 +578,10 @@ impl SearchIndex {
         }
         let segment = searcher.segment_reader(address.segment_ord);
         let has = |word: &str| -> tantivy::Result<bool> {
+            // A word no entry has (a log line's ids, a typo without a near word) is in no field.
+            if !self.frequencies.contains_key(word) {
+                return Ok(false);
+            }
             for (field, _) in self.fields.searched() {
                 let term = Term::from_field_text(field, word);
                 let inverted = segment.inverted_index(field)?;
