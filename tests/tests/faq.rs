@@ -1075,7 +1075,7 @@ fn recall_of(library: &server::faq::FaqLibrary, file: &str) -> (f64, f64, usize)
 }
 
 /// The FAQ measured on questions its authors did not write (written blind, split once at
-/// random; see `tests/faq-eval/README.md`). The floors are set from the held-out half as first
+/// random; see `tests/faq-eval/README.md`). The floors are set from the held-out half as last
 /// measured, a little below it, so a change that makes search worse fails here; BENCHMARKS.md
 /// records both halves.
 #[test]
@@ -1096,9 +1096,10 @@ fn the_faq_finds_the_answer_to_questions_asked_in_other_words() {
         tuning_n >= 75 && held_n >= 75,
         "at least 150 queries in all"
     );
-    // First measured (2026-12-01): held-out top-1 0.708, top-3 0.849.
-    assert!(held_1 >= 0.68, "held-out top-1 {held_1:.3}");
-    assert!(held_3 >= 0.82, "held-out top-3 {held_3:.3}");
+    // First measured (2026-12-01): held-out top-1 0.708, top-3 0.849. After questions,
+    // synonyms and reranking by the closest question (issue 17): 0.802 and 0.925.
+    assert!(held_1 >= 0.78, "held-out top-1 {held_1:.3}");
+    assert!(held_3 >= 0.90, "held-out top-3 {held_3:.3}");
 }
 
 /// A tuning aid, not a check: the tuning half's queries whose entry is not first, with the
