@@ -84,6 +84,12 @@ fn synthetic(count: usize) -> Vec<content::Document> {
                 title: format!("{}?", rng.words(&vocabulary, title_words)),
                 slug: format!("entry-{i}"),
                 category: format!("Category {}", i % 12),
+                questions: (0..2 + rng.below(4))
+                    .map(|_| {
+                        let n = 5 + rng.below(6);
+                        format!("{}?", rng.words(&vocabulary, n))
+                    })
+                    .collect(),
                 tags: (0..3).map(|_| rng.word(&vocabulary).to_owned()).collect(),
                 errors: (0..rng.below(3))
                     .map(|_| format!("error: {}", rng.words(&vocabulary, 6)))

@@ -95,7 +95,7 @@ fn describe() {
     );
     describe_counter!(
         "portal_faq_searches_total",
-        "FAQ searches, by whether anything was found"
+        "FAQ searches, by whether an entry answered them well"
     );
 }
 
@@ -194,10 +194,10 @@ pub trait Readings: Send + Sync + 'static {
     async fn database(&self) -> DatabaseStats;
 }
 
-/// An FAQ search, found something or not.
-pub fn faq_search(found: bool) {
+/// An FAQ search: answered well (`found`), or only the closest entries or nothing (`none`).
+pub fn faq_search(answered: bool) {
     handle();
-    let result = if found { "found" } else { "none" };
+    let result = if answered { "found" } else { "none" };
     counter!("portal_faq_searches_total", "result" => result).increment(1);
 }
 

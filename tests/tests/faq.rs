@@ -285,6 +285,96 @@ async fn a_mistyped_query_still_finds_the_entry() {
     }
 }
 
+/// The pointers block of a results page: the links it offers, in order.
+fn pointer_links(html: &str) -> Vec<String> {
+    html.split("id=\"faq-pointers\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .map(|block| {
+            block
+                .split("<a href=\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_query_nothing_answers_well_gets_the_closest_entries_and_the_page_that_can() {
+    let app = TestApp::spawn_with_login().await;
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: billing\n\
+        spec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: billing\n\
+        image: harbor.example.com/team/billing:1.4.0";
+    let connection = "can billing-worker reach kafka-broker-2 on 9092";
+
+    // A pasted manifest: the closest entries, marked as such, and the generator and the run
+    // recipe (the preflight page's route links the generator until that page exists).
+    let (status, page) = html(&app, &format!("/faq?q={}", encode(manifest))).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"faq-weak-results\""),
+        "not marked as weak"
+    );
+    assert!(!result_slugs(&page).is_empty(), "no closest entries");
+    assert_eq!(
+        pointer_links(&page),
+        [
+            app::features::faq::pointers::PREFLIGHT_ROUTE,
+            "/networkpolicies/run"
+        ]
+    );
+    assert_eq!(
+        app::features::faq::pointers::PREFLIGHT_ROUTE,
+        "/networkpolicies"
+    );
+
+    // A question about one workload reaching another: the generator.
+    let (_, page) = html(&app, &format!("/faq?q={}", encode(connection))).await;
+    assert!(
+        page.contains("id=\"faq-weak-results\""),
+        "not marked as weak"
+    );
+    assert!(!result_slugs(&page).is_empty(), "no closest entries");
+    assert_eq!(pointer_links(&page), ["/networkpolicies"]);
+
+    // A question an entry answers well gets neither.
+    let (_, page) = html(
+        &app,
+        &format!("/faq?q={}", encode("why is kubectl run refused")),
+    )
+    .await;
+    assert!(!page.contains("faq-weak-results") && !page.contains("faq-pointers"));
+    assert_eq!(
+        result_slugs(&page).first().map(String::as_str),
+        Some("kubectl-run-refused")
+    );
+
+    // Both are recorded for the administrators, as a search that found nothing is.
+    let root = logged_in(&app, "root").await;
+    let report = root
+        .get(app.url("/admin/faq"))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("body")
+        .replace("<!>", "");
+    let unanswered = report
+        .split("id=\"faq-unanswered\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .expect("an unanswered table");
+    assert!(unanswered.contains(connection), "{unanswered}");
+    assert!(
+        unanswered.contains("apiversion: apps/v1 kind: deployment"),
+        "{unanswered}"
+    );
+    assert!(!unanswered.contains("kubectl run"), "{unanswered}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // "Was this helpful?" and the administrators' report
 
@@ -938,10 +1028,35 @@ fn evaluation_set(file: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Entries written after the evaluation set was labelled. A query can now be answered best by
+/// one of them while its label names an older entry; recall without them shows how much of a
+/// change is retrieval and how much is new entries competing.
+const NEWER_THAN_THE_SET: &[&str] = &[
+    "cluster-rules",
+    "delegate-access-extra-workload-admins",
+    "deny-all-silent-timeouts",
+    "deployment-accepted-pods-refused",
+];
+
 /// Top-1 and top-3 accuracy of the shipped FAQ's search on one half of the set.
 fn recall(file: &str) -> (f64, f64, usize) {
     let library = server::faq::FaqLibrary::load(&server::config::Config::default())
         .expect("the shipped FAQ loads");
+    recall_of(&library, file)
+}
+
+/// The same, for the entries the set was labelled against only.
+fn recall_without_newer_entries(file: &str) -> (f64, f64, usize) {
+    let documents: Vec<_> = content::builtin()
+        .expect("the shipped entries parse")
+        .into_iter()
+        .filter(|document| !NEWER_THAN_THE_SET.contains(&document.slug.as_str()))
+        .collect();
+    let library = server::faq::FaqLibrary::build(documents, None).expect("builds");
+    recall_of(&library, file)
+}
+
+fn recall_of(library: &server::faq::FaqLibrary, file: &str) -> (f64, f64, usize) {
     let set = evaluation_set(file);
     let (mut first, mut top3) = (0usize, 0usize);
     for (query, slug) in &set {
@@ -960,7 +1075,7 @@ fn recall(file: &str) -> (f64, f64, usize) {
 }
 
 /// The FAQ measured on questions its authors did not write (written blind, split once at
-/// random; see `tests/faq-eval/README.md`). The floors are set from the held-out half as first
+/// random; see `tests/faq-eval/README.md`). The floors are set from the held-out half as last
 /// measured, a little below it, so a change that makes search worse fails here; BENCHMARKS.md
 /// records both halves.
 #[test]
@@ -971,11 +1086,78 @@ fn the_faq_finds_the_answer_to_questions_asked_in_other_words() {
         "FAQ recall: tuning ({tuning_n}) top-1 {tuning_1:.3} top-3 {tuning_3:.3}; \
          held-out ({held_n}) top-1 {held_1:.3} top-3 {held_3:.3}"
     );
+    let (old_tuning_1, old_tuning_3, _) = recall_without_newer_entries("tuning.tsv");
+    let (old_held_1, old_held_3, _) = recall_without_newer_entries("held-out.tsv");
+    println!(
+        "FAQ recall without the entries newer than the set: tuning top-1 {old_tuning_1:.3} \
+         top-3 {old_tuning_3:.3}; held-out top-1 {old_held_1:.3} top-3 {old_held_3:.3}"
+    );
     assert!(
         tuning_n >= 75 && held_n >= 75,
         "at least 150 queries in all"
     );
-    // First measured (2026-12-01): held-out top-1 0.708, top-3 0.849.
-    assert!(held_1 >= 0.68, "held-out top-1 {held_1:.3}");
-    assert!(held_3 >= 0.82, "held-out top-3 {held_3:.3}");
+    // First measured (2026-12-01): held-out top-1 0.708, top-3 0.849. After questions,
+    // synonyms and reranking by the closest question (issue 17): 0.802 and 0.925.
+    assert!(held_1 >= 0.78, "held-out top-1 {held_1:.3}");
+    assert!(held_3 >= 0.90, "held-out top-3 {held_3:.3}");
+}
+
+/// A tuning aid, not a check: the tuning half's queries whose entry is not first, with the
+/// three entries that came first. It never reads the held-out half (`tests/faq-eval/README.md`).
+/// `cargo test -p portal-tests --test faq -- --ignored --nocapture tuning_misses`
+#[test]
+#[ignore = "prints the tuning half's misses for whoever tunes the search"]
+fn tuning_misses() {
+    let library = server::faq::FaqLibrary::load(&server::config::Config::default())
+        .expect("the shipped FAQ loads");
+    for (query, slug) in evaluation_set("tuning.tsv") {
+        let hits = library.search(&query).hits;
+        let rank = hits.iter().position(|hit| hit.entry.slug == slug);
+        if rank != Some(0) {
+            let top: Vec<&str> = hits
+                .iter()
+                .take(3)
+                .map(|hit| hit.entry.slug.as_str())
+                .collect();
+            println!("{rank:?}\t{slug}\t{query}\t→ {top:?}");
+        }
+    }
+}
+
+/// The questions issue 17 was opened with, each asked in words no entry used then: the entry
+/// that answers it comes first.
+#[test]
+fn the_issues_questions_find_their_entries_first() {
+    let library = server::faq::FaqLibrary::load(&server::config::Config::default())
+        .expect("the shipped FAQ loads");
+    let cases: &[(&str, &[&str])] = &[
+        ("luks on worker nodes", &["why-no-vm-disk-encryption"]),
+        (
+            "how do I see who is in my team namespace",
+            &["access-page", "give-developer-access"],
+        ),
+        (
+            "oidc callback error",
+            &["unregistered-redirect-uri", "kubeconfig-and-login"],
+        ),
+        ("create new project", &["new-namespace"]),
+    ];
+    let mut wrong = Vec::new();
+    for (query, answers) in cases {
+        let slugs: Vec<String> = library
+            .search(query)
+            .hits
+            .into_iter()
+            .map(|hit| hit.entry.slug)
+            .collect();
+        if !slugs
+            .first()
+            .is_some_and(|first| answers.contains(&first.as_str()))
+        {
+            wrong.push(format!(
+                "{query:?} → {slugs:?}, expected one of {answers:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

@@ -5,6 +5,8 @@
 //! title: "Why is my kubectl run refused?"
 //! slug: kubectl-run-refused
 //! category: "Running workloads"
+//! questions:                                              # optional: what readers ask
+//!   - "kubectl run is forbidden, why?"
 //! tags: [kubectl, pods]                                    # optional
 //! errors: ['No matching networkpolicy found']              # optional: messages it answers
 //! platform_versions: ">=0.19"                              # optional: a semver range
@@ -42,6 +44,7 @@ const FIELDS: &[&str] = &[
     "title",
     "slug",
     "category",
+    "questions",
     "tags",
     "errors",
     "platform_versions",
@@ -78,6 +81,9 @@ pub struct Document {
     pub title: String,
     pub slug: String,
     pub category: String,
+    /// The questions the entry answers, worded as readers ask them: searched almost as strongly
+    /// as the title, never shown.
+    pub questions: Vec<String>,
     pub tags: Vec<String>,
     pub errors: Vec<String>,
     /// The platform versions it applies to, as written and parsed.
@@ -213,6 +219,7 @@ pub fn parse(file: &str, text: &str) -> Result<Document, ContentError> {
     let slug = required_text(file, "slug", get("slug"), MAX_SLUG)?;
     check_slug(&slug).map_err(|problem| ContentError::field(file, "slug", problem))?;
     let category = required_text(file, "category", get("category"), MAX_CATEGORY)?;
+    let questions = text_list(file, "questions", get("questions"), MAX_TITLE)?;
     let tags = text_list(file, "tags", get("tags"), MAX_TAG)?;
     let errors = text_list(file, "errors", get("errors"), MAX_ERROR)?;
     let related = text_list(file, "related", get("related"), MAX_SLUG)?;
@@ -262,6 +269,7 @@ pub fn parse(file: &str, text: &str) -> Result<Document, ContentError> {
         title,
         slug,
         category,
+        questions,
         tags,
         errors,
         platform_versions,
@@ -377,6 +385,7 @@ mod tests {
     use super::*;
 
     const GOOD: &str = "---\ntitle: \"A title\"\nslug: a-title\ncategory: Things\n\
+        questions:\n  - \"Why does it break?\"\n  - it broke, now what\n\
         tags: [one, two]\nerrors:\n  - 'Error: it broke (\"x\")'\nplatform_versions: \">=0.19\"\n\
         related: [other]\n---\n\nThe answer.\n";
 
@@ -403,6 +412,10 @@ mod tests {
         assert_eq!(document.title, "A title");
         assert_eq!(document.slug, "a-title");
         assert_eq!(document.category, "Things");
+        assert_eq!(
+            document.questions,
+            ["Why does it break?", "it broke, now what"]
+        );
         assert_eq!(document.tags, ["one", "two"]);
         assert_eq!(document.errors, ["Error: it broke (\"x\")"]);
         assert_eq!(document.related, ["other"]);
@@ -421,7 +434,10 @@ mod tests {
         )
         .expect("parses");
         assert!(
-            document.tags.is_empty() && document.errors.is_empty() && document.related.is_empty()
+            document.questions.is_empty()
+                && document.tags.is_empty()
+                && document.errors.is_empty()
+                && document.related.is_empty()
         );
         assert!(document.platform_versions.is_none());
     }
@@ -437,6 +453,11 @@ mod tests {
             ("title: T\nslug: a--b\ncategory: C", "slug"),
             ("title: T\nslug: s", "category"),
             ("title: T\nslug: s\ncategory: {a: b}", "category"),
+            (&format!("{BASE}\nquestions: 'one question'"), "questions"),
+            (
+                &format!("{BASE}\nquestions: [{}]", "x".repeat(201)),
+                "questions",
+            ),
             (&format!("{BASE}\ntags: one"), "tags"),
             (&format!("{BASE}\ntags: [ok, [nested]]"), "tags"),
             (&format!("{BASE}\ntags: [ok, '']"), "tags"),
@@ -549,7 +570,7 @@ mod tests {
     #[test]
     fn every_shipped_entry_parses_and_relates_to_existing_entries() {
         let shipped = builtin().expect("the shipped entries parse");
-        assert_eq!(shipped.len(), 23);
+        assert_eq!(shipped.len(), 27);
         let merged = merge(shipped, Vec::new()).expect("related slugs exist");
         assert!(merged.iter().all(|d| d.file.starts_with("content/faq/")));
     }

@@ -11,6 +11,8 @@ pub mod content;
 pub mod markdown;
 /// The tantivy index and its queries.
 pub mod search;
+/// The platform's words for what readers call something else.
+mod synonyms;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -19,6 +21,7 @@ use app::{
         BodyBlock, Category, Entry, EntrySummary, FaqApiError, Helpfulness, Hit, Overview, Report,
         SearchResults, Unanswered, VoteOutcome,
     },
+    features::faq::pointers::{self, QueryKind},
     ports::{Faq, FaqStore, StoreError, VoterId},
 };
 use async_trait::async_trait;
@@ -31,6 +34,9 @@ use std::{collections::BTreeMap, sync::Arc, time::Instant};
 pub const RESULTS: usize = 10;
 /// How many unanswered searches the report lists.
 const REPORT_UNANSWERED: u32 = 100;
+/// The share of a query's words the first hit must contain to count as answering it; below
+/// it, the hits are offered as the closest entries and the query is recorded as unanswered.
+const MIN_COVERAGE: f32 = 0.5;
 /// Unanswered searches are recorded lower-cased and at most this long.
 pub const MAX_RECORDED_QUERY: usize = 200;
 
@@ -38,6 +44,7 @@ pub const MAX_RECORDED_QUERY: usize = 200;
 #[derive(Debug)]
 struct Record {
     summary: EntrySummary,
+    questions: Vec<String>,
     tags: Vec<String>,
     errors: Vec<String>,
     body: Vec<BodyBlock>,
@@ -75,6 +82,7 @@ impl FaqLibrary {
                     category: document.category,
                     versions: document.platform_versions.map(|(text, _)| text),
                 },
+                questions: document.questions,
                 tags: document.tags,
                 errors: document.errors,
                 body: rendered.blocks,
@@ -91,6 +99,7 @@ impl FaqLibrary {
             Some(IndexedEntry {
                 slug,
                 title: &record.summary.title,
+                questions: &record.questions,
                 tags: &record.tags,
                 errors: &record.errors,
                 body,
@@ -178,19 +187,27 @@ impl FaqLibrary {
         })
     }
 
-    /// The most relevant entries for `query`. Never fails: an index error (which would be a bug,
-    /// the index is in memory) is logged and reads as "nothing found".
+    /// The most relevant entries for `query`, and whether the first answers it well. Never
+    /// fails: an index error (which would be a bug, the index is in memory) is logged and reads
+    /// as "nothing found".
     pub fn search(&self, query: &str) -> SearchResults {
-        let hits = match self.index.search(query, RESULTS) {
-            Ok(hits) => hits,
+        let found = match self.index.search(query, RESULTS) {
+            Ok(found) => found,
             Err(error) => {
                 tracing::error!(error = %error, "FAQ search failed");
-                Vec::new()
+                search::Found::default()
             }
         };
+        let kind = pointers::classify(query);
+        // A pasted error some entry lists is answered by that entry. Otherwise the best entry
+        // must contain most of what was asked; and no entry answers a pasted manifest.
+        let answered = !found.hits.is_empty()
+            && (found.pasted_error
+                || (found.coverage >= MIN_COVERAGE && kind != Some(QueryKind::Manifest)));
         SearchResults {
             query: search::truncate_chars(query.trim(), search::MAX_QUERY_CHARS).to_owned(),
-            hits: hits
+            hits: found
+                .hits
                 .into_iter()
                 .filter_map(|hit| {
                     let record = self.entries.get(&hit.slug)?;
@@ -201,6 +218,11 @@ impl FaqLibrary {
                     })
                 })
                 .collect(),
+            answered,
+            pointers: match kind {
+                Some(kind) if !answered => pointers::pointers(kind),
+                _ => Vec::new(),
+            },
         }
     }
 
@@ -295,9 +317,9 @@ impl Faq for FaqService {
         let results = self.library.search(query);
         tracing::Span::current().record("hits", results.hits.len());
         if record && !results.query.trim().is_empty() {
-            crate::metrics::faq_search(!results.hits.is_empty());
+            crate::metrics::faq_search(results.answered);
         }
-        let unanswered = (record && results.hits.is_empty())
+        let unanswered = (record && !results.answered)
             .then(|| recordable_query(&results.query))
             .flatten();
         if let Some(query) = unanswered {
@@ -389,7 +411,7 @@ mod tests {
         assert_eq!(overview.hidden, 0);
         assert_eq!(overview.platform_version, None);
         let count: usize = overview.categories.iter().map(|c| c.entries.len()).sum();
-        assert_eq!(count, 23);
+        assert_eq!(count, 27);
         let psa = library.entry("pod-security-restricted").expect("exists");
         assert_eq!(psa.summary.versions.as_deref(), Some(">=0.30"));
         assert_eq!(psa.does_not_apply_to, None);
@@ -399,8 +421,9 @@ mod tests {
     fn entries_for_other_platform_versions_are_hidden_but_reachable() {
         let library = shipped(Some("0.29.0"));
         let overview = library.overview();
-        // pod-security-restricted (>=0.30) does not apply to 0.29; sub-namespaces-hnc (>=0.25) does.
-        assert_eq!(overview.hidden, 1);
+        // pod-security-restricted and deployment-accepted-pods-refused (>=0.30) do not apply to
+        // 0.29; sub-namespaces-hnc (>=0.25) and delegate-access-extra-workload-admins (>=0.29) do.
+        assert_eq!(overview.hidden, 2);
         assert!(
             overview
                 .categories
@@ -551,7 +574,7 @@ mod tests {
         let rows = library.helpfulness(&tallies);
         let order: Vec<_> = rows.iter().take(3).map(|r| r.entry.slug.as_str()).collect();
         assert_eq!(order, ["namespace-names", "access-page", "node-reboots"]);
-        assert_eq!(rows.len(), 23);
+        assert_eq!(rows.len(), 27);
         assert!(rows[3..].iter().all(|r| r.helpful + r.not_helpful == 0));
     }
 }

@@ -18,13 +18,18 @@
 //! Highlights come from the words actually searched for (including typo and prefix expansions)
 //! and travel as [`TextPart`]s, never as HTML.
 
+use super::synonyms::Synonyms;
 use aho_corasick::{AhoCorasick, MatchKind};
 use app::features::faq::model::TextPart;
 use std::collections::{BTreeMap, HashMap};
 use tantivy::{
-    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, TantivyDocument, Term,
+    DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher,
+    TantivyDocument, Term,
     collector::TopDocs,
-    query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery},
+    query::{
+        BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur,
+        Query, TermQuery,
+    },
     schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions},
     snippet::SnippetGenerator,
     tokenizer::{
@@ -54,12 +59,25 @@ const TOKENIZER: &str = "faq";
 
 /// How much a match in each field counts, relative to the body.
 const TITLE_BOOST: Score = 3.0;
+const QUESTIONS_BOOST: Score = 2.5;
 const ERRORS_BOOST: Score = 2.0;
 const TAGS_BOOST: Score = 2.0;
 const BODY_BOOST: Score = 1.0;
 /// How much a word found by typo tolerance or as a prefix counts, relative to an exact word.
 const FUZZY_WEIGHT: Score = 0.5;
 const PREFIX_WEIGHT: Score = 0.7;
+/// How many of the best-scoring entries are reordered by their closest question …
+const RERANKED: usize = 20;
+/// … and how much a question that says exactly what the reader said multiplies the score by
+/// (1 + this).
+const QUESTION_MATCH_WEIGHT: Score = 2.0;
+/// How much a word the synonym table added counts, relative to the reader's own words.
+const SYNONYM_WEIGHT: Score = 0.6;
+/// The most words the synonym table adds to one query.
+const MAX_SYNONYM_WORDS: usize = 10;
+/// How much the fields other than a word's best one add to its score (0: only the best field
+/// counts; 1: every field adds up, as separate clauses would).
+const FIELD_TIE_BREAKER: Score = 0.3;
 /// The score an entry gets when the query contains one of its error messages: more than any
 /// word-based score can reach, so the entry that answers a pasted error comes first.
 const ERROR_MATCH_SCORE: Score = 1_000.0;
@@ -69,10 +87,23 @@ const ERROR_MATCH_SCORE: Score = 1_000.0;
 pub struct IndexedEntry<'a> {
     pub slug: &'a str,
     pub title: &'a str,
+    /// The questions the entry answers, as readers word them.
+    pub questions: &'a [String],
     pub tags: &'a [String],
     pub errors: &'a [String],
     /// The body as plain text, code blocks included.
     pub body: &'a str,
+}
+
+/// What [`SearchIndex::search`] found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// Best first.
+    pub hits: Vec<RawHit>,
+    /// The share (0 to 1) of the query's searched words that the first hit contains.
+    pub coverage: Score,
+    /// Whether the query contains an error message some entry lists.
+    pub pasted_error: bool,
 }
 
 /// One result of [`SearchIndex::search`].
@@ -88,15 +119,17 @@ pub struct RawHit {
 struct Fields {
     ord: Field,
     title: Field,
+    questions: Field,
     tags: Field,
     errors: Field,
     body: Field,
 }
 
 impl Fields {
-    fn searched(&self) -> [(Field, Score); 4] {
+    fn searched(&self) -> [(Field, Score); 5] {
         [
             (self.title, TITLE_BOOST),
+            (self.questions, QUESTIONS_BOOST),
             (self.errors, ERRORS_BOOST),
             (self.tags, TAGS_BOOST),
             (self.body, BODY_BOOST),
@@ -110,6 +143,9 @@ struct StoredEntry {
     slug: String,
     title: String,
     body: String,
+    /// The title and each question, as the distinct ids (in [`SearchIndex::word_ids`]) of
+    /// their analysed words.
+    questions: Vec<Vec<u32>>,
 }
 
 /// The in-memory search index of a set of entries.
@@ -132,6 +168,10 @@ pub struct SearchIndex {
     error_matcher: Option<AhoCorasick>,
     /// … and, per pattern, the entry ordinal it belongs to.
     error_owner: Vec<u64>,
+    synonyms: Synonyms,
+    /// Every analysed word of a title or question, with a small id: comparing a query with an
+    /// entry's questions is then a comparison of integers.
+    word_ids: HashMap<String, u32>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -218,6 +258,15 @@ impl SearchIndex {
         let fields = Fields {
             ord: schema.add_u64_field("ord", INDEXED | FAST),
             title: schema.add_text_field("title", text.clone()),
+            questions: schema.add_text_field(
+                "questions",
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(TOKENIZER)
+                        .set_fieldnorms(false)
+                        .set_index_option(IndexRecordOption::WithFreqs),
+                ),
+            ),
             tags: schema.add_text_field("tags", text.clone()),
             errors: schema.add_text_field("errors", text.clone()),
             body: schema.add_text_field("body", text),
@@ -233,12 +282,16 @@ impl SearchIndex {
         let mut patterns = Vec::new();
         let mut error_owner = Vec::new();
         let mut spellings = Spellings::default();
+        let mut word_ids = WordIds::default();
         for (ord, entry) in (0u64..).zip(entries) {
             spellings.add(entry.title);
             spellings.add(entry.body);
             let mut doc = TantivyDocument::default();
             doc.add_u64(fields.ord, ord);
             doc.add_text(fields.title, entry.title);
+            for question in entry.questions {
+                doc.add_text(fields.questions, question);
+            }
             for tag in entry.tags {
                 doc.add_text(fields.tags, tag);
             }
@@ -252,10 +305,15 @@ impl SearchIndex {
             }
             doc.add_text(fields.body, entry.body);
             writer.add_document(doc)?;
+            let questions = std::iter::once(entry.title)
+                .chain(entry.questions.iter().map(String::as_str))
+                .map(|question| word_ids.intern_all(question))
+                .collect();
             stored.push(StoredEntry {
                 slug: entry.slug.to_owned(),
                 title: entry.title.to_owned(),
                 body: entry.body.to_owned(),
+                questions,
             });
         }
         writer.commit()?;
@@ -308,6 +366,8 @@ impl SearchIndex {
             spellings: spellings.by_stem,
             error_matcher,
             error_owner,
+            synonyms: Synonyms::new(&analyzer()),
+            word_ids: word_ids.ids,
         })
     }
 
@@ -321,7 +381,7 @@ impl SearchIndex {
 
     /// The `limit` most relevant entries for `query`, best first. Any text is a valid query; an
     /// empty one (or one of stop words only) finds nothing.
-    pub fn search(&self, query: &str, limit: usize) -> tantivy::Result<Vec<RawHit>> {
+    pub fn search(&self, query: &str, limit: usize) -> tantivy::Result<Found> {
         // Trailing space is kept: it says the last word is finished.
         let query = truncate_chars(query.trim_start(), MAX_QUERY_CHARS);
         let searcher = self.reader.searcher();
@@ -340,6 +400,9 @@ impl SearchIndex {
         known.sort_by_key(|(i, _, frequency)| (*frequency, *i));
         known.truncate(MAX_SEARCHED_WORDS);
         let mut fuzzy_words = 0;
+        // Per searched word of the query, the spellings looked for: how much of the query the
+        // best hit covers is measured on these.
+        let mut searched: Vec<Vec<String>> = Vec::new();
         for (i, word, frequency) in known.into_iter().chain(unknown) {
             let mut variants = vec![(word.clone(), 1.0)];
             let known = frequency > 0;
@@ -363,22 +426,28 @@ impl SearchIndex {
                     variants.push((expansion, PREFIX_WEIGHT));
                 }
             }
-            for (variant, weight) in dedup(variants) {
-                for (field, boost) in self.fields.searched() {
-                    let term = Term::from_field_text(field, &variant);
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                            boost * weight,
-                        )),
-                    ));
-                }
+            let variants = dedup(variants);
+            searched.push(variants.iter().map(|(word, _)| word.clone()).collect());
+            for (variant, weight) in variants {
+                clauses.push((Occur::Should, self.word_query(&variant, weight)));
                 let entry = highlight.entry(variant).or_insert(0.0);
                 *entry = entry.max(weight);
             }
         }
-        for (ord, length) in self.errors_contained_in(query) {
+        // The entries' words for what the reader called something else.
+        let aliases = self
+            .synonyms
+            .expand(query)
+            .into_iter()
+            .filter(|word| !words.contains(word) && self.frequencies.contains_key(word))
+            .take(MAX_SYNONYM_WORDS)
+            .collect::<Vec<_>>();
+        for word in aliases.iter().cloned() {
+            clauses.push((Occur::Should, self.word_query(&word, SYNONYM_WEIGHT)));
+            highlight.entry(word).or_insert(SYNONYM_WEIGHT);
+        }
+        let pasted = self.errors_contained_in(query);
+        for &(ord, length) in &pasted {
             let term = Term::from_field_u64(self.fields.ord, ord);
             clauses.push((
                 Occur::Should,
@@ -389,13 +458,14 @@ impl SearchIndex {
             ));
         }
         if clauses.is_empty() || limit == 0 {
-            return Ok(Vec::new());
+            return Ok(Found::default());
         }
 
-        let top = searcher.search(
+        let candidates = searcher.search(
             &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(limit).order_by_score(),
+            &TopDocs::with_limit(limit.max(RERANKED)).order_by_score(),
         )?;
+        let top = self.rerank(candidates, &searched, &aliases, limit);
         let mut spelled: BTreeMap<String, Score> = BTreeMap::new();
         for (stem, weight) in highlight {
             for spelling in self.spellings.get(&stem).into_iter().flatten() {
@@ -415,7 +485,7 @@ impl SearchIndex {
             SNIPPET_CHARS,
         );
         let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        for &(score, address) in &top {
             let Some(entry) = self.stored(address.segment_ord, address.doc_id) else {
                 continue;
             };
@@ -426,7 +496,145 @@ impl SearchIndex {
                 snippet: snippet_parts(&entry.body, &body_snippets),
             });
         }
-        Ok(hits)
+        let coverage = match top.first() {
+            Some((_, best)) => self.coverage(&searcher, *best, &searched, &aliases)?,
+            None => 0.0,
+        };
+        Ok(Found {
+            hits,
+            coverage,
+            pasted_error: !pasted.is_empty(),
+        })
+    }
+
+    /// Reorders the best-scoring candidates by how closely one of their questions (or the title)
+    /// matches the query, and keeps `limit` of them. Word scores add up over all of an entry's
+    /// questions; this rewards the entry with *one* question that says what the reader said.
+    fn rerank(
+        &self,
+        candidates: Vec<(Score, DocAddress)>,
+        searched: &[Vec<String>],
+        aliases: &[String],
+        limit: usize,
+    ) -> Vec<(Score, DocAddress)> {
+        // Each searched word as the ids of its spellings, weighted by rarity; synonyms only
+        // ever add.
+        let total = self.entries.len().max(1) as Score;
+        let weight = |word: &str| {
+            let frequency = self.frequencies.get(word).copied().unwrap_or(1) as Score;
+            (1.0 + total / frequency).ln()
+        };
+        let ids = |spellings: &mut dyn Iterator<Item = &String>| -> Vec<u32> {
+            spellings
+                .filter_map(|word| self.word_ids.get(word).copied())
+                .collect()
+        };
+        let groups: Vec<(Vec<u32>, Score, bool)> = searched
+            .iter()
+            .filter_map(|spellings| {
+                let weight = spellings.first().map(|word| weight(word))?;
+                Some((ids(&mut spellings.iter()), weight, true))
+            })
+            .chain(aliases.iter().map(|alias| {
+                (
+                    ids(&mut std::iter::once(alias)),
+                    weight(alias) * SYNONYM_WEIGHT,
+                    false,
+                )
+            }))
+            .collect();
+        let asked: Score = groups
+            .iter()
+            .filter(|(_, _, own)| *own)
+            .map(|(_, weight, _)| weight)
+            .sum();
+        let mut reranked: Vec<(Score, DocAddress)> = candidates
+            .into_iter()
+            .map(|(score, address)| {
+                let closeness = self
+                    .stored(address.segment_ord, address.doc_id)
+                    .map(|entry| closest_question(&entry.questions, &groups, asked))
+                    .unwrap_or(0.0);
+                (score * (1.0 + QUESTION_MATCH_WEIGHT * closeness), address)
+            })
+            .collect();
+        reranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        reranked.truncate(limit);
+        reranked
+    }
+
+    /// The share of the query's searched words (any of their spellings) that the entry at
+    /// `address` contains in some field. Words the synonym table added can stand in for one
+    /// word of the reader's that no entry has ("okta" is covered by "group").
+    fn coverage(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        searched: &[Vec<String>],
+        aliases: &[String],
+    ) -> tantivy::Result<Score> {
+        if searched.is_empty() {
+            return Ok(0.0);
+        }
+        let segment = searcher.segment_reader(address.segment_ord);
+        let has = |word: &str| -> tantivy::Result<bool> {
+            // A word no entry has (a log line's ids, a typo without a near word) is in no field.
+            if !self.frequencies.contains_key(word) {
+                return Ok(false);
+            }
+            for (field, _) in self.fields.searched() {
+                let term = Term::from_field_text(field, word);
+                let inverted = segment.inverted_index(field)?;
+                // Postings start at their first document, and `seek` only moves forward.
+                if let Some(mut postings) =
+                    inverted.read_postings(&term, IndexRecordOption::Basic)?
+                    && postings.doc() <= address.doc_id
+                    && postings.seek(address.doc_id) == address.doc_id
+                {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        let mut covered = 0usize;
+        for spellings in searched {
+            for spelling in spellings {
+                if has(spelling)? {
+                    covered += 1;
+                    break;
+                }
+            }
+        }
+        if covered < searched.len() {
+            for alias in aliases {
+                if has(alias)? {
+                    covered += 1;
+                    break;
+                }
+            }
+        }
+        Ok(covered as Score / searched.len() as Score)
+    }
+
+    /// One word, in every searched field: the best field's score and a part of the others', so a
+    /// word found in the title and the body counts once, more than a word found in the body alone.
+    fn word_query(&self, word: &str, weight: Score) -> Box<dyn Query> {
+        let fields: Vec<Box<dyn Query>> = self
+            .fields
+            .searched()
+            .into_iter()
+            .map(|(field, boost)| {
+                let term = Term::from_field_text(field, word);
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    boost * weight,
+                )) as Box<dyn Query>
+            })
+            .collect();
+        Box::new(DisjunctionMaxQuery::with_tie_breaker(
+            fields,
+            FIELD_TIE_BREAKER,
+        ))
     }
 
     /// The distinct analysed words of `query`, at most [`MAX_QUERY_WORDS`].
@@ -509,6 +717,64 @@ impl SearchIndex {
             .get(usize::try_from(segment).ok()?)?
             .get(usize::try_from(doc).ok()?)?;
         self.entries.get(usize::try_from(ordinal).ok()?)
+    }
+}
+
+/// How closely the closest of `questions` matches the query's word `groups` (ids of a word's
+/// spellings, its weight, whether the reader typed it): the mean of the share of the query's
+/// weight the question has and the share of the question's words the query has, 0 to 1.
+fn closest_question(
+    questions: &[Vec<u32>],
+    groups: &[(Vec<u32>, Score, bool)],
+    asked: Score,
+) -> Score {
+    if asked <= 0.0 {
+        return 0.0;
+    }
+    questions
+        .iter()
+        .filter(|question| !question.is_empty())
+        .map(|question| {
+            let mut found = 0.0;
+            let mut words_found = 0usize;
+            for (ids, weight, _) in groups {
+                if ids.iter().any(|id| question.contains(id)) {
+                    found += weight;
+                    words_found += 1;
+                }
+            }
+            let of_query = (found / asked).min(1.0);
+            let of_question = (words_found.min(question.len()) as Score) / question.len() as Score;
+            (of_query + of_question) / 2.0
+        })
+        .fold(0.0, Score::max)
+}
+
+/// Gives every analysed word of titles and questions a small id.
+#[derive(Default)]
+struct WordIds {
+    analyzer: Option<TextAnalyzer>,
+    ids: HashMap<String, u32>,
+}
+
+impl WordIds {
+    /// The distinct ids of `text`'s analysed words, new words getting new ids.
+    fn intern_all(&mut self, text: &str) -> Vec<u32> {
+        let analyzer = self.analyzer.get_or_insert_with(analyzer);
+        let mut stream = analyzer.token_stream(text);
+        let mut words = Vec::new();
+        while let Some(token) = stream.next() {
+            words.push(token.text.clone());
+        }
+        let mut found = Vec::new();
+        for word in words {
+            let next = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+            let id = *self.ids.entry(word).or_insert(next);
+            if !found.contains(&id) {
+                found.push(id);
+            }
+        }
+        found
     }
 }
 
@@ -645,6 +911,7 @@ mod tests {
         IndexedEntry {
             slug,
             title,
+            questions: &[],
             tags: &[],
             errors,
             body,
@@ -683,6 +950,7 @@ mod tests {
         index
             .search(query, 10)
             .expect("searches")
+            .hits
             .into_iter()
             .map(|hit| hit.slug)
             .collect()
@@ -775,7 +1043,7 @@ mod tests {
     #[test]
     fn highlights_mark_matched_words_and_keep_text_as_text() {
         let index = small_index();
-        let hits = index.search("encrypted script", 10).expect("searches");
+        let hits = index.search("encrypted script", 10).expect("searches").hits;
         let hit = &hits[0];
         assert_eq!(hit.slug, "encryption");
         let marked: Vec<_> = hit
@@ -799,7 +1067,7 @@ mod tests {
     #[test]
     fn every_spelling_of_a_searched_word_is_highlighted() {
         let index = small_index();
-        let hits = index.search("encrypt", 10).expect("searches");
+        let hits = index.search("encrypt", 10).expect("searches").hits;
         assert!(
             hits[0]
                 .title
@@ -834,6 +1102,12 @@ mod tests {
     fn an_empty_index_finds_nothing() {
         let index = SearchIndex::build([]).expect("builds");
         assert!(index.is_empty());
-        assert!(index.search("anything", 10).expect("searches").is_empty());
+        assert!(
+            index
+                .search("anything", 10)
+                .expect("searches")
+                .hits
+                .is_empty()
+        );
     }
 }

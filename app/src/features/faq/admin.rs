@@ -53,7 +53,7 @@ fn ReportView(report: Report) -> AnyView {
     view! {
         <div class="faq-report">
         <section class="card" aria-labelledby="unanswered-title">
-            <h2 id="unanswered-title">"Searches that found nothing"</h2>
+            <h2 id="unanswered-title">"Searches nothing answered well"</h2>
             {if report.unanswered.is_empty() {
                 view! { <p class="muted">"None yet."</p> }.into_any()
             } else {

@@ -15,6 +15,8 @@ mod code;
 mod entry;
 /// The data the pages show, shared by server and browser.
 pub mod model;
+/// Where to go when nothing in the FAQ answers a query well.
+pub mod pointers;
 /// Browse and search.
 mod search;
 /// Server-side helpers of the server functions: the port from context, the guard, the cookie.

@@ -87,12 +87,27 @@ pub struct Hit {
     pub snippet: Vec<TextPart>,
 }
 
+/// A page of the portal that can answer what the FAQ cannot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pointer {
+    /// The page's path, such as `/networkpolicies`.
+    pub href: String,
+    pub label: String,
+    /// What the page does for this query, in a sentence.
+    pub why: String,
+}
+
 /// Search results, most relevant first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchResults {
     /// The query as it was searched (trimmed, and shortened when it was very long).
     pub query: String,
     pub hits: Vec<Hit>,
+    /// Whether the first hit answers the query well. When not, `hits` are only the closest
+    /// entries, and the query is recorded for the administrators like one that found nothing.
+    pub answered: bool,
+    /// Pages that can answer the query, offered when it is not answered well.
+    pub pointers: Vec<Pointer>,
 }
 
 /// A "Was this helpful?" answer.

@@ -2,10 +2,12 @@
 //!
 //! Without JavaScript both boxes are GET forms: the server searches and renders the results.
 //! Hydrated, the results follow every keystroke. A query is recorded for the administrators
-//! (when nothing answers it) once it is submitted or typing pauses, not on every keystroke.
+//! (when nothing answers it well) once it is submitted or typing pauses, not on every keystroke.
+//! When nothing answers it well, the closest entries are shown as such, with the portal's pages
+//! that can answer that kind of question (a pasted manifest, a question about connections).
 
 use super::api::{faq_overview, search_faq};
-use super::model::{EntrySummary, Hit, Overview, SearchInput, SearchResults, TextPart};
+use super::model::{EntrySummary, Hit, Overview, Pointer, SearchInput, SearchResults, TextPart};
 use leptos::{ev::SubmitEvent, html, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -163,6 +165,7 @@ pub fn FaqPage() -> impl IntoView {
 #[component]
 fn Results(results: SearchResults) -> AnyView {
     let count = results.hits.len();
+    let pointers = view! { <Pointers pointers=results.pointers/> };
     view! {
         <section id="faq-results" aria-live="polite" aria-label="Search results">
             {if count == 0 {
@@ -172,6 +175,20 @@ fn Results(results: SearchResults) -> AnyView {
                         "or paste the exact error message. Searches that find nothing are shown to the "
                         "administrators, so they know what to write next."
                     </p>
+                    {pointers}
+                }
+                .into_any()
+            } else if !results.answered {
+                view! {
+                    <p class="notice info" id="faq-weak-results">
+                        "No entry answers “" {results.query.clone()} "” well. The closest entries are "
+                        "below; searches like this one are shown to the administrators, so they know "
+                        "what to write next."
+                    </p>
+                    {pointers}
+                    <ol class="faq-hits faq-closest" aria-label="Closest entries">
+                        {results.hits.into_iter().map(|hit| view! { <HitItem hit/> }).collect_view()}
+                    </ol>
                 }
                 .into_any()
             } else {
@@ -187,6 +204,28 @@ fn Results(results: SearchResults) -> AnyView {
                 .into_any()
             }}
         </section>
+    }
+    .into_any()
+}
+
+/// The portal's pages that can answer what the FAQ does not.
+#[component]
+fn Pointers(pointers: Vec<Pointer>) -> AnyView {
+    if pointers.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <div class="card" id="faq-pointers">
+            <p>"The portal can help with this directly:"</p>
+            <ul>
+                {pointers.into_iter().map(|pointer| view! {
+                    <li>
+                        <a href=pointer.href>{pointer.label}</a>
+                        " — " {pointer.why}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </div>
     }
     .into_any()
 }
