@@ -1,5 +1,6 @@
 //! The JSON API for automation: `POST /api/v1/networkpolicies/generate` and
-//! `POST /api/v1/run-recipes/generate`, including every kind of bad input it refuses.
+//! `POST /api/v1/run-recipes/generate` and `POST /api/v1/networkpolicies/check`, including every
+//! kind of bad input they refuse.
 
 use portal_tests::TestApp;
 use serde_json::{Value, json};
@@ -268,4 +269,174 @@ async fn unsafe_run_recipes_are_refused_with_the_field_named() {
         assert!(paths.contains(&field), "{spec}: {field} not in {paths:?}");
         assert!(body.get("runCommand").is_none());
     }
+}
+
+/// The Pods and namespaces of a small team namespace, for `POST /api/v1/networkpolicies/check`.
+fn objects_with(policies: Value) -> Value {
+    json!({
+        "networkPolicies": policies,
+        "namespaces": [
+            { "name": "team-a-shop" },
+            { "name": "kube-system" }
+        ],
+        "pods": [
+            { "namespace": "team-a-shop", "name": "web", "labels": { "app": "web" },
+              "ports": [{ "name": "http", "number": 8080 }] },
+            { "namespace": "team-a-shop", "name": "api", "labels": { "app": "api" },
+              "ports": [{ "name": "http", "number": 8080 }] },
+            { "namespace": "kube-system", "name": "coredns", "labels": { "k8s-app": "kube-dns" },
+              "ports": [{ "name": "dns", "number": 53, "protocol": "UDP" },
+                        { "name": "dns-tcp", "number": 53 }] }
+        ]
+    })
+}
+
+fn connection(from: &str, to: (&str, &str), protocol: &str, port: Value) -> Value {
+    json!({
+        "source": { "kind": "pod", "namespace": "team-a-shop", "name": from },
+        "destination": { "kind": "pod", "namespace": to.0, "name": to.1 },
+        "protocol": protocol,
+        "port": port
+    })
+}
+
+async fn check(app: &TestApp, policies: &Value, connection: Value) -> (u16, Value) {
+    let mut body = objects_with(policies.clone());
+    body["connection"] = connection;
+    post(app, "/api/v1/networkpolicies/check", &body).await
+}
+
+/// The generator's own deny-all-but-DNS policy, checked by the traffic API: DNS gets out, the
+/// rest does not, and the answer names the rule that decides.
+#[tokio::test]
+async fn a_connection_is_checked_against_the_policies_sent_with_it() {
+    let app = app().await;
+    let (status, generated) = post(
+        &app,
+        "/api/v1/networkpolicies/generate",
+        &deny_all_but_dns(),
+    )
+    .await;
+    assert_eq!(status, 200, "{generated}");
+    let policies = json!([generated["manifestJson"]]);
+
+    let (status, body) = check(
+        &app,
+        &policies,
+        connection("web", ("kube-system", "coredns"), "UDP", json!(53)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["answer"]["allowed"], true, "{body}");
+    let egress = &body["answer"]["egress"];
+    assert_eq!(egress["decision"]["kind"], "allowed", "{egress}");
+    assert_eq!(egress["decision"]["by"]["policy"]["name"], "default-deny");
+    assert_eq!(egress["decision"]["by"]["direction"], "egress");
+    assert!(
+        body["explanation"]["verdict"]
+            .as_str()
+            .is_some_and(|verdict| verdict.starts_with("Allowed")),
+        "{body}"
+    );
+
+    // To a teammate's Pod, by its port's name: egress is denied, and so is ingress at api.
+    let (status, body) = check(
+        &app,
+        &policies,
+        connection("web", ("team-a-shop", "api"), "TCP", json!("http")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["answer"]["allowed"], false, "{body}");
+    assert_eq!(body["answer"]["port"]["number"], 8080, "the name resolved");
+    for side in ["egress", "ingress"] {
+        let answer = &body["answer"][side];
+        assert_eq!(answer["decision"]["kind"], "denied", "{side}: {answer}");
+        assert_eq!(answer["isolatedBy"][0]["name"], "default-deny", "{side}");
+    }
+    assert!(
+        body["explanation"]["verdict"]
+            .as_str()
+            .is_some_and(|verdict| verdict.starts_with("Denied")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_the_objects_cannot_answer_is_refused_with_its_field() {
+    let app = app().await;
+    let none = json!([]);
+    for (connection, path) in [
+        (
+            connection("nobody", ("team-a-shop", "api"), "TCP", json!(80)),
+            "connection",
+        ),
+        (
+            connection("web", ("team-a-shop", "api"), "TCP", json!(0)),
+            "connection.port",
+        ),
+        (
+            connection("web", ("team-a-shop", "api"), "TCP", json!("")),
+            "connection.port",
+        ),
+    ] {
+        let (status, body) = check(&app, &none, connection.clone()).await;
+        assert_eq!(status, 422, "{connection}: {body}");
+        assert_eq!(body["errors"][0]["path"], path, "{body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    }
+
+    // Not the schema: an unknown field, a protocol that is none, no connection at all.
+    let mut unknown = objects_with(none.clone());
+    unknown["connection"] = connection("web", ("team-a-shop", "api"), "TCP", json!(80));
+    unknown["namespace"] = json!("team-a-shop");
+    let mut bad_protocol = objects_with(none.clone());
+    bad_protocol["connection"] = connection("web", ("team-a-shop", "api"), "ICMP", json!(80));
+    for body in [unknown, bad_protocol, objects_with(none.clone())] {
+        let (status, answer) = post(&app, "/api/v1/networkpolicies/check", &body).await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("the JSON does not match the schema")),
+            "{answer}"
+        );
+    }
+}
+
+/// A broken policy does not break the check: its bad part matches nothing and is reported.
+#[tokio::test]
+async fn a_policy_with_a_bad_cidr_is_reported_and_matches_nothing() {
+    let app = app().await;
+    let policies = json!([{
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": { "name": "odd", "namespace": "team-a-shop" },
+        "spec": {
+            "podSelector": { "matchLabels": { "app": "web" } },
+            "policyTypes": ["Egress"],
+            "egress": [{ "to": [{ "ipBlock": { "cidr": "10.0.0.0/99" } }] }]
+        }
+    }]);
+    let mut body = objects_with(policies);
+    body["connection"] = json!({
+        "source": { "kind": "pod", "namespace": "team-a-shop", "name": "web" },
+        "destination": { "kind": "ip", "address": "10.0.0.7" },
+        "port": 443
+    });
+    let (status, answer) = post(&app, "/api/v1/networkpolicies/check", &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["answer"]["allowed"], false, "{answer}");
+    let problems = answer["answer"]["problems"].as_array().expect("problems");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.to_string().contains("10.0.0.0/99")),
+        "{answer}"
+    );
 }

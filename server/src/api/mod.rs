@@ -2,6 +2,7 @@
 //! README), separate from the UI's server functions, whose paths are an implementation detail.
 
 mod networkpolicies;
+mod traffic;
 
 use crate::startup::AppState;
 use axum::{
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/networkpolicies/generate",
             post(networkpolicies::generate_policy),
         )
+        .route("/api/v1/networkpolicies/check", post(traffic::check))
         .route(
             "/api/v1/run-recipes/generate",
             post(networkpolicies::generate_run_recipe),
