@@ -218,6 +218,13 @@ pub trait Namespaces: Send + Sync + fmt::Debug {
         admin: &CurrentUser,
         filter: QueueFilter,
     ) -> Result<QueuePage, RequestError>;
+    /// The namespace names of these requests (for the audit trail); ids that name no request
+    /// are left out.
+    async fn request_names(
+        &self,
+        admin: &CurrentUser,
+        ids: &[i64],
+    ) -> Result<std::collections::BTreeMap<i64, String>, RequestError>;
 }
 
 /// Who gave a "Was this helpful?" answer, so each reader has one vote per entry. A logged-in

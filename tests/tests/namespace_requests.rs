@@ -252,6 +252,15 @@ async fn alice_requests_root_approves_and_the_namespace_is_ready(db: TestDatabas
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    assert!(
+        audit.contains(&format!(
+            r#"<a href="/namespaces/{id}" title="namespace_request/{id}">{name}"#
+        )) && audit.contains(&format!("(request {id})")),
+        "the trail names the namespace, linked to its request:\n{}",
+        audit
+            .find("<table id=\"audit\"")
+            .map_or(audit.as_str(), |at| &audit[at..])
+    );
     for action in [
         "created",
         "approved",

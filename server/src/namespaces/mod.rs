@@ -414,6 +414,24 @@ impl Namespaces for NamespaceService {
         Ok(request)
     }
 
+    async fn request_names(
+        &self,
+        admin: &CurrentUser,
+        ids: &[i64],
+    ) -> Result<std::collections::BTreeMap<i64, String>, RequestError> {
+        Self::admin_only(admin)?;
+        let mut names = std::collections::BTreeMap::new();
+        for &id in ids {
+            if names.contains_key(&id) {
+                continue;
+            }
+            if let Some(request) = self.store.namespace_request(id).await.map_err(internal)? {
+                names.insert(id, request.name);
+            }
+        }
+        Ok(names)
+    }
+
     async fn queue(
         &self,
         admin: &CurrentUser,

@@ -137,19 +137,21 @@ fn AuditTable(page: AuditPage, filter: AuditFilter) -> impl IntoView {
                     <thead><tr><th>"When"</th><th>"Actor"</th><th>"Action"</th><th>"Subject"</th><th>"Detail"</th></tr></thead>
                     <tbody>
                         {page.events.into_iter().map(|event| {
-                            let link = event
-                                .subject
-                                .strip_prefix("namespace_request/")
-                                .map(|id| format!("/namespaces/{id}"));
+                            let subject = match event.request.clone() {
+                                // The namespace's name, linked to its request; the stored
+                                // subject stays in the title (it is what the filter takes).
+                                Some((id, name)) => view! {
+                                    <a href=format!("/namespaces/{id}") title=event.subject.clone()>{name}</a>
+                                    <span class="muted">{format!(" (request {id})")}</span>
+                                }.into_any(),
+                                None => event.subject.clone().into_any(),
+                            };
                             view! {
                                 <tr>
                                     <td>{event.at}</td>
                                     <td>{event.actor}</td>
                                     <td>{event.action}</td>
-                                    <td>{match link {
-                                        Some(href) => view! { <a href=href>{event.subject.clone()}</a> }.into_any(),
-                                        None => event.subject.clone().into_any(),
-                                    }}</td>
+                                    <td>{subject}</td>
                                     <td class="prewrap">{event.detail}</td>
                                 </tr>
                             }

@@ -191,7 +191,14 @@ pub struct AuditLine {
     pub actor: String,
     pub action: String,
     pub subject: String,
+    /// For a namespace request's event: its id and namespace name.
+    pub request: Option<(i64, String)>,
     pub detail: String,
+}
+
+/// The request an audit subject names (`namespace_request/42`), if it names one.
+pub fn request_id_of_subject(subject: &str) -> Option<i64> {
+    subject.strip_prefix("namespace_request/")?.parse().ok()
 }
 
 /// One page of the audit trail.
