@@ -55,6 +55,8 @@ async fn default_deny_with_dns_without_javascript() -> anyhow::Result<()> {
     browser
         .check("networkpolicy_preset_without_javascript", async |b| {
             b.goto("/networkpolicies").await?;
+            // The namespace typed first stays when a preset is loaded.
+            b.fill("#ns", "team-a-shop").await?;
             b.find("#preset")
                 .await?
                 .select_by_value("default-deny-all-except-dns")
@@ -69,6 +71,7 @@ async fn default_deny_with_dns_without_javascript() -> anyhow::Result<()> {
                 yaml.contains("- Ingress") && yaml.contains("- Egress"),
                 "{yaml}"
             );
+            anyhow::ensure!(yaml.contains("namespace: team-a-shop"), "{yaml}");
             // Edit and submit the form itself: the server renders the new result.
             b.fill("#name", "deny-everything").await?;
             b.find("#policy-form button[type=submit]")

@@ -32,8 +32,13 @@ pub fn PolicyPage() -> impl IntoView {
 fn initial_form(config: &AppConfig) -> (PolicyForm, String) {
     let query = use_query_map();
     query.with_untracked(|params| {
-        let namespace = params.get("ns").unwrap_or_else(|| "my-namespace".into());
-        if let Some(form) = PolicyForm::from_params(|key| params.get(key)) {
+        let namespace = params
+            .get("ns")
+            .filter(|ns| !ns.trim().is_empty())
+            .unwrap_or_else(|| "my-namespace".into());
+        // "Load preset" submits the whole form: the preset wins, the namespace typed stays.
+        let loading_preset = params.get("load").as_deref() == Some("preset");
+        if !loading_preset && let Some(form) = PolicyForm::from_params(|key| params.get(key)) {
             return (form, String::new());
         }
         let preset = params
@@ -60,18 +65,19 @@ fn Editor(config: AppConfig) -> impl IntoView {
     });
 
     view! {
-        <form method="get" action="/networkpolicies" class="card preset-form">
+        // The preset controls belong to the policy form (`form="policy-form"`), so loading a
+        // preset sends the namespace typed there along, with JavaScript or without.
+        <div class="card preset-form">
             <label for="preset">"Start from a preset"</label>
             <div class="inline-form">
-                <select id="preset" name="preset">
+                <select id="preset" name="preset" form="policy-form">
                     {Preset::ALL.into_iter().map(|preset| view! {
                         <option value=preset.id() selected=preset.id() == chosen_preset>{preset.title()}</option>
                     }).collect_view()}
                 </select>
-                <input type="hidden" name="ns" value=initial.namespace.clone()/>
-                <button type="submit">"Load preset"</button>
+                <button type="submit" form="policy-form" name="load" value="preset">"Load preset"</button>
             </div>
-        </form>
+        </div>
         <div class="split">
             <form method="get" action="/networkpolicies" class="card policy-form" id="policy-form">
                 <fieldset>
@@ -80,7 +86,7 @@ fn Editor(config: AppConfig) -> impl IntoView {
                     <Text label="Namespace" name="ns" value=initial.namespace.clone() set=move |v| form.update(|f| f.namespace = v)/>
                     <label for="target">"Which Pods it applies to"</label>
                     <select id="target" name="target" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.target = v) }>
-                        {[("all", "Every Pod in the namespace"), ("labels", "Pods with these labels"), ("run", "The Pod `kubectl run NAME` creates")]
+                        {[("all", "Every Pod in the namespace"), ("labels", "Pods with these labels"), ("run", "The Pod that kubectl run NAME creates")]
                             .into_iter()
                             .map(|(value, text)| view! { <option value=value selected=initial.target == value>{text}</option> })
                             .collect_view()}
