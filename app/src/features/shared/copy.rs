@@ -17,10 +17,13 @@ pub fn CopyButton(#[prop(into)] text: Signal<String>, label: &'static str) -> im
         copied.set(true);
         set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
     };
+    // `try_get`: on the server, Leptos may walk this view again while re-checking a
+    // `<Suspense>` around it, after its signals were disposed (a panic under load, caught by
+    // the load test in server/tests/process.rs); a disposed button is simply not shown.
     view! {
-        <Show when=move || hydrated.get()>
+        <Show when=move || hydrated.try_get().unwrap_or(false)>
             <button type="button" class="copy" on:click=copy aria-label=label>
-                {move || if copied.get() { "Copied" } else { "Copy" }}
+                {move || if copied.try_get().unwrap_or(false) { "Copied" } else { "Copy" }}
             </button>
         </Show>
     }
