@@ -5,7 +5,12 @@
 //! one log line with the target `audit`, so a platform's log pipeline (Welkin's Fluentd to
 //! OpenSearch) keeps the trail too, as JSON lines with `--log-json`.
 
-use app::ports::{NewAuditEvent, Store};
+use crate::store::{AuditQuery, AuditStore, NamespaceRequestStore, NewAuditEvent, StoreError};
+use app::auth::CurrentUser;
+use app::domain::audit::{AuditEvent, request_id_of_subject};
+use app::features::namespaces::model::{AuditFilter, AuditPage, RequestError};
+use async_trait::async_trait;
+use std::{collections::BTreeMap, sync::Arc};
 
 /// A user logged in (detail: their groups and whether they are an administrator).
 pub const LOGIN: &str = "auth.login";
@@ -28,16 +33,141 @@ pub fn log_line(actor: &str, action: &str, subject: &str, detail: &str) {
 
 /// Records a security event in the trail and the log. A failure to store it is logged and does
 /// not stop what the user was doing: the log line is written either way.
-pub async fn record(store: &dyn Store, actor: &str, action: &str, subject: &str, detail: &str) {
+pub async fn record(
+    store: &dyn AuditStore,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) {
     log_line(actor, action, subject, detail);
     let event = NewAuditEvent {
-        actor: clip(actor, crate::db::MAX_ACTOR),
+        actor: clip(actor, crate::store::audit::MAX_ACTOR),
         action: action.to_owned(),
-        subject: clip(subject, crate::db::MAX_SUBJECT),
-        detail: clip(detail, crate::db::MAX_DETAIL),
+        subject: clip(subject, crate::store::audit::MAX_SUBJECT),
+        detail: clip(detail, crate::store::audit::MAX_DETAIL),
     };
     if let Err(error) = store.record_audit_event(event).await {
         tracing::error!(%error, action, "could not record an audit event");
+    }
+}
+
+/// The audit trail as its readers see it: the administrators' page (the [`app::ports::Audit`]
+/// port) and the exports.
+#[derive(Debug, Clone)]
+pub struct AuditService {
+    pub store: Arc<dyn AuditStore>,
+    /// To name the requests events are about.
+    pub requests: Arc<dyn NamespaceRequestStore>,
+}
+
+/// Events on one page of the trail.
+const PAGE: u32 = 100;
+/// Events read at a time for an export.
+const EXPORT_PAGE: u32 = 500;
+/// The most events one export holds.
+pub const MAX_EXPORT: usize = 100_000;
+
+/// The store query for a page's filters, `limit` events at a time: blank fields filter nothing.
+fn query(filter: AuditFilter, limit: u32) -> AuditQuery {
+    let text = |value: Option<String>| {
+        value
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    };
+    AuditQuery {
+        actor: text(filter.actor),
+        subject: text(filter.subject),
+        action_prefix: text(filter.action),
+        before_id: filter.before,
+        limit,
+    }
+}
+
+fn unavailable(error: StoreError) -> RequestError {
+    tracing::error!(%error, "reading the audit trail failed");
+    RequestError::Internal
+}
+
+fn admin_only(user: &CurrentUser) -> Result<(), RequestError> {
+    if user.is_admin {
+        Ok(())
+    } else {
+        Err(RequestError::AdminOnly)
+    }
+}
+
+impl AuditService {
+    /// Every event matching `filter` (its `before` ignored), newest first, at most
+    /// [`MAX_EXPORT`].
+    pub async fn export(
+        &self,
+        admin: &CurrentUser,
+        filter: AuditFilter,
+    ) -> Result<Vec<AuditEvent>, RequestError> {
+        admin_only(admin)?;
+        let mut query = query(
+            AuditFilter {
+                before: None,
+                ..filter
+            },
+            EXPORT_PAGE,
+        );
+        let mut events = Vec::new();
+        loop {
+            let page = self.store.audit_events(&query).await.map_err(unavailable)?;
+            let Some(last) = page.last().map(|event| event.id) else {
+                break;
+            };
+            events.extend(page);
+            if events.len() >= MAX_EXPORT {
+                events.truncate(MAX_EXPORT);
+                break;
+            }
+            query.before_id = Some(last);
+        }
+        Ok(events)
+    }
+}
+
+#[async_trait]
+impl app::ports::Audit for AuditService {
+    async fn page(
+        &self,
+        admin: &CurrentUser,
+        filter: AuditFilter,
+    ) -> Result<AuditPage, RequestError> {
+        admin_only(admin)?;
+        let events = self
+            .store
+            .audit_events(&query(filter, PAGE))
+            .await
+            .map_err(unavailable)?;
+        let older = (events.len() == PAGE as usize)
+            .then(|| events.last().map(|event| event.id))
+            .flatten();
+        let mut request_names = BTreeMap::new();
+        for id in events
+            .iter()
+            .filter_map(|event| request_id_of_subject(&event.subject))
+        {
+            if request_names.contains_key(&id) {
+                continue;
+            }
+            if let Some(request) = self
+                .requests
+                .namespace_request(id)
+                .await
+                .map_err(unavailable)?
+            {
+                request_names.insert(id, request.name.to_string());
+            }
+        }
+        Ok(AuditPage {
+            events,
+            request_names,
+            older,
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! (database reachable, its schema at least this binary's, and not shutting down). A failing readiness probe takes the replica out of the
 //! Service without restarting it.
 
-use crate::{db::Readiness, startup::AppState};
+use crate::{state::AppState, store::Readiness};
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use serde_json::json;
 

@@ -16,8 +16,6 @@ pub mod audit;
 pub mod auth;
 /// Typed configuration: defaults, then an optional TOML file, then `PORTAL_*` variables.
 pub mod config;
-/// Storage: one [`app::ports::Store`] implementation each for SQLite and PostgreSQL.
-pub mod db;
 /// The FAQ knowledge base: entries, search index, feedback.
 pub mod faq;
 /// `/healthz` and `/readyz`.
@@ -32,5 +30,9 @@ pub mod security;
 mod serve;
 /// Building the router and the running application.
 pub mod startup;
+/// What every request handler can reach.
+pub mod state;
+/// Storage: one trait per stored concept, each implemented for SQLite and PostgreSQL.
+pub mod store;
 /// Logging set-up.
 pub mod telemetry;

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use server::{config::Config, db::Database, startup::Application, telemetry};
+use server::{config::Config, startup::Application, store::Database, telemetry};
 use std::{path::PathBuf, process::ExitCode};
 
 /// Rendering a page allocates and frees a lot of small strings; mimalloc serves that with far

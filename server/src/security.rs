@@ -13,7 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The policy for responses that are not Leptos pages (they run no inline script).
 pub fn default_csp(form_action_extra: &str) -> String {

@@ -3,25 +3,24 @@
 use crate::{
     access::{self, AccessCache, NoCluster},
     api,
+    audit::AuditService,
     auth::{self, oidc::Oidc, session::SessionBackend},
-    config::{Config, SessionLimits},
-    db::Database,
+    config::Config,
     faq::{FaqLibrary, FaqService},
     health,
     namespaces::{self, NamespaceService, RequestRules, cluster, provisioner::Provisioner, worker},
     security, serve,
+    state::AppState,
+    store::Database,
 };
 use anyhow::Context;
-use app::domain::kubeconfig::ClusterAccess;
 use app::{
     App,
     ports::{AccessContext, FaqContext, ServerContext, provide_server_context},
     shell,
 };
 use axum::{
-    Router,
-    extract::FromRef,
-    middleware,
+    Router, middleware,
     routing::{get, post},
 };
 use leptos::prelude::LeptosOptions;
@@ -30,39 +29,6 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time};
-
-/// What every request handler can reach. Cheap to clone: everything inside is shared.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub server_context: ServerContext,
-    pub database: Database,
-    /// The identity provider; `None` when login is not configured.
-    pub oidc: Option<Arc<Oidc>>,
-    pub public_url: String,
-    /// `scheme://host[:port]` of `public_url`, compared with the `Origin` of unsafe requests.
-    pub public_origin: String,
-    /// ` ORIGIN` of the identity provider for `form-action`, or empty.
-    pub csp_form_action_extra: String,
-    /// When sessions end (idle and absolute); see `auth::load_user`.
-    pub session_limits: SessionLimits,
-    /// Every page needs a logged-in user (see `Config::login_everywhere`).
-    pub login_everywhere: bool,
-    /// What downloaded kubeconfigs point at; `None` when no cluster is configured.
-    pub cluster_access: Option<Arc<ClusterAccess>>,
-    /// Longest the portal works on one request (see `security::time_limit`).
-    pub request_timeout: std::time::Duration,
-    /// Logins in progress, in encrypted cookies (see `auth::pending`).
-    pub pending_logins: auth::pending::PendingLogins,
-    /// Set once the portal is shutting down: `/readyz` then answers 503.
-    pub draining: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
 
 /// The portal, bound to its port and ready to run.
 #[derive(Debug)]
@@ -124,9 +90,14 @@ impl Application {
                 Provisioner::new(client).requiring_admission_policy(config.require_admission_policy)
             });
         let wake = Arc::new(tokio::sync::Notify::new());
+        let stores = database.stores();
+        let audit = AuditService {
+            store: stores.audit.clone(),
+            requests: stores.namespace_requests.clone(),
+        };
         let namespace_service = NamespaceService {
-            store: database.namespace_requests(),
-            audit: database.store(),
+            store: stores.namespace_requests.clone(),
+            audit: stores.audit.clone(),
             rules: RequestRules {
                 naming: config.naming_policy(),
                 provisioning: config.provisioning_config(),
@@ -138,7 +109,7 @@ impl Application {
             wake: wake.clone(),
         };
         let worker = provisioner.map(|provisioner| worker::Worker {
-            store: database.namespace_requests(),
+            store: stores.namespace_requests.clone(),
             provisioner,
             config: config.provisioning_config(),
             id: worker::worker_id(),
@@ -168,16 +139,16 @@ impl Application {
         };
         let server_context = ServerContext {
             config: config.app_config()?,
-            store: database.store(),
+            audit: Arc::new(audit.clone()),
             form_action_origins: form_action_origins.clone(),
             faq: FaqContext {
-                faq: Arc::new(FaqService::new(faq_library, database.faq_store())),
+                faq: Arc::new(FaqService::new(faq_library, stores.faq.clone())),
                 secure_cookies: config.public_url.starts_with("https://"),
             },
             namespaces: Arc::new(namespace_service),
             access: AccessContext {
                 view: access_view,
-                seen_groups: database.seen_group_store(),
+                groups_seen: Arc::new(access::GroupsSeenAtLogin(stores.seen_groups.clone())),
             },
         };
         let sessions = SessionBackend::for_database(&database)
@@ -213,6 +184,8 @@ impl Application {
             leptos_options,
             server_context,
             database: database.clone(),
+            stores,
+            audit,
             oidc,
             public_origin: security::origin_of(&config.public_url),
             public_url: config.public_url.clone(),

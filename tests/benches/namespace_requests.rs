@@ -10,13 +10,13 @@
 //! A plain `main` rather than criterion: the target is a p99, which criterion does not report.
 
 use app::domain::RequestStatus;
-use app::ports::QueueQuery;
 use portal_tests::{
     TestApp, TestCluster, TestDatabase,
     login::{location, logged_in},
 };
 use reqwest::header;
-use server::db::Database;
+use server::store::Database;
+use server::store::QueueQuery;
 use std::time::{Duration, Instant};
 
 const REQUESTS: i64 = 100_000;
@@ -98,7 +98,7 @@ async fn queue(backend: &str, db: TestDatabase) {
         "{backend}: stored {REQUESTS} requests in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let store = database.namespace_requests();
+    let store = database.stores().namespace_requests;
     let cases: Vec<(&str, QueueQuery)> = vec![
         (
             "first page (pending first, oldest first)",

@@ -2,12 +2,11 @@
 //! open name, the per-user limit, compare-and-set transitions with their audit events, the admin
 //! queue's order, filters and keyset pages, and provisioning claims.
 
+use app::domain::namespace_request::CheckedRequest;
 use app::domain::{IllegalTransition, NamespaceName, NamingPolicy, RequestEvent, RequestStatus};
-use app::ports::{
-    AuditQuery, NamespaceRequestStore, NewNamespaceRequest, QueueQuery, RequestStoreError, Store,
-};
 use portal_tests::{TestDatabase, on_every_backend};
-use server::db::Database;
+use server::store::Database;
+use server::store::{AuditQuery, AuditStore, NamespaceRequestStore, QueueQuery, RequestStoreError};
 use std::{collections::BTreeMap, sync::Arc};
 
 on_every_backend!(
@@ -26,21 +25,21 @@ on_every_backend!(
 struct Stores {
     _database: Database,
     requests: Arc<dyn NamespaceRequestStore>,
-    audit: Arc<dyn Store>,
+    audit: Arc<dyn AuditStore>,
 }
 
 async fn stores(db: &TestDatabase) -> Stores {
     let database = Database::connect(&db.config()).await.expect("connects");
     database.migrate().await.expect("migrates");
     Stores {
-        requests: database.namespace_requests(),
-        audit: database.store(),
+        requests: database.stores().namespace_requests,
+        audit: database.stores().audit,
         _database: database,
     }
 }
 
-fn new(name: &str, requester: &str, groups: &[&str]) -> NewNamespaceRequest {
-    NewNamespaceRequest {
+fn new(name: &str, requester: &str, groups: &[&str]) -> CheckedRequest {
+    CheckedRequest {
         name: NamespaceName::parse(name, &NamingPolicy::default()).expect("a valid name"),
         requester: requester.into(),
         purpose: format!("the {name} service"),
@@ -75,7 +74,7 @@ async fn a_request_is_stored_exactly_as_made_with_its_created_event(db: TestData
         .create_namespace_request(&made, 3)
         .await
         .expect("stored");
-    assert_eq!(stored.name, "team-a-shop");
+    assert_eq!(stored.name.as_str(), "team-a-shop");
     assert_eq!(stored.requester, "alice");
     assert_eq!(stored.purpose, "the team-a-shop service");
     assert_eq!(stored.groups, ["team-a", "ünïcode:group"]);
@@ -395,7 +394,7 @@ async fn the_queue_lists_pending_first_then_oldest_and_pages_by_keyset(db: TestD
             .expect("lists");
         pages += 1;
         assert!(page.len() <= 3);
-        names.extend(page.into_iter().map(|r| r.name));
+        names.extend(page.into_iter().map(|r| r.name.to_string()));
         match next {
             Some(cursor) => after = Some(cursor),
             None => break,
@@ -434,7 +433,9 @@ async fn the_queue_filters_by_status_group_and_name(db: TestDatabase) {
                 .namespace_request_queue(&QueueQuery { limit: 50, ..query })
                 .await
                 .expect("lists");
-            page.into_iter().map(|r| r.name).collect::<Vec<_>>()
+            page.into_iter()
+                .map(|r| r.name.to_string())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(

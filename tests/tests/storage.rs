@@ -2,9 +2,10 @@
 //! fresh database on a real PostgreSQL server.
 
 use app::features::faq::model::VoteOutcome;
-use app::ports::{AuditQuery, FaqStore, NewAuditEvent, SeenGroupStore, Store, StoreError, VoterId};
+use app::ports::VoterId;
 use portal_tests::{TestDatabase, on_every_backend};
-use server::db::{Database, Readiness};
+use server::store::{AuditQuery, AuditStore, FaqStore, NewAuditEvent, SeenGroupStore, StoreError};
+use server::store::{Database, Readiness};
 use std::sync::Arc;
 
 on_every_backend!(
@@ -25,10 +26,10 @@ on_every_backend!(
     invalid_seen_groups_are_refused_and_nothing_is_stored,
 );
 
-async fn migrated(db: &TestDatabase) -> (Database, Arc<dyn Store>) {
+async fn migrated(db: &TestDatabase) -> (Database, Arc<dyn AuditStore>) {
     let database = Database::connect(&db.config()).await.expect("connects");
     database.migrate().await.expect("migrates");
-    let store = database.store();
+    let store = database.stores().audit;
     (database, store)
 }
 
@@ -260,7 +261,7 @@ async fn the_audit_trail_is_append_only(db: TestDatabase) {
 
 async fn faq_store(db: &TestDatabase) -> (Database, Arc<dyn FaqStore>) {
     let (database, _) = migrated(db).await;
-    let store = database.faq_store();
+    let store = database.stores().faq;
     (database, store)
 }
 
@@ -453,7 +454,7 @@ async fn unanswered_searches_stop_taking_new_queries_at_ten_thousand(db: TestDat
 async fn seen_group_store(db: &TestDatabase) -> (Database, Arc<dyn SeenGroupStore>) {
     let database = Database::connect(&db.config()).await.expect("connects");
     database.migrate().await.expect("migrates");
-    let store = database.seen_group_store();
+    let store = database.stores().seen_groups;
     (database, store)
 }
 

@@ -5,6 +5,8 @@
 
 /// Who may use which namespace: RoleBinding subjects matched against users and IdP groups.
 pub mod access;
+/// The audit trail's lines, as every reader sees them.
+pub mod audit;
 /// CSV cells and records that a spreadsheet opens safely.
 pub mod csv;
 /// A kubeconfig set up for the platform's OIDC login.
@@ -20,8 +22,11 @@ pub mod namespace_request;
 pub mod networkpolicy;
 /// What approving a namespace request creates in the cluster.
 pub mod provisioning;
+/// A point in time: stored, sent and shown in UTC, without a date library in the browser.
+pub mod time;
 /// "Would this traffic be allowed?": a connection checked against NetworkPolicies, explained.
 pub mod traffic;
 
 pub use namespace_name::{NamespaceName, NamespaceNameError, NamingPolicy};
-pub use namespace_request::{IllegalTransition, RequestEvent, RequestStatus};
+pub use namespace_request::{IllegalTransition, NamespaceRequest, RequestEvent, RequestStatus};
+pub use time::Timestamp;

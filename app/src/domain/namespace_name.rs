@@ -95,6 +95,15 @@ pub enum NamespaceNameError {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct NamespaceName(String);
 
+/// Read back with Kubernetes' rules only: a name that was sent or stored met the operator's
+/// policy when it was made, and that policy may have changed since.
+impl<'de> Deserialize<'de> for NamespaceName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text, &NamingPolicy::default()).map_err(serde::de::Error::custom)
+    }
+}
+
 impl NamespaceName {
     /// Checks `input` against Kubernetes' rules and then the platform's `policy`.
     ///

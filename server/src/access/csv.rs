@@ -1,7 +1,7 @@
 //! `GET /admin/access.csv`: the administrators' matrix as CSV, one row per subject, namespace and
 //! RoleBinding. A plain route (a download, not a page); administrators only.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::auth::CurrentUser;
 use app::domain::access::matrix_csv;
 use axum::{

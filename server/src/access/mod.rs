@@ -18,6 +18,7 @@ pub mod csv;
 use app::domain::access::{AccessSnapshot, Binding, Subject, SubjectKind, SubjectPrefixes};
 use app::features::access::model::ClusterStatus;
 use app::ports::AccessView;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::{core::v1::Namespace, rbac::v1::RoleBinding};
@@ -382,5 +383,22 @@ mod tests {
                 since: "2026-11-29 10:00:00 UTC".into()
             }
         );
+    }
+}
+
+/// The groups users carried at login, read for the access pages from the store the login
+/// handler writes to.
+#[derive(Debug, Clone)]
+pub struct GroupsSeenAtLogin(pub Arc<dyn crate::store::SeenGroupStore>);
+
+#[async_trait]
+impl app::ports::GroupsSeen for GroupsSeenAtLogin {
+    async fn names(&self) -> Result<std::collections::HashSet<String>, String> {
+        let groups = self
+            .0
+            .seen_groups()
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(groups.into_iter().map(|group| group.name).collect())
     }
 }

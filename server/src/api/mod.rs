@@ -4,7 +4,7 @@
 mod networkpolicies;
 mod traffic;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, FromRequest, Request, rejection::JsonRejection},

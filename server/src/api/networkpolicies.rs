@@ -1,7 +1,7 @@
 //! `POST /api/v1/networkpolicies/generate` and `POST /api/v1/run-recipes/generate`.
 
 use super::{ApiError, ApiJson};
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::domain::networkpolicy::{self, Generated, PolicySpec, RunRecipe, RunRecipeSpec};
 use axum::{Json, extract::State};
 

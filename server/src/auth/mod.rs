@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tower_sessions::Session;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const USER: &str = "user";
 
@@ -116,7 +116,7 @@ async fn reread_groups(
     session: &Session,
     stored: SessionUser,
 ) -> Option<CurrentUser> {
-    let store = state.server_context.store.as_ref();
+    let store = state.stores.audit.as_ref();
     let username = stored.user.username.clone();
     let refreshed = match (state.oidc.as_deref(), stored.refresh_token.as_deref()) {
         (Some(oidc), Some(token)) => oidc.refresh(token).await.map_err(|error| {
@@ -346,8 +346,7 @@ async fn finish_login(
             }
             // For the access view's "groups nobody carries"; a failure here must not stop a login.
             if let Err(error) = state
-                .server_context
-                .access
+                .stores
                 .seen_groups
                 .record_seen_groups(&user.groups)
                 .await
@@ -368,7 +367,7 @@ async fn finish_login(
             match session.insert(USER, stored).await {
                 Ok(()) => {
                     crate::audit::record(
-                        state.server_context.store.as_ref(),
+                        state.stores.audit.as_ref(),
                         &username,
                         crate::audit::LOGIN,
                         &crate::audit::user_subject(&username),
@@ -412,7 +411,7 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> Response
     if let (Some(oidc), Some(stored)) = (state.oidc.as_deref(), stored) {
         tracing::info!(user = %stored.user.username, "logout");
         crate::audit::record(
-            state.server_context.store.as_ref(),
+            state.stores.audit.as_ref(),
             &stored.user.username,
             crate::audit::LOGOUT,
             &crate::audit::user_subject(&stored.user.username),

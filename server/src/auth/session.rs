@@ -3,7 +3,7 @@
 //! tower-sessions' sqlx stores are one type per backend; [`SessionBackend`] picks the one that
 //! matches the configured database and forwards to it.
 
-use crate::db::Database;
+use crate::store::Database;
 use async_trait::async_trait;
 use tower_sessions::{
     ExpiredDeletion, SessionStore,

@@ -15,6 +15,7 @@ pub mod search;
 mod synonyms;
 
 use crate::config::Config;
+use crate::store::{FaqStore, StoreError};
 use anyhow::Context;
 use app::{
     features::faq::model::{
@@ -22,7 +23,7 @@ use app::{
         SearchResults, Unanswered, VoteOutcome,
     },
     features::faq::pointers::{self, QueryKind},
-    ports::{Faq, FaqStore, StoreError, VoterId},
+    ports::{Faq, VoterId},
 };
 use async_trait::async_trait;
 use content::Document;

@@ -6,9 +6,11 @@
 //! name one of a fixed set of messages, so a crafted link cannot make the portal say anything
 //! else. Anonymous users are sent to login; developers get 403 from the administrators' actions.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::auth::CurrentUser;
-use app::features::namespaces::model::{AuditFilter, RefusedForm, RequestError, RequestForm};
+use app::features::namespaces::model::{
+    AuditFilter, FormProblem, RefusedForm, RequestError, RequestForm,
+};
 use axum::{
     Extension,
     body::Bytes,
@@ -41,7 +43,7 @@ fn forbidden() -> Response {
 /// Records a developer's call of an administrators' action in the audit trail.
 async fn refused_admin_action(state: &AppState, user: &CurrentUser, what: &str) {
     crate::audit::record(
-        state.server_context.store.as_ref(),
+        state.audit.store.as_ref(),
         &user.username,
         crate::audit::ADMIN_REFUSED,
         what,
@@ -54,8 +56,8 @@ async fn refused_admin_action(state: &AppState, user: &CurrentUser, what: &str) 
 fn outcome_of(error: &RequestError) -> &'static str {
     match error {
         RequestError::Conflict(_) => "conflict",
-        RequestError::CommentMissing => "comment_missing",
-        RequestError::CommentTooLong { .. } => "comment_too_long",
+        RequestError::Invalid(FormProblem::CommentMissing) => "comment_missing",
+        RequestError::Invalid(FormProblem::CommentTooLong { .. }) => "comment_too_long",
         RequestError::NotYours => "not_yours",
         RequestError::AdminOnly => "admin_only",
         RequestError::OwnRequest => "own_request",
@@ -196,42 +198,6 @@ pub async fn decide(
     }
 }
 
-/// The most rows one export holds.
-const MAX_EXPORT: usize = 100_000;
-
-async fn export_events(
-    state: &AppState,
-    filter: AuditFilter,
-) -> Result<Vec<app::ports::AuditEvent>, Response> {
-    let mut query = filter.query(500);
-    let mut events = Vec::new();
-    loop {
-        let page = state
-            .server_context
-            .store
-            .audit_events(&query)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "audit export failed");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the audit trail could not be read; try again later",
-                )
-                    .into_response()
-            })?;
-        let Some(last) = page.last().map(|event| event.id) else {
-            break;
-        };
-        events.extend(page);
-        if events.len() >= MAX_EXPORT {
-            events.truncate(MAX_EXPORT);
-            break;
-        }
-        query.before_id = Some(last);
-    }
-    Ok(events)
-}
-
 /// `GET /admin/audit.csv`, with the page's filters.
 pub async fn export_csv(
     state: State<AppState>,
@@ -270,23 +236,22 @@ async fn export(
         subject: filter.get("subject").cloned(),
         before: None,
     };
-    let events = match export_events(&state, filter).await {
+    let events = match state.audit.export(&user, filter).await {
         Ok(events) => events,
-        Err(response) => return response,
+        Err(_) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the audit trail could not be read; try again later",
+            )
+                .into_response();
+        }
     };
     let attachment = |extension: &str| format!("attachment; filename=\"portal-audit.{extension}\"");
     match format {
         "audit.csv" => {
-            let mut csv = String::from("id,occurred_at,actor,action,subject,detail\r\n");
+            let mut csv = String::from(app::domain::audit::CSV_HEADER);
             for event in &events {
-                csv.push_str(&app::domain::csv::record(&[
-                    event.id.to_string(),
-                    event.occurred_at.to_rfc3339(),
-                    event.actor.clone(),
-                    event.action.clone(),
-                    event.subject.clone(),
-                    event.detail.clone(),
-                ]));
+                csv.push_str(&event.csv_record());
             }
             (
                 [

@@ -6,25 +6,23 @@ pub mod http;
 pub mod provisioner;
 pub mod worker;
 
+use crate::store::{AuditQuery, AuditStore, NamespaceRequestStore, QueueQuery, RequestStoreError};
 use app::auth::CurrentUser;
 use app::domain::{
-    NamespaceName, NamingPolicy, RequestEvent,
-    labels::check_value,
+    NamingPolicy, RequestEvent,
+    audit::request_subject,
+    namespace_request::{self, CheckedRequest, FormRules, NamespaceRequest, Requester},
     networkpolicy::yaml,
     provisioning::{ApprovedRequest, ProvisioningConfig, ProvisioningPlan},
 };
 use app::features::namespaces::model::{
-    FormOptions, MAX_COMMENT, MAX_GROUP_LEN, MAX_GROUPS, MAX_PURPOSE, Manifest, NamespaceRequest,
-    QueueFilter, QueuePage, RequestDetail, RequestError, RequestForm, TimelineEntry, format_cursor,
-    parse_cursor,
+    FormOptions, Manifest, QueueFilter, QueuePage, RequestDetail, RequestError, RequestForm,
+    TimelineEntry, format_cursor, parse_cursor,
 };
-use app::ports::{
-    AuditQuery, NamespaceRequestStore, Namespaces, NewNamespaceRequest, QueueQuery,
-    RequestStoreError, Store,
-};
+use app::ports::Namespaces;
 use async_trait::async_trait;
 use provisioner::{Existing, Provisioner};
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 use tokio::sync::Notify;
 
 /// How long the request form waits for the API server to say whether a name is taken. The
@@ -47,7 +45,7 @@ pub struct RequestRules {
 #[derive(Debug, Clone)]
 pub struct NamespaceService {
     pub store: Arc<dyn NamespaceRequestStore>,
-    pub audit: Arc<dyn Store>,
+    pub audit: Arc<dyn AuditStore>,
     pub rules: RequestRules,
     /// `None` without a cluster: requests are accepted and approved, and wait.
     pub provisioner: Option<Provisioner>,
@@ -55,17 +53,14 @@ pub struct NamespaceService {
     pub wake: Arc<Notify>,
 }
 
-/// The plan approval applies to `request`. The name was checked against the operator's policy
-/// when the request was made; here only its syntax matters.
+/// The plan approval applies to `request`.
 pub fn plan_for(
     request: &NamespaceRequest,
     config: &ProvisioningConfig,
 ) -> Result<ProvisioningPlan, String> {
-    let name = NamespaceName::parse(&request.name, &NamingPolicy::default())
-        .map_err(|error| format!("The stored name is not valid: {error}"))?;
     let approved = ApprovedRequest {
         id: request.id,
-        name,
+        name: request.name.clone(),
         requester: request.requester.clone(),
         groups: request.groups.clone(),
         labels: request.labels.clone(),
@@ -135,78 +130,26 @@ fn internal(error: impl std::fmt::Display) -> RequestError {
     RequestError::Internal
 }
 
-/// A group name as given: trimmed; refused when empty after trimming is handled by the caller.
-/// Kubernetes' own groups (`system:authenticated`, `system:serviceaccounts`, `system:masters` …)
-/// are never granted, whoever asks: `admin` for `system:authenticated` would hand the namespace
-/// to every logged-in user and every ServiceAccount.
-fn check_group(group: &str) -> Result<(), RequestError> {
-    if group.chars().count() > MAX_GROUP_LEN || group.chars().any(char::is_control) {
-        return Err(RequestError::InvalidGroup(
-            group.chars().take(80).collect::<String>(),
-        ));
-    }
-    if group.to_ascii_lowercase().starts_with("system:") {
-        return Err(RequestError::SystemGroup(
-            group.chars().take(80).collect::<String>(),
-        ));
-    }
-    Ok(())
-}
-
 impl NamespaceService {
     /// Checks a form and turns it into a request to store.
     async fn check(
         &self,
         user: &CurrentUser,
         form: RequestForm,
-    ) -> Result<NewNamespaceRequest, RequestError> {
-        let name = NamespaceName::parse(&form.name, &self.rules.naming)
-            .map_err(|error| RequestError::InvalidName(error.to_string()))?;
-        let purpose = form.purpose.trim().to_owned();
-        if purpose.is_empty() {
-            return Err(RequestError::PurposeMissing);
-        }
-        let len = purpose.chars().count();
-        if len > MAX_PURPOSE {
-            return Err(RequestError::PurposeTooLong { len });
-        }
-        let mut groups: Vec<String> = form
-            .groups
-            .iter()
-            .map(|group| group.trim().to_owned())
-            .filter(|group| !group.is_empty())
-            .collect();
-        groups.sort();
-        groups.dedup();
-        if groups.is_empty() {
-            return Err(RequestError::NoGroups);
-        }
-        if groups.len() > MAX_GROUPS {
-            return Err(RequestError::TooManyGroups);
-        }
-        for group in &groups {
-            check_group(group)?;
-            if !user.is_admin && !user.groups.contains(group) {
-                return Err(RequestError::NotYourGroup(group.clone()));
-            }
-        }
-        let mut labels = BTreeMap::new();
-        for (key, value) in form.labels {
-            let value = value.trim().to_owned();
-            if value.is_empty() {
-                continue;
-            }
-            if !self.rules.label_keys.contains(&key) {
-                return Err(RequestError::LabelNotAllowed(
-                    key.chars().take(80).collect(),
-                ));
-            }
-            check_value(&value).map_err(|message| RequestError::InvalidLabelValue {
-                key: key.clone(),
-                message,
-            })?;
-            labels.insert(key, value);
-        }
+    ) -> Result<CheckedRequest, RequestError> {
+        let checked = namespace_request::check(
+            &form,
+            Requester {
+                username: &user.username,
+                groups: &user.groups,
+                is_admin: user.is_admin,
+            },
+            FormRules {
+                naming: &self.rules.naming,
+                label_keys: &self.rules.label_keys,
+            },
+        )?;
+        let name = &checked.name;
         if let Some(provisioner) = &self.provisioner {
             match tokio::time::timeout(NAME_CHECK_TIME, provisioner.existing(name.as_str())).await {
                 Ok(Ok(Existing::None)) => {}
@@ -222,13 +165,7 @@ impl NamespaceService {
                 ),
             }
         }
-        Ok(NewNamespaceRequest {
-            name,
-            requester: user.username.clone(),
-            purpose,
-            groups,
-            labels,
-        })
+        Ok(checked)
     }
 
     async fn visible(&self, user: &CurrentUser, id: i64) -> Result<NamespaceRequest, RequestError> {
@@ -334,7 +271,7 @@ impl Namespaces for NamespaceService {
         let mut events = self
             .audit
             .audit_events(&AuditQuery {
-                subject: Some(format!("namespace_request/{id}")),
+                subject: Some(request_subject(id)),
                 limit: 500,
                 ..AuditQuery::default()
             })
@@ -377,7 +314,7 @@ impl Namespaces for NamespaceService {
                     self.audit.as_ref(),
                     &admin.username,
                     "namespace_request.approval_refused",
-                    &format!("namespace_request/{id}"),
+                    &request_subject(id),
                     "four eyes: the requester may not approve their own request",
                 )
                 .await;
@@ -396,14 +333,7 @@ impl Namespaces for NamespaceService {
         comment: &str,
     ) -> Result<NamespaceRequest, RequestError> {
         Self::admin_only(admin)?;
-        let comment = comment.trim();
-        if comment.is_empty() {
-            return Err(RequestError::CommentMissing);
-        }
-        let len = comment.chars().count();
-        if len > MAX_COMMENT {
-            return Err(RequestError::CommentTooLong { len });
-        }
+        let comment = namespace_request::check_comment(comment)?;
         self.act(id, RequestEvent::Reject, admin, comment).await
     }
 
@@ -412,24 +342,6 @@ impl Namespaces for NamespaceService {
         let request = self.act(id, RequestEvent::Retry, admin, "").await?;
         self.wake.notify_one();
         Ok(request)
-    }
-
-    async fn request_names(
-        &self,
-        admin: &CurrentUser,
-        ids: &[i64],
-    ) -> Result<std::collections::BTreeMap<i64, String>, RequestError> {
-        Self::admin_only(admin)?;
-        let mut names = std::collections::BTreeMap::new();
-        for &id in ids {
-            if names.contains_key(&id) {
-                continue;
-            }
-            if let Some(request) = self.store.namespace_request(id).await.map_err(internal)? {
-                names.insert(id, request.name);
-            }
-        }
-        Ok(names)
     }
 
     async fn queue(

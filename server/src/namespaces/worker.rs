@@ -5,8 +5,8 @@
 //! twice at the same time.
 
 use super::{plan_for, provisioner::Provisioner};
+use crate::store::{NamespaceRequestStore, RequestStoreError};
 use app::domain::provisioning::ProvisioningConfig;
-use app::ports::{NamespaceRequestStore, RequestStoreError};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::{Notify, watch};
 

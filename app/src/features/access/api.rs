@@ -53,11 +53,10 @@ pub async fn namespace_access(namespace: String) -> Result<Option<NamespacePage>
 pub async fn access_matrix(search: String) -> Result<AdminAccess, AccessApiError> {
     crate::auth::require_admin()?;
     let access = super::server::access()?;
-    let seen = access.seen_groups.seen_groups().await.map_err(|error| {
+    let seen = access.groups_seen.names().await.map_err(|error| {
         leptos::logging::error!("reading the groups seen at login failed: {error}");
         AccessApiError::Unavailable
     })?;
-    let seen = seen.into_iter().map(|group| group.name).collect();
     let snapshot = access.view.snapshot();
     Ok(AdminAccess {
         status: access.view.cluster_status(),

@@ -35,7 +35,7 @@ pub async fn home_summary() -> Result<Option<HomeOverview>, ServerFnError> {
         .unwrap_or_default()
         .into_iter()
         .filter(|request| !request.status.is_final())
-        .map(|request| (request.id, request.name, request.status))
+        .map(|request| (request.id, request.name.to_string(), request.status))
         .collect();
     let namespaces_in_use = my_namespaces()
         .await

@@ -65,41 +65,6 @@ pub async fn admin_request_queue(filter: QueueFilter) -> Result<QueuePage, Reque
 #[server(endpoint = "admin/audit")]
 pub async fn admin_audit_events(filter: AuditFilter) -> Result<AuditPage, RequestError> {
     let admin = crate::auth::require_admin()?;
-    let store = crate::ports::use_store().ok_or(RequestError::Internal)?;
-    const PAGE: u32 = 100;
-    let events = store
-        .audit_events(&filter.query(PAGE))
-        .await
-        .map_err(|error| {
-            leptos::logging::error!("listing audit events failed: {error}");
-            RequestError::Internal
-        })?;
-    let older = (events.len() == PAGE as usize)
-        .then(|| events.last().map(|event| event.id))
-        .flatten();
-    // Requests are named by their namespace, not their id.
-    let ids: Vec<i64> = events
-        .iter()
-        .filter_map(|event| super::model::request_id_of_subject(&event.subject))
-        .collect();
-    let names = crate::ports::use_namespaces()
-        .ok_or(RequestError::Internal)?
-        .request_names(&admin, &ids)
-        .await?;
-    Ok(AuditPage {
-        events: events
-            .into_iter()
-            .map(|event| super::model::AuditLine {
-                id: event.id,
-                at: super::model::format_time(event.occurred_at),
-                actor: event.actor,
-                action: event.action,
-                request: super::model::request_id_of_subject(&event.subject)
-                    .and_then(|id| names.get(&id).map(|name| (id, name.clone()))),
-                subject: event.subject,
-                detail: event.detail,
-            })
-            .collect(),
-        older,
-    })
+    let audit = crate::ports::use_audit().ok_or(RequestError::Internal)?;
+    audit.page(&admin, filter).await
 }

@@ -137,7 +137,9 @@ fn AuditTable(page: AuditPage, filter: AuditFilter) -> impl IntoView {
                     <thead><tr><th>"When"</th><th>"Actor"</th><th>"Action"</th><th>"Subject"</th><th>"Detail"</th></tr></thead>
                     <tbody>
                         {page.events.into_iter().map(|event| {
-                            let subject = match event.request.clone() {
+                            let request = crate::domain::audit::request_id_of_subject(&event.subject)
+                                .and_then(|id| Some((id, page.request_names.get(&id)?.clone())));
+                            let subject = match request {
                                 // The namespace's name, linked to its request; the stored
                                 // subject stays in the title (it is what the filter takes).
                                 Some((id, name)) => view! {
@@ -148,7 +150,7 @@ fn AuditTable(page: AuditPage, filter: AuditFilter) -> impl IntoView {
                             };
                             view! {
                                 <tr>
-                                    <td>{event.at}</td>
+                                    <td>{event.occurred_at.to_string()}</td>
                                     <td>{event.actor}</td>
                                     <td>{event.action}</td>
                                     <td>{subject}</td>

@@ -179,17 +179,17 @@ fn DetailView(detail: RequestDetail) -> impl IntoView {
         .map(|(key, value)| format!("{key}={value}"))
         .collect();
     view! {
-        <h1>"Namespace "<code id="request-name">{request.name.clone()}</code></h1>
+        <h1>"Namespace "<code id="request-name">{request.name.to_string()}</code></h1>
         <section class="card" id="request-summary" data-status=status.as_str()>
             <p><StatusBadge status/>" "<span id="status-explanation">{explanation}</span></p>
             <dl class="facts">
-                <dt>"Requested by"</dt><dd>{request.requester.clone()}" on "{request.created_at.clone()}</dd>
+                <dt>"Requested by"</dt><dd>{request.requester.clone()}" on "{request.created_at.to_string()}</dd>
                 <dt>"Purpose"</dt><dd class="prewrap">{request.purpose.clone()}</dd>
                 <dt>"Access for (workload-admin)"</dt><dd>{request.groups.join(", ")}</dd>
                 {(!labels.is_empty()).then(|| view! { <dt>"Labels"</dt><dd>{labels.join(", ")}</dd> })}
             </dl>
             {ready.then(|| {
-                let name = request.name.clone();
+                let name = request.name.to_string();
                 view! {
                     <section id="ready" aria-labelledby="ready-title">
                         <h2 id="ready-title">"Start using it"</h2>
@@ -219,7 +219,7 @@ fn DetailView(detail: RequestDetail) -> impl IntoView {
             <ol class="timeline" id="timeline">
                 {detail.timeline.into_iter().map(|entry| view! {
                     <li>
-                        <time>{entry.at}</time>" "<strong>{entry.what}</strong>" by "{entry.actor}
+                        <time>{entry.at.to_string()}</time>" "<strong>{entry.what}</strong>" by "{entry.actor}
                         {(!entry.detail.is_empty()).then(|| view! { <div class="muted prewrap">{entry.detail}</div> })}
                     </li>
                 }).collect_view()}

@@ -2,79 +2,23 @@
 //! server maps its database rows and cluster state to these before anything leaves it.
 
 pub use crate::domain::RequestStatus;
+pub use crate::domain::audit::AuditEvent;
+pub use crate::domain::namespace_request::{
+    FormProblem, MAX_COMMENT, MAX_GROUPS, MAX_PURPOSE, NamespaceRequest, RequestForm,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// The longest purpose a request may give.
-pub const MAX_PURPOSE: usize = 2000;
-/// The longest rejection comment.
-pub const MAX_COMMENT: usize = 2000;
-/// Most groups one request may name.
-pub const MAX_GROUPS: usize = 20;
-/// The longest group name (the database allows this much).
-pub const MAX_GROUP_LEN: usize = 256;
-
-/// A namespace request as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NamespaceRequest {
-    pub id: i64,
-    pub name: String,
-    pub requester: String,
-    pub purpose: String,
-    /// IdP groups that get `workload-admin`, sorted.
-    pub groups: Vec<String>,
-    pub labels: BTreeMap<String, String>,
-    pub status: RequestStatus,
-    /// The rejection comment, or why provisioning last failed; empty otherwise.
-    pub reason: String,
-    /// The administrator who approved or rejected it.
-    pub decided_by: Option<String>,
-    /// When it was made and last changed, as `2026-11-29 10:15:02 UTC`.
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-/// What the request form sends. Everything is checked again on the server.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequestForm {
-    pub name: String,
-    pub purpose: String,
-    #[serde(default)]
-    pub groups: Vec<String>,
-    /// Values for the operator's allowed label keys; empty values are left out.
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-}
 
 /// Why a request could not be made or changed. Each message tells the user what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum RequestError {
+    /// The form breaks one of the platform's rules (the browser checks the same ones).
     #[error("{0}")]
-    InvalidName(String),
-    #[error("Say what the namespace is for.")]
-    PurposeMissing,
-    #[error("The purpose is {len} characters long; at most {MAX_PURPOSE} are allowed.")]
-    PurposeTooLong { len: usize },
-    #[error("Choose at least one group to get access to the namespace.")]
-    NoGroups,
-    #[error("You are not a member of the group '{0}'; choose among your own groups.")]
-    NotYourGroup(String),
-    #[error("'{0}' is not a valid group name.")]
-    InvalidGroup(String),
-    #[error(
-        "'{0}' is one of Kubernetes' own groups (system:…); access is given to IdP groups only."
-    )]
-    SystemGroup(String),
+    Invalid(#[from] FormProblem),
     #[error(
         "You made this request yourself: another platform administrator must approve it (four eyes)."
     )]
     OwnRequest,
-    #[error("At most {MAX_GROUPS} groups can be given access.")]
-    TooManyGroups,
-    #[error("The label '{0}' is not one the platform allows.")]
-    LabelNotAllowed(String),
-    #[error("The value for the label '{key}' is invalid: {message}")]
-    InvalidLabelValue { key: String, message: String },
     #[error("A namespace called '{0}' already exists in the cluster; choose another name.")]
     ExistsInCluster(String),
     #[error("Another open request already asks for '{0}'; choose another name.")]
@@ -83,10 +27,6 @@ pub enum RequestError {
         "You already have {limit} open requests, the most allowed; wait for a decision or cancel one."
     )]
     TooManyOpen { limit: u32 },
-    #[error("A rejection needs a comment that tells the requester why.")]
-    CommentMissing,
-    #[error("The comment is {len} characters long; at most {MAX_COMMENT} are allowed.")]
-    CommentTooLong { len: usize },
     #[error("There is no such request.")]
     NotFound,
     #[error("Only platform administrators can do this.")]
@@ -164,47 +104,12 @@ pub struct AuditFilter {
     pub before: Option<i64>,
 }
 
-#[cfg(feature = "ssr")]
-impl AuditFilter {
-    /// The store query for this filter, `limit` events at a time: blank fields filter nothing.
-    pub fn query(self, limit: u32) -> crate::ports::AuditQuery {
-        let text = |value: Option<String>| {
-            value
-                .map(|value| value.trim().to_owned())
-                .filter(|value| !value.is_empty())
-        };
-        crate::ports::AuditQuery {
-            actor: text(self.actor),
-            subject: text(self.subject),
-            action_prefix: text(self.action),
-            before_id: self.before,
-            limit,
-        }
-    }
-}
-
-/// One event on the audit trail page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditLine {
-    pub id: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub subject: String,
-    /// For a namespace request's event: its id and namespace name.
-    pub request: Option<(i64, String)>,
-    pub detail: String,
-}
-
-/// The request an audit subject names (`namespace_request/42`), if it names one.
-pub fn request_id_of_subject(subject: &str) -> Option<i64> {
-    subject.strip_prefix("namespace_request/")?.parse().ok()
-}
-
 /// One page of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
-    pub events: Vec<AuditLine>,
+    pub events: Vec<AuditEvent>,
+    /// The namespace of each request the events name (a request is named by its namespace).
+    pub request_names: BTreeMap<i64, String>,
     /// The id to pass as `before` for older events, when there are more.
     pub older: Option<i64>,
 }
@@ -212,17 +117,15 @@ pub struct AuditPage {
 /// One line of a request's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
-    /// As `2026-11-29 10:15:02 UTC`.
-    pub at: String,
+    pub at: crate::domain::Timestamp,
     pub actor: String,
     /// What happened, in words (`approved`, `provisioning failed` …).
     pub what: String,
     pub detail: String,
 }
 
-#[cfg(feature = "ssr")]
-impl From<crate::ports::AuditEvent> for TimelineEntry {
-    fn from(line: crate::ports::AuditEvent) -> Self {
+impl From<AuditEvent> for TimelineEntry {
+    fn from(line: AuditEvent) -> Self {
         let what = line
             .action
             .strip_prefix("namespace_request.")
@@ -255,18 +158,12 @@ impl From<crate::ports::AuditEvent> for TimelineEntry {
             detail
         };
         Self {
-            at: format_time(line.occurred_at),
+            at: line.occurred_at,
             actor,
             what,
             detail,
         }
     }
-}
-
-/// A time as the pages show it.
-#[cfg(feature = "ssr")]
-pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// One manifest that approval applies, as YAML.

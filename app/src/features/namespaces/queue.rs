@@ -90,11 +90,11 @@ fn QueueTable(page: QueuePage, filter: QueueFilter) -> impl IntoView {
                             let href = format!("/namespaces/{}", request.id);
                             view! {
                                 <tr data-request=request.id>
-                                    <td><a href=href>{request.name}</a></td>
+                                    <td><a href=href>{request.name.to_string()}</a></td>
                                     <td>{request.requester}</td>
                                     <td>{request.groups.join(", ")}</td>
                                     <td><StatusBadge status=request.status/></td>
-                                    <td>{request.created_at}</td>
+                                    <td>{request.created_at.to_string()}</td>
                                 </tr>
                             }
                         }).collect_view()}

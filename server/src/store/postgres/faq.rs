@@ -1,14 +1,14 @@
 //! The FAQ's feedback tables on PostgreSQL: votes and unanswered searches.
 
 use super::PgStore;
-use crate::db::{
-    database_error,
-    faq::{MAX_UNANSWERED_ROWS, ONE_VOTE_PER_VOTER, check_query, check_slug, page_size},
+use crate::store::{
+    StoreError, database_error,
+    faq::{
+        FaqStore, MAX_UNANSWERED_ROWS, ONE_VOTE_PER_VOTER, UnansweredSearch, VoteTally,
+        check_query, check_slug, page_size,
+    },
 };
-use app::{
-    features::faq::model::VoteOutcome,
-    ports::{FaqStore, StoreError, UnansweredSearch, VoteTally, VoterId},
-};
+use app::{features::faq::model::VoteOutcome, ports::VoterId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 

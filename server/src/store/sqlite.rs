@@ -1,8 +1,12 @@
 //! The SQLite store: one file, WAL journal, a busy timeout and foreign keys on.
 
-use super::{check_audit_event, database_error, page_size};
+use super::{
+    StoreError,
+    audit::{AuditQuery, AuditStore, NewAuditEvent, check_audit_event, page_size},
+    database_error,
+};
 use anyhow::Context;
-use app::ports::{AuditEvent, AuditQuery, NewAuditEvent, Store, StoreError};
+use app::domain::audit::AuditEvent;
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::{
@@ -114,7 +118,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl AuditStore for SqliteStore {
     async fn record_audit_event(&self, event: NewAuditEvent) -> Result<AuditEvent, StoreError> {
         check_audit_event(&event)?;
         let occurred_at = Utc::now();
@@ -132,7 +136,7 @@ impl Store for SqliteStore {
         .map_err(database_error)?;
         Ok(AuditEvent {
             id,
-            occurred_at,
+            occurred_at: super::timestamp(occurred_at),
             actor: event.actor,
             action: event.action,
             subject: event.subject,
@@ -184,7 +188,7 @@ impl From<AuditRow> for AuditEvent {
     fn from(row: AuditRow) -> Self {
         Self {
             id: row.id,
-            occurred_at: row.occurred_at,
+            occurred_at: super::timestamp(row.occurred_at),
             actor: row.actor,
             action: row.action,
             subject: row.subject,

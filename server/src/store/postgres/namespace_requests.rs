@@ -3,18 +3,19 @@
 //! requester, and provisioning claims use `FOR UPDATE SKIP LOCKED`, so replicas never collide.
 
 use super::PgStore;
-use crate::db::{
+use crate::store::{
+    StoreError,
+    namespace_requests::{NamespaceRequestStore, QueueQuery, RequestStoreError},
+};
+use crate::store::{
     database_error,
-    namespace_requests::{
+    namespace_request_queries::{
         CREATED_ACTION, OPEN_NAME_INDEX, OPEN_STATUSES, Queries, RequestSql, Statement,
         claim_detail, created_detail,
     },
 };
 use app::domain::RequestEvent;
-use app::features::namespaces::model::NamespaceRequest;
-use app::ports::{
-    NamespaceRequestStore, NewNamespaceRequest, QueueQuery, RequestStoreError, StoreError,
-};
+use app::domain::namespace_request::{CheckedRequest, NamespaceRequest};
 use async_trait::async_trait;
 use sqlx::{Postgres, postgres::PgQueryResult};
 
@@ -62,7 +63,7 @@ impl PgStore {
 impl NamespaceRequestStore for PgStore {
     async fn create_namespace_request(
         &self,
-        new: &NewNamespaceRequest,
+        new: &CheckedRequest,
         max_open: u32,
     ) -> Result<NamespaceRequest, RequestStoreError> {
         let labels = serde_json::to_string(&new.labels)

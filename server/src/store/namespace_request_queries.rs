@@ -2,9 +2,13 @@
 //! constraints, the audit trail's wording, and the queries both run alike ([`Queries`]).
 
 use super::database_error;
+use super::{
+    StoreError,
+    namespace_requests::{QueueQuery, RequestStoreError},
+};
+use app::domain::namespace_request::{CheckedRequest, NamespaceRequest};
+use app::domain::{NamespaceName, NamingPolicy};
 use app::domain::{RequestEvent, RequestStatus};
-use app::features::namespaces::model::{NamespaceRequest, format_time};
-use app::ports::{NewNamespaceRequest, QueueQuery, RequestStoreError, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::{Arguments, Database, Encode, Executor, FromRow, IntoArguments, Type};
 use std::{collections::BTreeMap, marker::PhantomData};
@@ -51,9 +55,11 @@ impl RequestRow {
             .map_err(|error| corrupt("labels", error.to_string()))?;
         let groups: Vec<String> = serde_json::from_str(&self.group_list)
             .map_err(|error| corrupt("groups", error.to_string()))?;
+        let name = NamespaceName::parse(&self.name, &NamingPolicy::default())
+            .map_err(|error| corrupt("name", error.to_string()))?;
         Ok(NamespaceRequest {
             id: self.id,
-            name: self.name,
+            name,
             requester: self.requester,
             purpose: self.purpose,
             groups,
@@ -61,21 +67,21 @@ impl RequestRow {
             status,
             reason: self.reason,
             decided_by: self.decided_by,
-            created_at: format_time(self.created_at),
-            updated_at: format_time(self.updated_at),
+            created_at: super::timestamp(self.created_at),
+            updated_at: super::timestamp(self.updated_at),
         })
     }
 }
 
 /// The audit trail's subject for a request.
 pub(crate) fn subject(id: i64) -> String {
-    format!("namespace_request/{id}")
+    app::domain::audit::request_subject(id)
 }
 
 pub(crate) const CREATED_ACTION: &str = "namespace_request.created";
 
 /// The detail of the `created` event: the whole request, so the trail alone tells the story.
-pub(crate) fn created_detail(new: &NewNamespaceRequest) -> String {
+pub(crate) fn created_detail(new: &CheckedRequest) -> String {
     let labels: Vec<String> = new
         .labels
         .iter()
@@ -110,8 +116,8 @@ pub(crate) fn claim_detail(
 
 /// The audit detail of an event (the comment, the failure) within the trail's limit.
 pub(crate) fn truncate(mut detail: String) -> String {
-    if detail.chars().count() > super::MAX_DETAIL {
-        detail = detail.chars().take(super::MAX_DETAIL - 1).collect();
+    if detail.chars().count() > super::audit::MAX_DETAIL {
+        detail = detail.chars().take(super::audit::MAX_DETAIL - 1).collect();
         detail.push('…');
     }
     detail

@@ -3,18 +3,19 @@
 //! fails half-way because another writer committed between its read and its write.
 
 use super::SqliteStore;
-use crate::db::{
+use crate::store::{
+    StoreError,
+    namespace_requests::{NamespaceRequestStore, QueueQuery, RequestStoreError},
+};
+use crate::store::{
     database_error,
-    namespace_requests::{
+    namespace_request_queries::{
         CREATED_ACTION, OPEN_STATUSES, Queries, RequestSql, SQLITE_OPEN_NAME_MESSAGE, Statement,
         claim_detail, created_detail,
     },
 };
 use app::domain::RequestEvent;
-use app::features::namespaces::model::NamespaceRequest;
-use app::ports::{
-    NamespaceRequestStore, NewNamespaceRequest, QueueQuery, RequestStoreError, StoreError,
-};
+use app::domain::namespace_request::{CheckedRequest, NamespaceRequest};
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::{Sqlite, error::ErrorKind, sqlite::SqliteQueryResult};
@@ -61,7 +62,7 @@ impl SqliteStore {
 impl NamespaceRequestStore for SqliteStore {
     async fn create_namespace_request(
         &self,
-        new: &NewNamespaceRequest,
+        new: &CheckedRequest,
         max_open: u32,
     ) -> Result<NamespaceRequest, RequestStoreError> {
         let labels = serde_json::to_string(&new.labels)

@@ -15,6 +15,12 @@
 //! Every other combination is an [`IllegalTransition`], never a silent no-op, so a double click,
 //! a stale page or two administrators acting at once are reported instead of corrupting history.
 
+mod request;
+
+pub use request::{
+    CheckedRequest, FormProblem, FormRules, MAX_COMMENT, MAX_GROUP_LEN, MAX_GROUPS, MAX_PURPOSE,
+    NamespaceRequest, RequestForm, Requester, check, check_comment, check_group,
+};
 use serde::{Deserialize, Serialize};
 use std::{fmt, str::FromStr};
 

@@ -1,36 +1,54 @@
 //! The portal's database: SQLite (embedded, the default) or PostgreSQL (production, and required
 //! for more than one replica), chosen by the URL's scheme at start-up.
 //!
-//! Each backend has its own migrations (`migrations/sqlite`, `migrations/postgres`) and its own
-//! [`Store`] implementation; the behavioural test suite runs the same cases against both.
+//! One file per stored concept holds its storage trait, its row types and the rules both
+//! backends check before a value reaches the database: [`audit`], [`namespace_requests`],
+//! [`faq`], [`seen_groups`]. Each backend has its own migrations (`migrations/sqlite`,
+//! `migrations/postgres`) and implements every trait; the behavioural test suite runs the same
+//! cases against both.
 
-/// Limits and names the FAQ feedback tables share on both backends.
-mod faq;
-/// What the namespace request tables share on both backends.
-mod namespace_requests;
+pub mod audit;
+pub mod faq;
+/// The queries namespace requests run alike on both backends.
+mod namespace_request_queries;
+pub mod namespace_requests;
 mod postgres;
-/// Limits of the groups-seen-at-login table, shared by both backends.
-mod seen_groups;
+pub mod seen_groups;
 mod sqlite;
+
+pub use audit::{AuditQuery, AuditStore, NewAuditEvent};
+pub use faq::{FaqStore, UnansweredSearch, VoteTally};
+pub use namespace_requests::{NamespaceRequestStore, QueueQuery, RequestStoreError};
+pub use seen_groups::{SeenGroup, SeenGroupStore};
 
 use crate::config::Config;
 use crate::metrics::DatabaseStats;
 use anyhow::Context;
-use app::ports::{
-    AuditQuery, FaqStore, NamespaceRequestStore, NewAuditEvent, SeenGroupStore, Store, StoreError,
-};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 use sqlx::pool::PoolConnection;
 use std::sync::Arc;
 
-/// Longest values the audit trail accepts; the same limits are CHECK constraints in the schema.
-pub(crate) const MAX_ACTOR: usize = 256;
-pub(crate) const MAX_ACTION: usize = 128;
-pub(crate) const MAX_SUBJECT: usize = 512;
-pub(crate) const MAX_DETAIL: usize = 8192;
-/// The most rows one listing returns, whatever the caller asks for.
-pub(crate) const MAX_PAGE: u32 = 500;
+/// An error from a store. Its message is for logs: it may name tables or hosts, so server
+/// functions map it to a safe message before anything reaches the browser.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or failed while answering.
+    #[error("database error: {0}")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The input breaks a rule the database enforces (a limit, a unique name …).
+    #[error("rejected by the database: {0}")]
+    Rejected(String),
+}
+
+/// The portal's stores, whichever backend is behind them.
+#[derive(Debug, Clone)]
+pub struct Stores {
+    pub audit: Arc<dyn AuditStore>,
+    pub namespace_requests: Arc<dyn NamespaceRequestStore>,
+    pub faq: Arc<dyn FaqStore>,
+    pub seen_groups: Arc<dyn SeenGroupStore>,
+}
 
 /// A connected database of either kind.
 #[derive(Debug, Clone)]
@@ -99,35 +117,22 @@ impl Database {
         }
     }
 
-    /// The store the app's server functions use.
-    pub fn store(&self) -> Arc<dyn Store> {
-        match self {
-            Self::Sqlite(store) => Arc::new(store.clone()),
-            Self::Postgres(store) => Arc::new(store.clone()),
+    /// Every store, over this database's one connection pool.
+    pub fn stores(&self) -> Stores {
+        fn over<S>(store: &S) -> Stores
+        where
+            S: AuditStore + NamespaceRequestStore + FaqStore + SeenGroupStore + Clone + 'static,
+        {
+            Stores {
+                audit: Arc::new(store.clone()),
+                namespace_requests: Arc::new(store.clone()),
+                faq: Arc::new(store.clone()),
+                seen_groups: Arc::new(store.clone()),
+            }
         }
-    }
-
-    /// The store of the FAQ's feedback (votes, unanswered searches).
-    pub fn faq_store(&self) -> Arc<dyn FaqStore> {
         match self {
-            Self::Sqlite(store) => Arc::new(store.clone()),
-            Self::Postgres(store) => Arc::new(store.clone()),
-        }
-    }
-
-    /// The store of namespace requests.
-    pub fn namespace_requests(&self) -> Arc<dyn NamespaceRequestStore> {
-        match self {
-            Self::Sqlite(store) => Arc::new(store.clone()),
-            Self::Postgres(store) => Arc::new(store.clone()),
-        }
-    }
-
-    /// The groups users carried at login, for the access view.
-    pub fn seen_group_store(&self) -> Arc<dyn SeenGroupStore> {
-        match self {
-            Self::Sqlite(store) => Arc::new(store.clone()),
-            Self::Postgres(store) => Arc::new(store.clone()),
+            Self::Sqlite(store) => over(store),
+            Self::Postgres(store) => over(store),
         }
     }
 
@@ -204,39 +209,9 @@ pub(crate) async fn connection<DB: sqlx::Database>(
     pool.acquire().await.map_err(database_error)
 }
 
-/// Checks an audit event against the limits before it reaches the database, so the caller gets
-/// a message that says which field is wrong instead of a constraint name.
-pub(crate) fn check_audit_event(event: &NewAuditEvent) -> Result<(), StoreError> {
-    let checks = [
-        ("actor", &event.actor, 1, MAX_ACTOR),
-        ("action", &event.action, 1, MAX_ACTION),
-        ("subject", &event.subject, 0, MAX_SUBJECT),
-        ("detail", &event.detail, 0, MAX_DETAIL),
-    ];
-    for (field, value, min, max) in checks {
-        let len = value.chars().count();
-        if len < min {
-            return Err(StoreError::Rejected(format!(
-                "audit event {field} must not be empty"
-            )));
-        }
-        if len > max {
-            return Err(StoreError::Rejected(format!(
-                "audit event {field} is {len} characters long; at most {max} are allowed"
-            )));
-        }
-        if value.contains('\0') {
-            return Err(StoreError::Rejected(format!(
-                "audit event {field} contains a NUL character"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The page size to use for a query that asked for `limit` rows.
-pub(crate) fn page_size(query: &AuditQuery) -> i64 {
-    i64::from(query.limit.clamp(1, MAX_PAGE))
+/// A time from the database, as the domain holds it.
+pub(crate) fn timestamp(at: chrono::DateTime<chrono::Utc>) -> app::domain::Timestamp {
+    app::domain::Timestamp::from_unix_millis(at.timestamp_millis())
 }
 
 pub(crate) fn database_error(error: sqlx::Error) -> StoreError {

@@ -1,8 +1,13 @@
 //! The PostgreSQL store, for production and for more than one replica.
 
-use super::{check_audit_event, database_error, page_size, sqlite::AuditRow};
+use super::{
+    StoreError,
+    audit::{AuditQuery, AuditStore, NewAuditEvent, check_audit_event, page_size},
+    database_error,
+    sqlite::AuditRow,
+};
 use anyhow::Context;
-use app::ports::{AuditEvent, AuditQuery, NewAuditEvent, Store, StoreError};
+use app::domain::audit::AuditEvent;
 use async_trait::async_trait;
 use sqlx::{
     PgPool, Postgres, QueryBuilder,
@@ -90,7 +95,7 @@ impl PgStore {
 }
 
 #[async_trait]
-impl Store for PgStore {
+impl AuditStore for PgStore {
     async fn record_audit_event(&self, event: NewAuditEvent) -> Result<AuditEvent, StoreError> {
         check_audit_event(&event)?;
         sqlx::query_as::<_, AuditRow>(

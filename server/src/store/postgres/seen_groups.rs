@@ -1,13 +1,15 @@
-//! The groups seen at login, on SQLite.
+//! The groups seen at login, on PostgreSQL.
 
-use super::SqliteStore;
-use crate::db::{database_error, seen_groups::check_groups};
-use app::ports::{SeenGroup, SeenGroupStore, StoreError};
+use super::PgStore;
+use crate::store::{
+    StoreError, database_error,
+    seen_groups::{SeenGroup, SeenGroupStore, check_groups},
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 #[async_trait]
-impl SeenGroupStore for SqliteStore {
+impl SeenGroupStore for PgStore {
     async fn record_seen_groups(&self, groups: &[String]) -> Result<(), StoreError> {
         check_groups(groups)?;
         let now = Utc::now();
@@ -17,7 +19,7 @@ impl SeenGroupStore for SqliteStore {
             .map_err(database_error)?;
         for group in groups {
             sqlx::query(
-                "INSERT INTO seen_groups (group_name, last_seen) VALUES (?, ?)
+                "INSERT INTO seen_groups (group_name, last_seen) VALUES ($1, $2)
                  ON CONFLICT (group_name) DO UPDATE SET last_seen = excluded.last_seen",
             )
             .bind(group)

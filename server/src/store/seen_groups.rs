@@ -1,6 +1,10 @@
-//! Rules the `seen_groups` table shares on both backends.
+//! The groups users carried at login: their storage, and the rules its table shares on both
+//! backends.
 
-use app::ports::StoreError;
+use super::StoreError;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::fmt;
 
 /// Longest group name stored; the same limit is a CHECK constraint in the schema.
 pub(crate) const MAX_GROUP: usize = 1024;
@@ -24,4 +28,20 @@ pub(crate) fn check_groups(groups: &[String]) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+/// One IdP group as recorded at login, for the administrators' "groups nobody carries".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenGroup {
+    pub name: String,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// The IdP groups users carried when they logged in. One implementation per database backend.
+#[async_trait]
+pub trait SeenGroupStore: Send + Sync + fmt::Debug {
+    /// Records that a user carrying `groups` just logged in.
+    async fn record_seen_groups(&self, groups: &[String]) -> Result<(), StoreError>;
+    /// Every group ever recorded, by name.
+    async fn seen_groups(&self) -> Result<Vec<SeenGroup>, StoreError>;
 }

@@ -1,0 +1,50 @@
+//! What every request handler can reach: one [`AppState`], built once by
+//! [`crate::startup::Application::build`] and cloned into each handler (everything in it is
+//! shared). Handlers take the parts they need from it; who is asking comes from the extractors in
+//! [`crate::auth::extract`].
+
+use crate::auth::oidc::Oidc;
+use crate::{audit::AuditService, auth, config::SessionLimits, store::Database, store::Stores};
+use app::domain::kubeconfig::ClusterAccess;
+use app::ports::ServerContext;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+
+/// What every request handler can reach. Cheap to clone: everything inside is shared.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    /// What the pages' server functions reach (the app's ports).
+    pub server_context: ServerContext,
+    pub database: Database,
+    /// The stores, for what handlers record themselves (logins, refusals, groups seen).
+    pub stores: Stores,
+    /// The audit trail's readers: its page and exports.
+    pub audit: AuditService,
+    /// The identity provider; `None` when login is not configured.
+    pub oidc: Option<Arc<Oidc>>,
+    pub public_url: String,
+    /// `scheme://host[:port]` of `public_url`, compared with the `Origin` of unsafe requests.
+    pub public_origin: String,
+    /// ` ORIGIN` of the identity provider for `form-action`, or empty.
+    pub csp_form_action_extra: String,
+    /// When sessions end (idle and absolute); see `auth::load_user`.
+    pub session_limits: SessionLimits,
+    /// Every page needs a logged-in user (see `Config::login_everywhere`).
+    pub login_everywhere: bool,
+    /// What downloaded kubeconfigs point at; `None` when no cluster is configured.
+    pub cluster_access: Option<Arc<ClusterAccess>>,
+    /// Longest the portal works on one request (see `security::time_limit`).
+    pub request_timeout: std::time::Duration,
+    /// Logins in progress, in encrypted cookies (see `auth::pending`).
+    pub pending_logins: auth::pending::PendingLogins,
+    /// Set once the portal is shutting down: `/readyz` then answers 503.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
