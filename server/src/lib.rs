@@ -20,10 +20,14 @@ pub mod config;
 pub mod faq;
 /// `/healthz` and `/readyz`.
 mod health;
+/// `GET /kubeconfig/download`.
+pub mod kubeconfig;
 /// Prometheus metrics: their names, the recording functions and the `/metrics` listener.
 pub mod metrics;
 /// Namespace requests: the service, the provisioning loop, the cluster connection.
 pub mod namespaces;
+/// The one error type of handlers outside the pages, and the page it becomes.
+pub mod page_error;
 /// Security headers and the refusal of cross-site writes.
 pub mod security;
 /// The HTTP server loop: header read timeout, drain and bounded shutdown.

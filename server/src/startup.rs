@@ -324,7 +324,7 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))
-        .route("/kubeconfig/download", get(auth::kubeconfig))
+        .route("/kubeconfig/download", get(crate::kubeconfig::download))
         .route("/namespaces/new", post(namespaces::http::submit))
         .route("/namespaces/{id}/cancel", post(namespaces::http::cancel))
         .route(
@@ -351,6 +351,10 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::time_limit,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::page_error::render,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -462,7 +462,13 @@ async fn root_sees_the_matrix_searches_it_and_downloads_a_safe_csv_and_developer
             .status(),
         403
     );
-    assert_eq!(app.get("/admin/access.csv").await.status(), 401);
+    // Anonymous callers are sent to log in and back, as for every other download.
+    let anonymous = app.get("/admin/access.csv").await;
+    assert_eq!(anonymous.status(), 303);
+    assert_eq!(
+        anonymous.headers()["location"],
+        "/auth/login?next=%2Fadmin%2Faccess.csv"
+    );
 }
 
 #[tokio::test]

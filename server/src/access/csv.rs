@@ -1,13 +1,12 @@
 //! `GET /admin/access.csv`: the administrators' matrix as CSV, one row per subject, namespace and
 //! RoleBinding. A plain route (a download, not a page); administrators only.
 
+use crate::auth::extract::RequireAdmin;
 use crate::state::AppState;
-use app::auth::CurrentUser;
 use app::domain::access::matrix_csv;
 use axum::{
-    Extension,
     extract::{Query, State},
-    http::{StatusCode, header},
+    http::header,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -21,20 +20,9 @@ pub struct CsvQuery {
 
 pub async fn download(
     State(state): State<AppState>,
-    Extension(user): Extension<Option<CurrentUser>>,
+    RequireAdmin(_): RequireAdmin,
     Query(query): Query<CsvQuery>,
 ) -> Response {
-    match user {
-        None => return (StatusCode::UNAUTHORIZED, "Log in to download this.").into_response(),
-        Some(user) if !user.is_admin => {
-            return (
-                StatusCode::FORBIDDEN,
-                "This is for platform administrators.",
-            )
-                .into_response();
-        }
-        Some(_) => {}
-    }
     let snapshot = state.server_context.access.view.snapshot();
     let entries = snapshot.entries_matching(&query.q);
     (

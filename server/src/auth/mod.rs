@@ -1,6 +1,7 @@
 //! Login through the company's identity provider (OpenID Connect), sessions in the database, and
 //! the middleware that tells every request who is asking.
 
+pub mod extract;
 pub mod oidc;
 pub mod pending;
 pub mod session;
@@ -10,13 +11,14 @@ use axum::{
     extract::{Query, Request, State},
     http::StatusCode,
     middleware::Next,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use oidc::{LoginError, PendingLogin};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tower_sessions::Session;
 
+use crate::page_error::PageError;
 use crate::state::AppState;
 
 const USER: &str = "user";
@@ -84,8 +86,7 @@ pub async fn load_user(
             return (StatusCode::UNAUTHORIZED, "log in to continue").into_response();
         }
         let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        let next: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
-        return Redirect::to(&format!("/auth/login?next={next}")).into_response();
+        return crate::page_error::login_redirect(target);
     }
     let logged_in = user.is_some();
     let shared_file = is_shared_file(request.uri().path());
@@ -216,7 +217,6 @@ pub struct LoginParams {
 pub async fn login(State(state): State<AppState>, Query(params): Query<LoginParams>) -> Response {
     let Some(oidc) = state.oidc.as_deref() else {
         return page(
-            &state,
             StatusCode::SERVICE_UNAVAILABLE,
             "Login is not set up",
             "This portal has no identity provider configured, so only the public pages are available. Ask a platform administrator.",
@@ -236,7 +236,6 @@ pub async fn login(State(state): State<AppState>, Query(params): Query<LoginPara
             None => {
                 tracing::error!("could not write the pending login cookie");
                 page(
-                    &state,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Login is unavailable",
                     "The portal could not start a login just now. Try again in a moment.",
@@ -244,7 +243,7 @@ pub async fn login(State(state): State<AppState>, Query(params): Query<LoginPara
                 )
             }
         },
-        Err(error) => login_failed(&state, error),
+        Err(error) => login_failed(error),
     }
 }
 
@@ -291,14 +290,12 @@ async fn finish_login(
             .get("error_description")
             .map(String::as_str)
             .unwrap_or_default();
-        return login_failed(
-            &state,
-            LoginError::Denied(format!("{error} {description}").trim().to_owned()),
-        );
+        return login_failed(LoginError::Denied(
+            format!("{error} {description}").trim().to_owned(),
+        ));
     }
     let (Some(code), Some(returned_state)) = (params.get("code"), params.get("state")) else {
         return page(
-            &state,
             StatusCode::BAD_REQUEST,
             "The login response is incomplete",
             "The identity provider's answer lacked the code or the state. Start the login again.",
@@ -307,7 +304,6 @@ async fn finish_login(
     };
     let Some(pending) = pending else {
         return page(
-            &state,
             StatusCode::BAD_REQUEST,
             "No login in progress",
             "This login link was already used, has expired, or was started in another browser. Start the login again.",
@@ -317,7 +313,6 @@ async fn finish_login(
     if !constant_time_eq(pending.state.as_bytes(), returned_state.as_bytes()) {
         tracing::warn!("login callback with a state that does not match the session");
         return page(
-            &state,
             StatusCode::BAD_REQUEST,
             "The login could not be verified",
             "The answer from the identity provider does not belong to the login this browser started. Start the login again.",
@@ -337,7 +332,6 @@ async fn finish_login(
             if let Err(error) = session.cycle_id().await {
                 tracing::error!(%error, "could not renew the session id");
                 return page(
-                    &state,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Login is unavailable",
                     "The portal could not store the login. Try again in a moment.",
@@ -388,7 +382,6 @@ async fn finish_login(
                 Err(error) => {
                     tracing::error!(%error, "could not store the session");
                     page(
-                        &state,
                         StatusCode::SERVICE_UNAVAILABLE,
                         "Login is unavailable",
                         "The portal could not store the login. Try again in a moment.",
@@ -397,7 +390,7 @@ async fn finish_login(
                 }
             }
         }
-        Err(error) => login_failed(&state, error),
+        Err(error) => login_failed(error),
     }
 }
 
@@ -425,58 +418,22 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> Response
     Redirect::to("/").into_response()
 }
 
-/// `GET /kubeconfig/download`: the logged-in user's kubeconfig for the configured cluster.
-pub async fn kubeconfig(State(state): State<AppState>, session: Session) -> Response {
-    let Ok(Some(stored)) = session.get::<SessionUser>(USER).await else {
-        return Redirect::to("/auth/login?next=/kubeconfig").into_response();
-    };
-    let Some(access) = state.cluster_access.as_deref() else {
-        return page(
-            &state,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "No cluster configured",
-            "This portal has no cluster API server configured, so there is no kubeconfig to download. Ask a platform administrator.",
-            false,
-        );
-    };
-    let yaml = app::domain::kubeconfig::render(access, &stored.user.username);
-    let file = format!(
-        "attachment; filename=\"{}-kubeconfig.yaml\"",
-        app::domain::provisioning::label_value(&access.name)
-    );
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/yaml; charset=utf-8".to_owned(),
-            ),
-            (axum::http::header::CONTENT_DISPOSITION, file),
-            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        yaml,
-    )
-        .into_response()
-}
-
-fn login_failed(state: &AppState, error: LoginError) -> Response {
+fn login_failed(error: LoginError) -> Response {
     tracing::warn!(error = %cause_chain(&error), "login failed");
     match error {
         LoginError::ProviderUnreachable(_) => page(
-            state,
             StatusCode::BAD_GATEWAY,
             "Identity provider unreachable",
             "The portal cannot reach the identity provider right now. The public pages still work; try logging in again in a moment.",
             true,
         ),
         LoginError::Denied(_) => page(
-            state,
             StatusCode::FORBIDDEN,
             "Login was not completed",
             "The identity provider did not let the login through (it was cancelled or refused).",
             true,
         ),
         LoginError::Invalid(_) => page(
-            state,
             StatusCode::BAD_REQUEST,
             "The login could not be verified",
             "The identity provider's answer did not pass the portal's checks. Start the login again; if it keeps happening, tell a platform administrator.",
@@ -497,28 +454,9 @@ fn cause_chain(error: &LoginError) -> String {
     message
 }
 
-/// A small, self-contained page for login outcomes (outside the Leptos app on purpose: it must
-/// work even when the app's assets do not).
-fn page(state: &AppState, status: StatusCode, title: &str, text: &str, retry: bool) -> Response {
-    let retry = if retry {
-        r#"<p><a class="button" href="/auth/login">Try again</a></p>"#
-    } else {
-        ""
-    };
-    let body = format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Welkin Developer Portal</title><link rel="stylesheet" href="{stylesheet}"></head><body><main class="page"><section class="card narrow"><h1>{title}</h1><p>{text}</p>{retry}<p><a href="/">Back to the home page</a></p></section></main></body></html>"#,
-        title = escape(title),
-        text = escape(text),
-        stylesheet = crate::assets::stylesheet(&state.leptos_options.output_name),
-    );
-    (status, Html(body)).into_response()
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// A login outcome page (see [`PageError::Page`]).
+fn page(status: StatusCode, title: &'static str, text: &'static str, retry: bool) -> Response {
+    PageError::page(status, title, text, retry).into_response()
 }
 
 /// Only a same-origin path may follow a login: `/faq?q=x`, never `//evil.example`,

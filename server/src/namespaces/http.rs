@@ -4,53 +4,24 @@
 //! handler answers with a redirect (post/redirect/get): to the request's page with an outcome
 //! code, or back to the form with what was typed, so a refused form loses nothing. Outcome codes
 //! name one of a fixed set of messages, so a crafted link cannot make the portal say anything
-//! else. Anonymous users are sent to login; developers get 403 from the administrators' actions.
+//! else. Anonymous users are sent to login; developers get 403 from the administrators' actions
+//! (both by the extractors in [`crate::auth::extract`]).
 
+use crate::auth::extract::{CurrentUser, RequireAdmin};
+use crate::page_error::PageError;
 use crate::state::AppState;
-use app::auth::CurrentUser;
 use app::features::namespaces::model::{
     AuditFilter, FormProblem, RefusedForm, RequestError, RequestForm,
 };
 use axum::{
-    Extension,
     body::Bytes,
     extract::{Path, Query, Request, State},
     http::{Method, StatusCode, header},
     middleware::Next,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use std::collections::BTreeMap;
 use tower_sessions::Session;
-
-type User = Extension<Option<CurrentUser>>;
-
-fn to_login(next: &str) -> Response {
-    let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-    Redirect::to(&format!("/auth/login?next={next}")).into_response()
-}
-
-fn forbidden() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        Html(
-            "<!DOCTYPE html><html lang=\"en\"><title>For platform administrators</title>\
-             <p>This action is for platform administrators.</p><p><a href=\"/\">Home</a></p></html>",
-        ),
-    )
-        .into_response()
-}
-
-/// Records a developer's call of an administrators' action in the audit trail.
-async fn refused_admin_action(state: &AppState, user: &CurrentUser, what: &str) {
-    crate::audit::record(
-        state.audit.store.as_ref(),
-        &user.username,
-        crate::audit::ADMIN_REFUSED,
-        what,
-        "not a platform administrator",
-    )
-    .await;
-}
 
 /// The outcome code of a refused action, for the request's page.
 fn outcome_of(error: &RequestError) -> &'static str {
@@ -98,13 +69,10 @@ fn parse_request_form(body: &[u8]) -> RequestForm {
 /// here) and shown by the next load of the form page; the address carries nothing of it.
 pub async fn submit(
     State(state): State<AppState>,
-    Extension(user): User,
+    CurrentUser(user): CurrentUser,
     session: Session,
     body: Bytes,
 ) -> Response {
-    let Some(user) = user else {
-        return to_login("/namespaces/new");
-    };
     let form = parse_request_form(&body);
     match state
         .server_context
@@ -143,135 +111,116 @@ pub async fn refused_form_flash(session: Session, mut request: Request, next: Ne
 /// `POST /namespaces/{id}/cancel`.
 pub async fn cancel(
     State(state): State<AppState>,
-    Extension(user): User,
+    CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
-) -> Response {
-    let Some(user) = user else {
-        return to_login(&format!("/namespaces/{id}"));
-    };
-    match state.server_context.namespaces.cancel(&user, id).await {
-        Ok(_) => back_to_request(id, "cancelled"),
-        Err(RequestError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => back_to_request(id, outcome_of(&error)),
-    }
+) -> Result<Response, PageError> {
+    let result = state.server_context.namespaces.cancel(&user, id).await;
+    outcome(id, result.map(|_| "cancelled"))
 }
 
 /// The administrators' actions: `POST /admin/requests/{id}/{approve,reject,retry}`.
 pub async fn decide(
     State(state): State<AppState>,
-    Extension(user): User,
+    RequireAdmin(admin): RequireAdmin,
     Path((id, action)): Path<(i64, String)>,
     body: Bytes,
-) -> Response {
-    let Some(user) = user else {
-        return to_login(&format!("/namespaces/{id}"));
-    };
-    if !user.is_admin {
-        refused_admin_action(
-            &state,
-            &user,
-            &format!("{action} of namespace_request/{id}"),
-        )
-        .await;
-        return forbidden();
-    }
+) -> Result<Response, PageError> {
     let namespaces = &state.server_context.namespaces;
     let result = match action.as_str() {
-        "approve" => namespaces.approve(&user, id).await.map(|_| "approved"),
-        "retry" => namespaces.retry(&user, id).await.map(|_| "retried"),
+        "approve" => namespaces.approve(&admin, id).await.map(|_| "approved"),
+        "retry" => namespaces.retry(&admin, id).await.map(|_| "retried"),
         "reject" => {
             let comment = url::form_urlencoded::parse(&body)
                 .find(|(key, _)| key == "comment")
                 .map(|(_, value)| value.into_owned())
                 .unwrap_or_default();
             namespaces
-                .reject(&user, id, &comment)
+                .reject(&admin, id, &comment)
                 .await
                 .map(|_| "rejected")
         }
-        _ => return StatusCode::NOT_FOUND.into_response(),
+        _ => return Err(PageError::NotFound),
     };
+    outcome(id, result)
+}
+
+/// Back to the request's page with what happened; a request the user may not see does not
+/// exist for them.
+fn outcome(id: i64, result: Result<&'static str, RequestError>) -> Result<Response, PageError> {
     match result {
-        Ok(outcome) => back_to_request(id, outcome),
-        Err(RequestError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => back_to_request(id, outcome_of(&error)),
+        Ok(outcome) => Ok(back_to_request(id, outcome)),
+        Err(RequestError::NotFound) => Err(PageError::NotFound),
+        Err(error) => Ok(back_to_request(id, outcome_of(&error))),
     }
 }
 
 /// `GET /admin/audit.csv`, with the page's filters.
 pub async fn export_csv(
-    state: State<AppState>,
-    user: User,
-    filter: Query<BTreeMap<String, String>>,
-) -> Response {
-    export(state, user, "audit.csv", filter).await
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+    Query(filter): Query<BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    let events = export(&state, &admin, filter).await?;
+    let mut csv = String::from(app::domain::audit::CSV_HEADER);
+    for event in &events {
+        csv.push_str(&event.csv_record());
+    }
+    Ok(download("csv", "text/csv; charset=utf-8", csv))
 }
 
 /// `GET /admin/audit.json`, with the page's filters.
 pub async fn export_json(
-    state: State<AppState>,
-    user: User,
-    filter: Query<BTreeMap<String, String>>,
-) -> Response {
-    export(state, user, "audit.json", filter).await
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+    Query(filter): Query<BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    let events = export(&state, &admin, filter).await?;
+    let json = serde_json::to_string(&events).map_err(|error| {
+        tracing::error!(%error, "could not write the audit export");
+        UNAVAILABLE
+    })?;
+    Ok(download("json", "application/json", json))
 }
 
+const UNAVAILABLE: PageError = PageError::page(
+    StatusCode::SERVICE_UNAVAILABLE,
+    "The audit trail is unavailable",
+    "The audit trail could not be read just now; try again in a moment.",
+    false,
+);
+
+/// The events an export holds. Lenient on purpose: it takes the page's filters and ignores
+/// anything else in the address.
 async fn export(
-    State(state): State<AppState>,
-    Extension(user): User,
-    format: &str,
-    Query(filter): Query<BTreeMap<String, String>>,
-) -> Response {
-    let Some(user) = user else {
-        return to_login("/admin/audit");
-    };
-    if !user.is_admin {
-        refused_admin_action(&state, &user, &format!("export {format}")).await;
-        return forbidden();
-    }
-    // Lenient on purpose: an export takes the page's filters and ignores anything else.
+    state: &AppState,
+    admin: &app::auth::CurrentUser,
+    filter: BTreeMap<String, String>,
+) -> Result<Vec<app::domain::audit::AuditEvent>, PageError> {
     let filter = AuditFilter {
         actor: filter.get("actor").cloned(),
         action: filter.get("action").cloned(),
         subject: filter.get("subject").cloned(),
         before: None,
     };
-    let events = match state.audit.export(&user, filter).await {
-        Ok(events) => events,
-        Err(_) => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the audit trail could not be read; try again later",
-            )
-                .into_response();
-        }
-    };
-    let attachment = |extension: &str| format!("attachment; filename=\"portal-audit.{extension}\"");
-    match format {
-        "audit.csv" => {
-            let mut csv = String::from(app::domain::audit::CSV_HEADER);
-            for event in &events {
-                csv.push_str(&event.csv_record());
-            }
+    state
+        .audit
+        .export(admin, filter)
+        .await
+        .map_err(|_| UNAVAILABLE)
+}
+
+fn download(extension: &str, content_type: &'static str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (header::CONTENT_DISPOSITION, attachment("csv")),
-                ],
-                csv,
-            )
-                .into_response()
-        }
-        "audit.json" => (
-            [
-                (header::CONTENT_TYPE, "application/json".to_owned()),
-                (header::CONTENT_DISPOSITION, attachment("json")),
-            ],
-            serde_json::to_string(&events).unwrap_or_else(|_| "[]".to_owned()),
-        )
-            .into_response(),
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"portal-audit.{extension}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[cfg(test)]
