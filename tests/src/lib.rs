@@ -6,6 +6,8 @@
 //!   that the harness starts itself (or on the server `PORTAL_TEST_POSTGRES_URL` names);
 //! - [`TestCluster`]: a real `kube-apiserver` + `etcd` (built from their Go modules by
 //!   `tests/kube/build.sh`), shared by the tests of one binary;
+//! - [`TestGatekeeper`]: a real OPA Gatekeeper (built from its Go module by
+//!   `tests/gatekeeper/build.sh`) as a cluster's validating webhook and audit controller;
 //! - [`TestIdp`]: a real OpenID Provider (`tests/idp`, the npm package oidc-provider) with the
 //!   users alice (team-a), bob (team-b), carol (both) and root (platform-admins);
 //! - [`Browser`]: headless Chromium driven over WebDriver, with JavaScript on or off.
@@ -13,6 +15,7 @@
 mod app;
 mod browser;
 mod fake_op;
+mod gatekeeper;
 /// The Helm chart: rendering it and applying what it renders.
 pub mod helm;
 mod idp;
@@ -29,6 +32,7 @@ mod tls;
 pub use app::TestApp;
 pub use browser::{Browser, JavaScript};
 pub use fake_op::{FakeOp, FakeToken};
+pub use gatekeeper::TestGatekeeper;
 pub use idp::TestIdp;
 pub use kube::{TestCluster, dry_run_deployment};
 pub use metrics::Metrics;
