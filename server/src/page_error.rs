@@ -6,7 +6,6 @@
 //! that into the page. The pages are outside the Leptos app on purpose: they must work even when
 //! the app's assets do not.
 
-use crate::state::AppState;
 use axum::{
     extract::{Request, State},
     http::{StatusCode, header},
@@ -97,9 +96,13 @@ pub fn login_redirect(next: &str) -> Response {
     Redirect::to(&format!("/auth/login?next={next}")).into_response()
 }
 
+/// The site's stylesheet, which error pages link to (its name carries the bundle's hash).
+#[derive(Debug, Clone)]
+pub struct Stylesheet(pub std::sync::Arc<str>);
+
 /// Turns a response carrying an [`ErrorPage`] into that page, with the site's stylesheet.
 pub async fn render(
-    State(state): State<AppState>,
+    State(Stylesheet(stylesheet)): State<Stylesheet>,
     request: Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -116,7 +119,7 @@ pub async fn render(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Welkin Developer Portal</title><link rel="stylesheet" href="{stylesheet}"></head><body><main class="page"><section class="card narrow"><h1>{title}</h1><p>{text}</p>{retry}<p><a href="/">Back to the home page</a></p></section></main></body></html>"#,
         title = escape(page.title),
         text = escape(page.text),
-        stylesheet = crate::assets::stylesheet(&state.leptos_options.output_name),
+        stylesheet = escape(&stylesheet),
     );
     let status = response.status();
     let mut page = (status, Html(body)).into_response();

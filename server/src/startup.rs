@@ -353,7 +353,9 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
             security::time_limit,
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            crate::page_error::Stylesheet(
+                crate::assets::stylesheet(&state.leptos_options.output_name).into(),
+            ),
             crate::page_error::render,
         ))
         .layer(middleware::from_fn_with_state(

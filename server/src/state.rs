@@ -3,8 +3,10 @@
 //! shared). Handlers take the parts they need from it; who is asking comes from the extractors in
 //! [`crate::auth::extract`].
 
-use crate::auth::oidc::Oidc;
-use crate::{audit::AuditService, auth, config::SessionLimits, store::Database, store::Stores};
+use crate::audit::AuditService;
+use crate::auth::{oidc::Oidc, pending::PendingLogins};
+use crate::config::SessionLimits;
+use crate::store::{Database, Stores};
 use app::domain::kubeconfig::ClusterAccess;
 use app::ports::ServerContext;
 use axum::extract::FromRef;
@@ -38,7 +40,7 @@ pub struct AppState {
     /// Longest the portal works on one request (see `security::time_limit`).
     pub request_timeout: std::time::Duration,
     /// Logins in progress, in encrypted cookies (see `auth::pending`).
-    pub pending_logins: auth::pending::PendingLogins,
+    pub pending_logins: PendingLogins,
     /// Set once the portal is shutting down: `/readyz` then answers 503.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
 }

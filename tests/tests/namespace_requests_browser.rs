@@ -1,5 +1,5 @@
 //! The "done when", in headless Chromium: alice requests `team-a-shop` (hydrated, with
-//! the name checked as she types), root approves it without JavaScript, the Namespace, its
+//! the name checked as she types and the form before it is sent), root approves it without JavaScript, the Namespace, its
 //! RoleBinding and NetworkPolicies exist in the real API server, alice's open page turns to
 //! "ready" without a reload, and the audit page tells the whole story.
 
@@ -51,6 +51,27 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
             b.fill("#ns-name", "team-a-shop").await?;
             anyhow::ensure!(b.text("#ns-name-problem").await?.is_empty(), "a good name");
             b.fill("#ns-purpose", "The web shop, for team A.").await?;
+            // The whole form is checked in the browser before it is sent, by the server's rules:
+            // without a group nothing is posted, and what was typed stays.
+            b.find("#group-team-a").await?.click().await?;
+            // A mark on this page's window: a post (and the server's redirect back) would
+            // load a new page without it.
+            b.client.execute("window.notPosted = true;", vec![]).await?;
+            b.find("#submit-request").await?.click().await?;
+            b.wait_for_text("#form-problem", "Choose at least one group")
+                .await?;
+            anyhow::ensure!(
+                b.client
+                    .execute("return window.notPosted === true;", vec![])
+                    .await?
+                    == serde_json::Value::Bool(true),
+                "a refused form is not posted"
+            );
+            anyhow::ensure!(
+                b.find("#ns-name").await?.prop("value").await?.as_deref() == Some("team-a-shop"),
+                "the name typed stays"
+            );
+            b.find("#group-team-a").await?.click().await?;
             b.find("#submit-request").await?.click().await?;
             b.wait_for_text("#outcome", "Your request was sent").await?;
             b.wait_for_text("#request-summary", "pending").await?;

@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod search;
 /// The platform's words for what readers call something else.
 mod synonyms;
+mod text;
 
 use crate::config::Config;
 use crate::store::{FaqStore, StoreError};
@@ -206,7 +207,7 @@ impl FaqLibrary {
             && (found.pasted_error
                 || (found.coverage >= MIN_COVERAGE && kind != Some(QueryKind::Manifest)));
         SearchResults {
-            query: search::truncate_chars(query.trim(), search::MAX_QUERY_CHARS).to_owned(),
+            query: text::truncate_chars(query.trim(), search::MAX_QUERY_CHARS).to_owned(),
             hits: found
                 .hits
                 .into_iter()
@@ -268,7 +269,7 @@ pub fn recordable_query(query: &str) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase();
-    Some(search::truncate_chars(&collapsed, MAX_RECORDED_QUERY).to_owned())
+    Some(text::truncate_chars(&collapsed, MAX_RECORDED_QUERY).to_owned())
 }
 
 /// The [`Faq`] port: the library, and the database for feedback.
@@ -291,7 +292,7 @@ impl FaqService {
             Ok(())
         } else {
             Err(FaqApiError::UnknownEntry(
-                search::truncate_chars(slug, 100).to_owned(),
+                text::truncate_chars(slug, 100).to_owned(),
             ))
         }
     }

@@ -19,6 +19,7 @@
 //! and travel as [`TextPart`]s, never as HTML.
 
 use super::synonyms::Synonyms;
+use super::text::{normalise, truncate_chars};
 use aho_corasick::{AhoCorasick, MatchKind};
 use app::features::faq::model::TextPart;
 use std::collections::{BTreeMap, HashMap};
@@ -217,33 +218,6 @@ fn spelling_analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .build()
-}
-
-/// Text as the error matcher compares it: lower case, every run of characters other than
-/// letters and digits as one space, trimmed.
-pub fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.extend(c.to_lowercase());
-        } else {
-            space = true;
-        }
-    }
-    out
-}
-
-/// The first `max` characters of `text`.
-pub fn truncate_chars(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => &text[..end],
-        None => text,
-    }
 }
 
 impl SearchIndex {
@@ -954,16 +928,6 @@ mod tests {
             .into_iter()
             .map(|hit| hit.slug)
             .collect()
-    }
-
-    #[test]
-    fn normalise_keeps_words_and_digits_only() {
-        assert_eq!(
-            normalise("Bad Request Unregistered redirect_uri (\"http://localhost:18000\")."),
-            "bad request unregistered redirect uri http localhost 18000"
-        );
-        assert_eq!(normalise("  ...  "), "");
-        assert_eq!(normalise("Ünïcødé  ÄB"), "ünïcødé äb");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! Welkin's components, the identity provider), not English at large. Questions an entry answers
 //! belong in its `questions:` front matter, not here.
 
-use super::search::normalise;
+use super::text::normalise;
 use aho_corasick::{AhoCorasick, MatchKind};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
