@@ -14,7 +14,7 @@ use k8s_openapi::api::{
 };
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use portal_tests::TestCluster;
-use server::namespaces::provisioner::Provisioner;
+use server::namespaces::provisioner::{Provisioner, ProvisioningError};
 use std::collections::BTreeMap;
 
 const FIELD_MANAGER: &str = "welkin-portal";
@@ -291,7 +291,14 @@ async fn a_namespace_the_portal_did_not_create_is_never_adopted() {
         .apply(8, &plan("team-a-handmade"))
         .await
         .expect_err("refused");
-    assert!(error.contains("was not created by the portal"), "{error}");
+    assert!(
+        matches!(&error, ProvisioningError::NotOurs { name } if name == "team-a-handmade"),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("was not created by the portal"),
+        "{error}"
+    );
     let untouched = namespaces
         .get("team-a-handmade")
         .await
@@ -316,7 +323,11 @@ async fn a_namespace_the_portal_did_not_create_is_never_adopted() {
         .apply(9, &plan("team-a-other-request"))
         .await
         .expect_err("refused for request 9");
-    assert!(error.contains("for request #7"), "{error}");
+    assert!(
+        matches!(&error, ProvisioningError::OtherRequests { owner, .. } if owner == "7"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("for request #7"), "{error}");
 }
 
 #[tokio::test]
@@ -336,7 +347,14 @@ async fn an_unreachable_api_server_is_a_clear_failure() {
         .apply(10, &plan("team-a-unreachable"))
         .await
         .expect_err("nothing listens there");
-    assert!(error.contains("could not be reached"), "{error}");
+    assert!(
+        matches!(error, ProvisioningError::Unreachable { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("could not be reached"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -578,8 +596,12 @@ async fn without_the_admission_policy_the_portal_refuses_to_provision_and_says_w
         .await
         .expect_err("refused");
     assert!(
-        error.contains("ValidatingAdmissionPolicy and its binding are missing")
-            && error.contains("templates/admission-policy.yaml"),
+        error
+            .to_string()
+            .contains("ValidatingAdmissionPolicy and its binding are missing")
+            && error
+                .to_string()
+                .contains("templates/admission-policy.yaml"),
         "{error}"
     );
     let exists = Api::<Namespace>::all(cluster.admin_client().await)

@@ -57,7 +57,7 @@ pub struct NamespaceService {
 pub fn plan_for(
     request: &NamespaceRequest,
     config: &ProvisioningConfig,
-) -> Result<ProvisioningPlan, String> {
+) -> Result<ProvisioningPlan, provisioner::ProvisioningError> {
     let approved = ApprovedRequest {
         id: request.id,
         name: request.name.clone(),
@@ -67,10 +67,7 @@ pub fn plan_for(
     };
     ProvisioningPlan::for_request(&approved, config).map_err(|errors| {
         let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!(
-            "The baseline NetworkPolicies are misconfigured: {}",
-            problems.join("; ")
-        )
+        provisioner::ProvisioningError::Misconfigured(problems.join("; "))
     })
 }
 

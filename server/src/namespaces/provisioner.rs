@@ -72,7 +72,7 @@ impl Provisioner {
 
     /// Whether the API server has the policy that bounds the portal, and its binding. Without
     /// them, the portal's RBAC alone would let it write into any namespace.
-    pub async fn check_admission_policy(&self) -> Result<(), String> {
+    pub async fn check_admission_policy(&self) -> Result<(), ProvisioningError> {
         use k8s_openapi::api::admissionregistration::v1::{
             ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
         };
@@ -102,17 +102,14 @@ impl Provisioner {
             (false, true) => "the ValidatingAdmissionPolicy is",
             (true, false) => "its ValidatingAdmissionPolicyBinding is",
         };
-        Err(format!(
-            "The portal does not provision while the API server cannot hold it to the namespaces \
-             it manages: {missing} missing ({}). A platform administrator applies \
-             the Helm chart (its templates/admission-policy.yaml), then retries; or turns \
-             require_admission_policy off.",
-            self.admission_policy
-        ))
+        Err(ProvisioningError::AdmissionPolicyMissing {
+            missing,
+            policy: self.admission_policy.clone(),
+        })
     }
 
     /// Whether `name` exists in the cluster, and who made it.
-    pub async fn existing(&self, name: &str) -> Result<Existing, String> {
+    pub async fn existing(&self, name: &str) -> Result<Existing, ProvisioningError> {
         let namespaces: Api<Namespace> = Api::all(self.client.clone());
         let found = namespaces
             .get_opt(name)
@@ -131,9 +128,9 @@ impl Provisioner {
         })
     }
 
-    /// Applies the plan of request `id`. The error is a sentence for the administrator and the
-    /// requester.
-    pub async fn apply(&self, id: i64, plan: &ProvisioningPlan) -> Result<(), String> {
+    /// Applies the plan of request `id`. The error's message is a sentence for the administrator
+    /// and the requester.
+    pub async fn apply(&self, id: i64, plan: &ProvisioningPlan) -> Result<(), ProvisioningError> {
         if self.require_admission_policy {
             self.check_admission_policy().await?;
         }
@@ -190,45 +187,102 @@ impl Provisioner {
     }
 
     /// Goes on with an existing namespace only if the portal created it for request `id`.
-    async fn check_owner(&self, id: i64, name: &str) -> Result<(), String> {
+    async fn check_owner(&self, id: i64, name: &str) -> Result<(), ProvisioningError> {
         match self.existing(name).await? {
             Existing::Ours(owner) if owner == id.to_string() => Ok(()),
-            Existing::Ours(owner) => Err(format!(
-                "The namespace {name} already exists: the portal created it for request \
-                 #{owner}, not this one. Choose another name."
-            )),
-            Existing::Foreign => Err(format!(
-                "The namespace {name} already exists and was not created by the portal (it \
-                 has no {MANAGED_BY_LABEL}={MANAGED_BY_VALUE} label). The portal never takes \
-                 over a namespace it did not create: choose another name, or have a platform \
-                 administrator remove or label the existing one."
-            )),
+            Existing::Ours(owner) => Err(ProvisioningError::OtherRequests {
+                name: name.to_owned(),
+                owner,
+            }),
+            Existing::Foreign => Err(ProvisioningError::NotOurs {
+                name: name.to_owned(),
+            }),
             // Deleted between the create and the read: the next pass creates it.
-            Existing::None => Err(format!(
-                "The namespace {name} was being deleted while the portal created it; retry."
-            )),
+            Existing::None => Err(ProvisioningError::BeingDeleted {
+                name: name.to_owned(),
+            }),
         }
     }
 }
 
-/// A kube error as a sentence: what the portal tried, and what the API server (or the network)
-/// said.
-fn describe(error: &kube::Error, what: &str, name: &str) -> String {
-    match error {
-        kube::Error::Api(status) => {
-            let hint = match status.code {
-                403 => {
-                    " The portal's ServiceAccount lacks a permission: check the chart's templates/rbac.yaml."
-                }
-                409 => " Another field manager owns a field the portal sets.",
-                422 => " The API server refused the object as invalid.",
-                _ => "",
-            };
-            format!(
-                "Could not {what} {name}: the API server answered {} {}: {}.{hint}",
-                status.code, status.reason, status.message
-            )
+/// Why provisioning did not finish. Each message is a sentence for the administrator and the
+/// requester (it becomes the request's reason): what the portal tried, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProvisioningError {
+    #[error(
+        "The portal does not provision while the API server cannot hold it to the namespaces \
+         it manages: {missing} missing ({policy}). A platform administrator applies the Helm \
+         chart (its templates/admission-policy.yaml), then retries; or turns \
+         require_admission_policy off."
+    )]
+    AdmissionPolicyMissing {
+        missing: &'static str,
+        policy: String,
+    },
+    #[error(
+        "The namespace {name} already exists: the portal created it for request #{owner}, not \
+         this one. Choose another name."
+    )]
+    OtherRequests { name: String, owner: String },
+    #[error(
+        "The namespace {name} already exists and was not created by the portal (it has no \
+         {MANAGED_BY_LABEL}={MANAGED_BY_VALUE} label). The portal never takes over a namespace \
+         it did not create: choose another name, or have a platform administrator remove or \
+         label the existing one."
+    )]
+    NotOurs { name: String },
+    #[error("The namespace {name} was being deleted while the portal created it; retry.")]
+    BeingDeleted { name: String },
+    /// The API server answered, and refused.
+    #[error(
+        "Could not {what} {name}: the API server answered {code} {reason}: {message}.{}",
+        hint(*code)
+    )]
+    Refused {
+        what: &'static str,
+        name: String,
+        code: u16,
+        reason: String,
+        message: String,
+    },
+    #[error("Could not {what} {name}: the API server could not be reached ({cause}).")]
+    Unreachable {
+        what: &'static str,
+        name: String,
+        cause: String,
+    },
+    /// The operator's settings do not make a valid plan (the baseline NetworkPolicies).
+    #[error("The baseline NetworkPolicies are misconfigured: {0}")]
+    Misconfigured(String),
+}
+
+/// What an administrator can do about a refusal with this status.
+fn hint(code: u16) -> &'static str {
+    match code {
+        403 => {
+            " The portal's ServiceAccount lacks a permission: check the chart's templates/rbac.yaml."
         }
-        other => format!("Could not {what} {name}: the API server could not be reached ({other})."),
+        409 => " Another field manager owns a field the portal sets.",
+        422 => " The API server refused the object as invalid.",
+        _ => "",
+    }
+}
+
+/// A kube error as a [`ProvisioningError`]: what the portal tried, and what the API server (or
+/// the network) said.
+fn describe(error: &kube::Error, what: &'static str, name: &str) -> ProvisioningError {
+    match error {
+        kube::Error::Api(status) => ProvisioningError::Refused {
+            what,
+            name: name.to_owned(),
+            code: status.code,
+            reason: status.reason.clone(),
+            message: status.message.clone(),
+        },
+        other => ProvisioningError::Unreachable {
+            what,
+            name: name.to_owned(),
+            cause: other.to_string(),
+        },
     }
 }

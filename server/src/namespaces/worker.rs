@@ -80,7 +80,11 @@ impl Worker {
             }
             match self
                 .store
-                .finish_namespace_request(request.id, &self.id, outcome)
+                .finish_namespace_request(
+                    request.id,
+                    &self.id,
+                    outcome.map_err(|error| error.to_string()),
+                )
                 .await
             {
                 Ok(_) => finished += 1,
