@@ -13,6 +13,8 @@ export PORTAL_TEST_KUBE_ASSETS
 
 log "rustfmt"
 cargo fmt --all -- --check
+log "layers (no import runs up a layer)"
+"$REPO_ROOT/.ci/layers.sh"
 
 log "clippy (server side)"
 cargo clippy --locked -p app -p server -p portal-tests --all-targets -- -D warnings

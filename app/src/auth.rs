@@ -68,7 +68,7 @@ mod guard {
     pub fn require_user() -> Result<CurrentUser, AccessError> {
         let result = current_user().ok_or(AccessError::NotLoggedIn);
         if let Err(error) = &result {
-            crate::features::shared::status::set_status(error.status());
+            crate::status::set_status(error.status());
         }
         result
     }
@@ -79,7 +79,7 @@ mod guard {
         if user.is_admin {
             Ok(user)
         } else {
-            crate::features::shared::status::set_status(AccessError::NotAdmin.status());
+            crate::status::set_status(AccessError::NotAdmin.status());
             Err(AccessError::NotAdmin)
         }
     }

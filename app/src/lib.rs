@@ -19,6 +19,8 @@ pub mod features;
 pub mod page_context;
 /// The document around every page and the app's routes.
 mod shell;
+/// The HTTP status of a server-rendered page (404, 403 …), set from inside it.
+pub mod status;
 
 /// Traits the server implements for the UI's server functions (server side only).
 #[cfg(feature = "ssr")]

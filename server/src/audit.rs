@@ -5,6 +5,7 @@
 //! one log line with the target `audit`, so a platform's log pipeline (Welkin's Fluentd to
 //! OpenSearch) keeps the trail too, as JSON lines with `--log-json`.
 
+use crate::store::audit::log_line;
 use crate::store::{AuditQuery, AuditStore, NamespaceRequestStore, NewAuditEvent, StoreError};
 use app::auth::CurrentUser;
 use app::domain::audit::{AuditEvent, request_id_of_subject};
@@ -24,11 +25,6 @@ pub const ADMIN_REFUSED: &str = "auth.admin_action_refused";
 /// The subject of events about a user.
 pub fn user_subject(username: &str) -> String {
     format!("user/{username}")
-}
-
-/// Writes the log line of an audit event (the database write is the caller's).
-pub fn log_line(actor: &str, action: &str, subject: &str, detail: &str) {
-    tracing::info!(target: "audit", actor, action, subject, detail, "audit event");
 }
 
 /// Records a security event in the trail and the log. A failure to store it is logged and does

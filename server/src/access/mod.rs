@@ -350,42 +350,6 @@ impl AccessView for NoCluster {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_is_starting_until_every_watcher_has_listed_once() {
-        let mut health = Health {
-            synced: vec![true, false],
-            failing_since: vec![None, None],
-        };
-        assert_eq!(health.status(), ClusterStatus::Starting);
-        health.synced[1] = true;
-        assert_eq!(health.status(), ClusterStatus::Connected);
-    }
-
-    #[test]
-    fn status_is_unreachable_since_the_first_failure_of_any_watcher() {
-        let early = DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .ok();
-        let late = DateTime::parse_from_rfc3339("2026-11-29T10:05:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .ok();
-        let health = Health {
-            synced: vec![true, true],
-            failing_since: vec![late, early],
-        };
-        assert_eq!(
-            health.status(),
-            ClusterStatus::Unreachable {
-                since: "2026-11-29 10:00:00 UTC".into()
-            }
-        );
-    }
-}
-
 /// The groups users carried at login, read for the access pages from the store the login
 /// handler writes to.
 #[derive(Debug, Clone)]
@@ -402,3 +366,6 @@ impl app::ports::GroupsSeen for GroupsSeenAtLogin {
         Ok(groups.into_iter().map(|group| group.name).collect())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,6 +5,11 @@ use app::domain::audit::AuditEvent;
 use async_trait::async_trait;
 use std::fmt;
 
+/// Writes the log line of an audit event (the database write is the caller's).
+pub fn log_line(actor: &str, action: &str, subject: &str, detail: &str) {
+    tracing::info!(target: "audit", actor, action, subject, detail, "audit event");
+}
+
 /// Longest values the audit trail accepts; the same limits are CHECK constraints in the schema.
 pub(crate) const MAX_ACTOR: usize = 256;
 pub(crate) const MAX_ACTION: usize = 128;

@@ -272,7 +272,7 @@ where
         detail: String,
     ) -> Result<(), StoreError> {
         let detail = truncate(detail);
-        crate::audit::log_line(actor, action, &subject(id), &detail);
+        super::audit::log_line(actor, action, &subject(id), &detail);
         let mut sql = Statement::<DB>::new(
             "INSERT INTO audit_events (occurred_at, actor, action, subject, detail) VALUES (",
         );

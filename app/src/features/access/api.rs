@@ -38,7 +38,7 @@ pub async fn namespace_access(namespace: String) -> Result<Option<NamespacePage>
         .snapshot()
         .namespace(&super::server::viewer(&user), &namespace)
     else {
-        crate::features::shared::status::set_status(404);
+        crate::status::set_status(404);
         return Err(AccessApiError::NotFound);
     };
     Ok(Some(NamespacePage {

@@ -2,7 +2,7 @@
 
 use super::model::{AccessApiError, ClusterStatus};
 use crate::domain::access::{Subject, SubjectKind, Via};
-use crate::features::shared::status::set_status;
+use crate::status::set_status;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -55,7 +55,7 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
     match page_context::user() {
         Some(user) if user.is_admin => children().into_any(),
         Some(_) => {
-            crate::features::shared::status::set_status(403);
+            crate::status::set_status(403);
             view! {
                 <section class="card narrow">
                     <h1>"For platform administrators"</h1>
@@ -70,7 +70,7 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
                 encode(&use_location().pathname.get_untracked())
             );
             // Redirect sets Location; the status must say it is a redirect too.
-            crate::features::shared::status::set_status(303);
+            crate::status::set_status(303);
             view! { <leptos_router::components::Redirect path=login/> }.into_any()
         }
     }

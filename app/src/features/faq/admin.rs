@@ -7,7 +7,7 @@
 use super::api::faq_report;
 use super::model::{FaqApiError, Report};
 use crate::features::account::AdminOnly;
-use crate::features::shared::status::set_status;
+use crate::status::set_status;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -4,7 +4,7 @@ use super::api::{VoteFaq, faq_entry, my_faq_vote};
 use super::code::CodeBlock;
 use super::model::{BodyBlock, Entry, FaqApiError, VoteOutcome};
 use super::search::{EntryLink, VersionBadge};
-use crate::features::shared::status::set_status;
+use crate::status::set_status;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -45,7 +45,7 @@ pub async fn namespace_request_detail(id: i64) -> Result<RequestDetail, RequestE
     let user = crate::auth::require_user()?;
     let result = service()?.detail(&user, id).await;
     if matches!(result, Err(RequestError::NotFound)) {
-        crate::features::shared::status::set_status(404);
+        crate::status::set_status(404);
     }
     result
 }
@@ -56,7 +56,7 @@ pub async fn admin_request_queue(filter: QueueFilter) -> Result<QueuePage, Reque
     let admin = crate::auth::require_admin()?;
     let result = service()?.queue(&admin, filter).await;
     if matches!(result, Err(RequestError::BadCursor)) {
-        crate::features::shared::status::set_status(400);
+        crate::status::set_status(400);
     }
     result
 }

@@ -1,7 +1,7 @@
 //! What the namespace pages share: the status badge and the view of a refused read.
 
 use super::model::{RequestError, RequestStatus};
-use crate::features::shared::status::set_status;
+use crate::status::set_status;
 use leptos::prelude::*;
 
 /// A request's status as a badge; the class lets the stylesheet colour each status.

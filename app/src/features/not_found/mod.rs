@@ -1,6 +1,6 @@
 //! The page for any path the portal does not know, served with status 404.
 
-use crate::features::shared::status::set_status;
+use crate::status::set_status;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

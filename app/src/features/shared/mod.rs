@@ -2,5 +2,3 @@
 
 /// A copy-to-clipboard button for code blocks.
 pub mod copy;
-/// Setting the HTTP status of a server-rendered page.
-pub mod status;
