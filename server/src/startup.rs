@@ -379,9 +379,9 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
             state.clone(),
             security::time_limit,
         ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            security::headers,
+        .layer(security::response_headers(
+            &state.public_url,
+            &state.server_context.form_action_origins,
         ))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(crate::telemetry::request_log))
