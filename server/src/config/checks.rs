@@ -8,7 +8,7 @@ impl Config {
     /// Checks that need more than one field, or more than a type.
     pub(super) fn check(&self) -> anyhow::Result<()> {
         let url = self.public_url.trim_end_matches('/');
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains('?') {
+        if !is_http_url(url) || url.contains('?') {
             bail!(
                 "invalid configuration: public_url must be an http:// or https:// URL, got {url:?}"
             );
@@ -29,7 +29,7 @@ impl Config {
             bail!("invalid configuration: session_groups_max_age_minutes must be at least 1");
         }
         if let Some(issuer) = &self.oidc_issuer
-            && !(issuer.starts_with("https://") || issuer.starts_with("http://"))
+            && !is_http_url(issuer)
         {
             bail!("invalid configuration: oidc_issuer must be an http(s) URL, got {issuer:?}");
         }
@@ -72,3 +72,8 @@ impl Config {
     }
 }
 
+/// `http://…` or `https://…` (in lower case: `is_https` and the cookies go by the prefix) with a
+/// host and a port a URL may have, so that the origin compared with `Origin` headers is one.
+fn is_http_url(text: &str) -> bool {
+    (text.starts_with("http://") || text.starts_with("https://")) && url::Url::parse(text).is_ok()
+}

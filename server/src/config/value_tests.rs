@@ -42,6 +42,34 @@ fn a_bad_public_url_is_refused() {
     assert!(error.contains("public_url"), "{error}");
 }
 
+/// A URL with no host, a space in it or a port past 65535 starts with `https://` but names no
+/// origin a browser could send.
+#[test]
+fn a_public_url_or_issuer_that_does_not_parse_is_refused() {
+    for bad in [
+        "https://",
+        "https://portal example.com",
+        "http://portal:99999",
+    ] {
+        for (variable, key) in [
+            ("PORTAL_PUBLIC_URL", "public_url"),
+            ("PORTAL_OIDC_ISSUER", "oidc_issuer"),
+        ] {
+            let error = Config::load_from(None, env(&[(variable, bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(key), "{bad:?}: {error}");
+        }
+    }
+    for good in ["https://portal.example.com/", "http://127.0.0.1:3000"] {
+        Config::load_from(
+            None,
+            env(&[("PORTAL_PUBLIC_URL", good), ("PORTAL_OIDC_ISSUER", good)]),
+        )
+        .expect("a URL");
+    }
+}
+
 #[test]
 fn a_bad_cluster_cidr_names_the_key_and_value() {
     let error = Config::load_from(
