@@ -42,8 +42,6 @@ pub struct AppState {
     pub public_url: String,
     /// `scheme://host[:port]` of `public_url`, compared with the `Origin` of unsafe requests.
     pub public_origin: String,
-    /// ` ORIGIN` of the identity provider for `form-action`, or empty.
-    pub csp_form_action_extra: String,
     /// When sessions end (idle and absolute); see `auth::load_user`.
     pub session_limits: SessionLimits,
     /// Every page needs a logged-in user (see `Config::login_everywhere`).
@@ -216,10 +214,6 @@ impl Application {
             oidc,
             public_origin: security::origin_of(&config.public_url),
             public_url: config.public_url.clone(),
-            csp_form_action_extra: form_action_origins
-                .iter()
-                .map(|o| format!(" {o}"))
-                .collect(),
             session_limits,
             login_everywhere: config.login_everywhere,
             cluster_access: config.cluster_access()?.map(Arc::new),
