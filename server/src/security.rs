@@ -4,61 +4,73 @@
 //!
 //! Pages rendered by Leptos carry their own Content-Security-Policy with a per-response nonce
 //! for the hydration script (set in `app::ports::provide_server_context`); every other response
-//! gets the strict default below unless it already has one.
+//! gets the same policy without a nonce unless it already has one. Both come from
+//! [`content_security_policy`].
 
+use app::ports::content_security_policy;
 use axum::{
     extract::{Request, State},
-    http::{HeaderValue, Method, StatusCode, header},
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use tower::{
+    ServiceBuilder,
+    layer::util::{Identity, Stack},
+};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
-/// The policy for responses that are not Leptos pages (they run no inline script).
-pub fn default_csp(form_action_extra: &str) -> String {
-    format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-         frame-ancestors 'none'; form-action 'self'{form_action_extra}"
-    )
-}
+/// A header with a value fixed at start-up (`None`: not set at all).
+type Fixed = SetResponseHeaderLayer<Option<HeaderValue>>;
+/// A header whose value depends on the response.
+type ByResponse = SetResponseHeaderLayer<fn(&Response) -> Option<HeaderValue>>;
+/// What [`response_headers`] returns: its layers, innermost (the last added) first.
+pub type ResponseHeaders = Stack<
+    Fixed,
+    Stack<ByResponse, Stack<Fixed, Stack<Fixed, Stack<Fixed, Stack<Fixed, Identity>>>>>,
+>;
 
-/// Adds the security headers to every response.
-pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+/// The security headers of every response: set over whatever a handler set, except the
+/// Content-Security-Policy and Cache-Control, which a handler may choose itself.
+pub fn response_headers(public_url: &str, form_action_origins: &[String]) -> ResponseHeaders {
+    let always = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, Some(HeaderValue::from_static(value)))
+    };
     // Served over https, browsers must never fall back to plain http for a year. Not
     // includeSubDomains: other hosts under the same domain are not the portal's to decide.
-    if state.public_url.starts_with("https://") {
-        headers.insert(
+    let hsts = public_url
+        .starts_with("https://")
+        .then(|| HeaderValue::from_static("max-age=31536000"));
+    let csp = HeaderValue::from_str(&content_security_policy(None, form_action_origins)).ok();
+    ServiceBuilder::new()
+        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(always(header::REFERRER_POLICY, "same-origin"))
+        .layer(always(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
-        );
-    }
-    // Pages are revalidated on every visit (a deployment changes them and the bundle they
-    // name); a logged-in user's are `no-store` already (see `auth::load_user`).
-    let is_html = headers
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
-    if is_html && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    }
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Ok(value) = HeaderValue::from_str(&default_csp(&state.csp_form_action_extra))
-    {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
+            hsts,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            revalidate_pages as fn(&Response) -> Option<HeaderValue>,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .into_inner()
+}
+
+/// Pages are revalidated on every visit (a deployment changes them and the bundle they name);
+/// a logged-in user's are `no-store` already (see `auth::load_user`).
+fn revalidate_pages(response: &Response) -> Option<HeaderValue> {
     response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"))
+        .then(|| HeaderValue::from_static("no-cache"))
 }
 
 /// Refuses state-changing requests that a browser marks as coming from another site: the
@@ -137,15 +149,13 @@ pub async fn limit_cookies(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
+/// `scheme://host[:port]` of a URL, as browsers send it in `Origin`: host in lower case, the
+/// scheme's default port left out. Text that is not a URL (the configuration refuses such a
+/// `public_url` or `oidc_issuer`) is returned as it is, without a trailing `/`.
 pub fn origin_of(url: &str) -> String {
-    let url = url.trim_end_matches('/');
-    match url.find("://") {
-        Some(scheme_end) => match url[scheme_end + 3..].find('/') {
-            Some(path) => url[..scheme_end + 3 + path].to_owned(),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+    match url::Url::parse(url) {
+        Ok(url) => url.origin().ascii_serialization(),
+        Err(_) => url.trim_end_matches('/').to_owned(),
     }
 }
 
@@ -183,7 +193,7 @@ pub async fn time_limit(State(state): State<AppState>, request: Request, next: N
 
 #[cfg(test)]
 mod tests {
-    use super::origin_of;
+    use super::*;
 
     #[test]
     fn origins() {
@@ -195,5 +205,89 @@ mod tests {
             origin_of("http://127.0.0.1:3000/x/y"),
             "http://127.0.0.1:3000"
         );
+        // As a browser sends it: no default port, no user, the host in lower case.
+        assert_eq!(
+            origin_of("https://user@Portal.Example.com:443/x?y#z"),
+            "https://portal.example.com"
+        );
+        assert_eq!(origin_of("not a url/"), "not a url");
+    }
+
+    #[test]
+    fn one_policy_for_pages_and_every_other_response() {
+        assert_eq!(
+            content_security_policy(None, &["https://dex.example.com".to_owned()]),
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+             frame-ancestors 'none'; form-action 'self' https://dex.example.com"
+        );
+        assert_eq!(
+            content_security_policy(Some("abc"), &[]),
+            "default-src 'self'; script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+             base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        );
+    }
+
+    /// The headers a response ends up with, behind [`response_headers`], when the handler set
+    /// `set` itself.
+    async fn headers_of(
+        public_url: &str,
+        set: &[(HeaderName, &'static str)],
+    ) -> axum::http::HeaderMap {
+        use tower::{Layer, ServiceExt};
+        let mut response = Response::new(axum::body::Body::empty());
+        for (name, value) in set {
+            response
+                .headers_mut()
+                .insert(name.clone(), HeaderValue::from_static(value));
+        }
+        let mut response = Some(response);
+        let handler = tower::service_fn(move |_: Request| {
+            let response = response.take().unwrap_or_default();
+            async move { Ok::<_, std::convert::Infallible>(response) }
+        });
+        response_headers(public_url, &["https://idp".to_owned()])
+            .layer(handler)
+            .oneshot(Request::new(axum::body::Body::empty()))
+            .await
+            .expect("answers")
+            .headers()
+            .clone()
+    }
+
+    #[tokio::test]
+    async fn every_response_gets_the_headers_and_a_handler_keeps_its_policy_and_caching() {
+        let plain = headers_of("http://portal", &[]).await;
+        assert_eq!(plain[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(plain[header::REFERRER_POLICY], "same-origin");
+        assert_eq!(plain[header::X_FRAME_OPTIONS], "DENY");
+        assert!(!plain.contains_key(header::STRICT_TRANSPORT_SECURITY));
+        assert!(!plain.contains_key(header::CACHE_CONTROL), "not a page");
+        assert_eq!(
+            plain[header::CONTENT_SECURITY_POLICY],
+            content_security_policy(None, &["https://idp".to_owned()]).as_str()
+        );
+
+        let https = headers_of("https://portal", &[]).await;
+        assert_eq!(https[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000");
+
+        let html = "text/html; charset=utf-8";
+        let page = headers_of("http://portal", &[(header::CONTENT_TYPE, html)]).await;
+        assert_eq!(page[header::CACHE_CONTROL], "no-cache");
+
+        let own = headers_of(
+            "http://portal",
+            &[
+                (header::CONTENT_TYPE, html),
+                (header::CACHE_CONTROL, "no-store"),
+                (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
+                (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+            ],
+        )
+        .await;
+        assert_eq!(own[header::CACHE_CONTROL], "no-store");
+        assert_eq!(own[header::CONTENT_SECURITY_POLICY], "default-src 'none'");
+        assert_eq!(own[header::X_FRAME_OPTIONS], "DENY", "never framed");
     }
 }

@@ -189,10 +189,6 @@ impl Application {
             oidc,
             public_origin: security::origin_of(&config.public_url),
             public_url: config.public_url.clone(),
-            csp_form_action_extra: form_action_origins
-                .iter()
-                .map(|o| format!(" {o}"))
-                .collect(),
             session_limits,
             login_everywhere: config.login_everywhere,
             cluster_access: config.cluster_access()?.map(Arc::new),
@@ -358,9 +354,9 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
             ),
             crate::page_error::render,
         ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            security::headers,
+        .layer(security::response_headers(
+            &state.public_url,
+            &state.server_context.form_action_origins,
         ))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(crate::telemetry::request_log))

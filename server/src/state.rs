@@ -29,8 +29,6 @@ pub struct AppState {
     pub public_url: String,
     /// `scheme://host[:port]` of `public_url`, compared with the `Origin` of unsafe requests.
     pub public_origin: String,
-    /// ` ORIGIN` of the identity provider for `form-action`, or empty.
-    pub csp_form_action_extra: String,
     /// When sessions end (idle and absolute); see `auth::load_user`.
     pub session_limits: SessionLimits,
     /// Every page needs a logged-in user (see `Config::login_everywhere`).

@@ -84,6 +84,15 @@ pub struct SubjectPrefixes {
     pub groups: String,
 }
 
+/// What the access view reads and how it matches users (from the configuration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessSettings {
+    /// The access RoleBindings' names; the first is the one every namespace should have.
+    pub binding_names: Vec<String>,
+    /// The API server's OIDC username and groups prefixes.
+    pub prefixes: SubjectPrefixes,
+}
+
 /// Who is asking, in IdP terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {

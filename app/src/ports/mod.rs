@@ -34,6 +34,29 @@ pub struct ServerContext {
     pub access: AccessContext,
 }
 
+/// The portal's one Content-Security-Policy, for pages and every other response alike: scripts
+/// (and their WebAssembly), styles, images and connections from the portal only; no plugins,
+/// frames or `<base>`; forms submit to the portal and to `form_action_origins` (the identity
+/// provider, where logout continues). A rendered page names the nonce of its one inline script,
+/// Leptos's hydration.
+pub fn content_security_policy(
+    script_nonce: Option<&str>,
+    form_action_origins: &[String],
+) -> String {
+    let nonce = script_nonce
+        .map(|nonce| format!(" 'nonce-{nonce}'"))
+        .unwrap_or_default();
+    let form_action: String = form_action_origins
+        .iter()
+        .map(|origin| format!(" {origin}"))
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'{form_action}"
+    )
+}
+
 /// Makes the server context available to the component tree and to server functions, and gives
 /// the page a Content-Security-Policy that admits only the portal's own scripts plus the one
 /// inline hydration script carrying this response's nonce.
@@ -44,16 +67,8 @@ pub fn provide_server_context(context: &ServerContext) {
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
     ) {
-        let form_action: String = context
-            .form_action_origins
-            .iter()
-            .map(|origin| format!(" {origin}"))
-            .collect();
-        let policy = format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-             base-uri 'none'; frame-ancestors 'none'; form-action 'self'{form_action}"
-        );
+        let policy =
+            content_security_policy(Some(&nonce.to_string()), &context.form_action_origins);
         if let Ok(value) = http::HeaderValue::from_str(&policy) {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }

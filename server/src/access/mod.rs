@@ -37,14 +37,7 @@ use std::{
 };
 use tokio::{sync::Notify, task::JoinHandle};
 
-/// What the access view reads and how it matches users (from the configuration).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessSettings {
-    /// The access RoleBindings' names; the first is the one every namespace should have.
-    pub binding_names: Vec<String>,
-    /// The API server's OIDC username and groups prefixes.
-    pub prefixes: SubjectPrefixes,
-}
+pub use app::domain::access::AccessSettings;
 
 /// How long the rebuild waits after a change for more changes, so a burst (the initial list, a
 /// re-list after an outage) rebuilds the snapshot once instead of once per object.
