@@ -317,9 +317,9 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         >(
             move || provide_server_context(&fallback_context), shell
         ))
-        .route("/auth/login", get(auth::login))
-        .route("/auth/callback", get(auth::callback))
-        .route("/auth/logout", post(auth::logout))
+        .route("/auth/login", get(auth::login::login))
+        .route("/auth/callback", get(auth::login::callback))
+        .route("/auth/logout", post(auth::login::logout))
         .route("/kubeconfig/download", get(crate::kubeconfig::download))
         .route("/namespaces/new", post(namespaces::http::submit))
         .route("/namespaces/{id}/cancel", post(namespaces::http::cancel))

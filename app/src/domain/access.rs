@@ -8,6 +8,9 @@
 //!
 //! Everything here is pure: the server fills an [`AccessSnapshot`] from its reflector caches and
 //! the pages ask it questions.
+//!
+//! Just over 400 lines: the snapshot and the questions the pages ask it (one namespace, the
+//! matrix, the CSV rows) share one index and are read together.
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

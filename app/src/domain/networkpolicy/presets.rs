@@ -4,6 +4,9 @@
 //! directly. Two come from the original Application Developer FAQ and are flagged as such: its
 //! allow-everything policy for `kubectl run blah` is a teaching example, "not a good idea", and
 //! [`kubectl_run_dns_only`] is what to use instead.
+//!
+//! Just over 400 lines because its snapshot tests stay inline: insta keeps snapshots beside the
+//! file that holds the test.
 
 use serde::{Deserialize, Serialize};
 

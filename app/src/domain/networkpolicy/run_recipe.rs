@@ -15,6 +15,9 @@
 //! therefore carries the complete container — name, image, stdin/tty as `-ti` sets them — and
 //! names it after the Pod, as kubectl does, so a strategic merge (`--override-type=strategic`,
 //! which merges containers by name) gives the same Pod.
+//!
+//! Over 400 lines on purpose: the recipe's checks, its policy and its command are one argument
+//! about what reaches a shell, and are easiest to audit in one file.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

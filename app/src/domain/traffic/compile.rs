@@ -5,6 +5,10 @@
 //! wrong with cluster data. Policies can also come from elsewhere (a pasted manifest, a test),
 //! so every malformed part becomes a [`Problem`] with its path, and the part concerned never
 //! matches: an invalid peer, port entry or selector allows nothing, and never panics.
+//!
+//! Over 400 lines on purpose: each part of a NetworkPolicy (selectors, peers, ports, CIDRs) is
+//! compiled and checked here side by side, so the rules for what a malformed part means stay in
+//! one place.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
