@@ -3,6 +3,7 @@
 use super::StoreError;
 use app::domain::audit::AuditEvent;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::fmt;
 
 /// Writes the log line of an audit event (the database write is the caller's).
@@ -39,7 +40,7 @@ pub struct AuditQuery {
     pub limit: u32,
 }
 
-/// The append-only audit trail. One implementation per database backend.
+/// The append-only audit trail. Implemented once over both backends (`sql/audit.rs`).
 #[async_trait]
 pub trait AuditStore: Send + Sync + fmt::Debug {
     /// Appends an event to the audit trail and returns it as stored.
@@ -81,4 +82,29 @@ pub(crate) fn check_audit_event(event: &NewAuditEvent) -> Result<(), StoreError>
 /// The page size to use for a query that asked for `limit` rows.
 pub(crate) fn page_size(query: &AuditQuery) -> i64 {
     i64::from(query.limit.clamp(1, MAX_PAGE))
+}
+
+/// An event as the database returns it; kept apart so the shared [`AuditEvent`] carries no sqlx
+/// derive.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    id: i64,
+    occurred_at: DateTime<Utc>,
+    actor: String,
+    action: String,
+    subject: String,
+    detail: String,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(row: AuditRow) -> Self {
+        Self {
+            id: row.id,
+            occurred_at: super::timestamp(row.occurred_at),
+            actor: row.actor,
+            action: row.action,
+            subject: row.subject,
+            detail: row.detail,
+        }
+    }
 }

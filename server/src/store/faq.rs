@@ -2,7 +2,7 @@
 //! share on both backends: limits checked before a value reaches
 //! the database (so the caller learns which value is wrong, not a constraint name), and names.
 
-use super::StoreError;
+use super::{StoreError, dialect::Unique};
 use app::features::faq::model::VoteOutcome;
 use app::ports::VoterId;
 use async_trait::async_trait;
@@ -18,10 +18,12 @@ pub(crate) const MAX_QUERY: usize = 200;
 pub(crate) const MAX_UNANSWERED_ROWS: i64 = 10_000;
 /// The most rows one listing returns, whatever the caller asks for.
 pub(crate) const MAX_PAGE: u32 = 500;
-/// The unique constraint that keeps one vote per reader and entry. PostgreSQL reports it by this
-/// name. SQLite reports no constraint names, only the kind, and this is the only unique
-/// constraint of `faq_votes`, so there the kind identifies it.
-pub(crate) const ONE_VOTE_PER_VOTER: &str = "faq_votes_one_per_voter";
+/// The unique constraint that keeps one vote per reader and entry. It is the only unique
+/// constraint of `faq_votes`, so on SQLite (which names no constraint) the kind identifies it.
+pub(crate) const ONE_VOTE_PER_VOTER: Unique = Unique {
+    name: "faq_votes_one_per_voter",
+    sqlite_columns: None,
+};
 
 pub(crate) fn check_slug(slug: &str) -> Result<(), StoreError> {
     let length = slug.chars().count();
@@ -65,7 +67,7 @@ pub struct UnansweredSearch {
 }
 
 /// What the FAQ keeps in the database: helpfulness votes and searches that found nothing.
-/// One implementation per database backend.
+/// Implemented once over both backends (`sql/faq.rs`).
 #[async_trait]
 pub trait FaqStore: Send + Sync + fmt::Debug {
     /// Records `voter`'s answer for the entry `slug`; a second vote replaces the first.

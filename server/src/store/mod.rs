@@ -1,32 +1,38 @@
 //! The portal's database: SQLite (embedded, the default) or PostgreSQL (production, and required
 //! for more than one replica), chosen by the URL's scheme at start-up.
 //!
-//! One file per stored concept holds its storage trait, its row types and the rules both
-//! backends check before a value reaches the database: [`audit`], [`namespace_requests`],
-//! [`faq`], [`seen_groups`]. Each backend has its own migrations (`migrations/sqlite`,
-//! `migrations/postgres`) and implements every trait; the behavioural test suite runs the same
+//! One file per stored concept holds its storage trait, its row types and the rules checked
+//! before a value reaches the database: [`audit`], [`namespace_requests`], [`faq`],
+//! [`seen_groups`]. Their queries are written once, in `sql/`, for [`SqlStore`], generic over
+//! the backend's dialect (`dialect.rs`); `sqlite.rs` and `postgres.rs` keep only connecting,
+//! migrating (each backend has its own migrations, `migrations/sqlite`, `migrations/postgres`),
+//! readiness and the statements that really differ. The behavioural test suite runs the same
 //! cases against both.
 
 pub mod audit;
+/// What the backends spell differently, and the statement type shared queries are built with.
+mod dialect;
 pub mod faq;
-/// The queries namespace requests run alike on both backends.
-mod namespace_request_queries;
 pub mod namespace_requests;
+/// The PostgreSQL backend.
 mod postgres;
 pub mod seen_groups;
+/// The one store type, generic over the backend, and every query.
+mod sql;
+/// The SQLite backend.
 mod sqlite;
 
 pub use audit::{AuditQuery, AuditStore, NewAuditEvent};
 pub use faq::{FaqStore, UnansweredSearch, VoteTally};
 pub use namespace_requests::{NamespaceRequestStore, QueueQuery, RequestStoreError};
 pub use seen_groups::{SeenGroup, SeenGroupStore};
+pub use sql::{Connected, PgStore, SqlStore, SqliteStore};
 
 use crate::config::Config;
 use crate::metrics::DatabaseStats;
 use anyhow::Context;
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
 use sqlx::pool::PoolConnection;
+use sqlx::{Postgres, Sqlite};
 use std::sync::Arc;
 
 /// An error from a store. Its message is for logs: it may name tables or hosts, so server
@@ -53,8 +59,8 @@ pub struct Stores {
 /// A connected database of either kind.
 #[derive(Debug, Clone)]
 pub enum Database {
-    Sqlite(SqliteStore),
-    Postgres(PgStore),
+    Sqlite(Connected<Sqlite>),
+    Postgres(Connected<Postgres>),
 }
 
 /// Whether the database can serve the portal right now.
@@ -70,15 +76,16 @@ pub enum Readiness {
 }
 
 impl Database {
-    /// Connects to the database the configuration names. Fails with a one-line reason when the
-    /// URL is not understood, the SQLite file cannot be created, or PostgreSQL does not answer.
+    /// Connects to the database the configuration names and builds its stores. Fails with a
+    /// one-line reason when the URL is not understood, the SQLite file cannot be created, or
+    /// PostgreSQL does not answer.
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
         let url = config.database_url();
         let max = config.database_max_connections;
         if let Some(path) = url.strip_prefix("sqlite:") {
-            Ok(Self::Sqlite(SqliteStore::connect(path, max).await?))
+            Ok(Self::Sqlite(SqliteStore::connect(path, max).await?.into()))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self::Postgres(PgStore::connect(url, max).await?))
+            Ok(Self::Postgres(PgStore::connect(url, max).await?.into()))
         } else {
             anyhow::bail!(
                 "database_url must start with sqlite: or postgres:// (got a URL starting with {:?})",
@@ -87,29 +94,27 @@ impl Database {
         }
     }
 
+    /// The backend, whichever it is; the one place that tells them apart.
+    fn backend(&self) -> &dyn sql::Lifecycle {
+        match self {
+            Self::Sqlite(backend) => backend,
+            Self::Postgres(backend) => backend,
+        }
+    }
+
     /// Applies every migration this binary carries that the database does not have yet.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.migrate().await,
-            Self::Postgres(store) => store.migrate().await,
-        }
-        .context("could not apply database migrations")
+        self.backend()
+            .migrate()
+            .await
+            .context("could not apply database migrations")
     }
 
     /// Reachable, and migrated at least to the version this binary expects? A newer schema (the
     /// next release migrated while this replica still runs) is ready: migrations only expand
     /// the schema while an older release may still run on it (see the README).
     pub async fn readiness(&self) -> Readiness {
-        let (applied, expected) = match self {
-            Self::Sqlite(store) => (
-                store.latest_applied_migration().await,
-                sqlite::latest_known(),
-            ),
-            Self::Postgres(store) => (
-                store.latest_applied_migration().await,
-                postgres::latest_known(),
-            ),
-        };
+        let (applied, expected) = self.backend().migrations().await;
         match applied {
             Err(error) => Readiness::Unreachable(error.to_string()),
             Ok(Some(applied)) if applied >= expected => Readiness::Ready,
@@ -117,78 +122,20 @@ impl Database {
         }
     }
 
-    /// Every store, over this database's one connection pool.
+    /// Every store, over this database's one connection pool (built once, at connect).
     pub fn stores(&self) -> Stores {
-        fn over<S>(store: &S) -> Stores
-        where
-            S: AuditStore + NamespaceRequestStore + FaqStore + SeenGroupStore + Clone + 'static,
-        {
-            Stores {
-                audit: Arc::new(store.clone()),
-                namespace_requests: Arc::new(store.clone()),
-                faq: Arc::new(store.clone()),
-                seen_groups: Arc::new(store.clone()),
-            }
-        }
-        match self {
-            Self::Sqlite(store) => over(store),
-            Self::Postgres(store) => over(store),
-        }
+        self.backend().stores().clone()
     }
 
     /// What `/metrics` reads when scraped: namespace requests by status, the age of the oldest
     /// approved request not yet provisioned (Unix milliseconds), and the connection pool.
     pub async fn stats(&self) -> DatabaseStats {
-        const BY_STATUS: &str = "SELECT status, count(*) FROM namespace_requests GROUP BY status";
-        const OLDEST_APPROVED: &str = "SELECT min(updated_at) FROM namespace_requests \
-             WHERE status IN ('approved', 'provisioning')";
-        // The same queries and pool readings on either backend; only the pool's type differs.
-        macro_rules! stats_of {
-            ($pool:expr) => {{
-                let pool = $pool;
-                let (in_use, idle, max) = (
-                    pool.size().saturating_sub(pool.num_idle() as u32),
-                    pool.num_idle(),
-                    pool.options().get_max_connections(),
-                );
-                let (requests_by_status, oldest_approved_ms) = match connection(pool).await {
-                    Ok(mut connection) => {
-                        let by_status = sqlx::query_as(BY_STATUS)
-                            .fetch_all(&mut *connection)
-                            .await
-                            .map_err(|error| error.to_string());
-                        let oldest: Result<Option<chrono::DateTime<chrono::Utc>>, _> =
-                            sqlx::query_scalar(OLDEST_APPROVED)
-                                .fetch_one(&mut *connection)
-                                .await;
-                        let oldest = oldest
-                            .map(|at| at.map(|at| at.timestamp_millis()))
-                            .map_err(|error| error.to_string());
-                        (by_status, oldest)
-                    }
-                    Err(error) => (Err(error.to_string()), Err(error.to_string())),
-                };
-                DatabaseStats {
-                    requests_by_status,
-                    oldest_approved_ms,
-                    in_use,
-                    idle,
-                    max,
-                }
-            }};
-        }
-        match self {
-            Self::Sqlite(store) => stats_of!(store.pool()),
-            Self::Postgres(store) => stats_of!(store.pool()),
-        }
+        self.backend().stats().await
     }
 
     /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
     pub async fn close(&self) {
-        match self {
-            Self::Sqlite(store) => store.close().await,
-            Self::Postgres(store) => store.close().await,
-        }
+        self.backend().close().await;
     }
 }
 
@@ -237,7 +184,9 @@ mod tests {
         let store = SqliteStore::connect(path.to_str().expect("UTF-8"), 1)
             .await
             .expect("opens");
-        store.migrate().await.expect("migrates");
+        <Sqlite as sql::Backend>::migrate(store.pool())
+            .await
+            .expect("migrates");
         let query = AuditQuery {
             limit: 10,
             ..AuditQuery::default()

@@ -37,7 +37,8 @@ pub struct SeenGroup {
     pub last_seen: DateTime<Utc>,
 }
 
-/// The IdP groups users carried when they logged in. One implementation per database backend.
+/// The IdP groups users carried when they logged in. Implemented once over both
+/// backends (`sql/seen_groups.rs`).
 #[async_trait]
 pub trait SeenGroupStore: Send + Sync + fmt::Debug {
     /// Records that a user carrying `groups` just logged in.

@@ -1,45 +1,27 @@
-//! The SQLite store: one file, WAL journal, a busy timeout and foreign keys on.
+//! The SQLite backend: one file, WAL journal, a busy timeout and foreign keys on; its migrations,
+//! and how its SQL differs from PostgreSQL's.
 
 use super::{
-    StoreError,
-    audit::{AuditQuery, AuditStore, NewAuditEvent, check_audit_event, page_size},
-    database_error,
+    dialect::{Claimed, Dialect, Sql, Unique},
+    sql::{Backend, SqlStore},
 };
 use anyhow::Context;
-use app::domain::audit::AuditEvent;
-use async_trait::async_trait;
 use chrono::Utc;
+use futures::future::BoxFuture;
 use sqlx::{
-    QueryBuilder, Sqlite, SqlitePool,
+    Sqlite, SqliteConnection, SqlitePool,
+    error::{DatabaseError, ErrorKind},
     migrate::Migrator,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+        SqliteSynchronous,
+    },
 };
 use std::{path::Path, str::FromStr, time::Duration};
 
-/// The FAQ's feedback tables.
-mod faq;
-/// Namespace requests.
-mod namespace_requests;
-/// The IdP groups seen at login.
-mod seen_groups;
-
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
-/// The newest migration this binary carries.
-pub(super) fn latest_known() -> i64 {
-    MIGRATOR
-        .iter()
-        .map(|migration| migration.version)
-        .max()
-        .unwrap_or(0)
-}
-
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
-
-impl SqliteStore {
+impl SqlStore<Sqlite> {
     /// Opens (creating when missing) the SQLite database at `path` (`//data/portal.db` or
     /// `data/portal.db`; `:memory:` is refused because every connection would see another one).
     pub async fn connect(path: &str, max_connections: u32) -> anyhow::Result<Self> {
@@ -74,125 +56,131 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .with_context(|| format!("could not open the SQLite database {path}"))?;
-        Ok(Self { pool })
-    }
-
-    /// The connection pool, for components that keep their own tables (sessions).
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    /// A connection for one query or transaction of a store (see [`super::connection`]).
-    pub(super) async fn connection(
-        &self,
-    ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
-        super::connection(&self.pool).await
-    }
-
-    pub(super) async fn migrate(&self) -> anyhow::Result<()> {
-        // A newer release may have applied migrations this binary does not carry: they are
-        // ignored, so a rollback (or an old replica during a rollout) starts on the new schema.
-        let mut migrator = sqlx::migrate!("../migrations/sqlite");
-        migrator.set_ignore_missing(true);
-        migrator.run(&self.pool).await?;
-        Ok(())
-    }
-
-    pub(super) async fn latest_applied_migration(&self) -> Result<Option<i64>, sqlx::Error> {
-        let table_exists: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        if table_exists.is_none() {
-            return Ok(None);
-        }
-        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
-            .fetch_one(&self.pool)
-            .await
-    }
-
-    pub(super) async fn close(&self) {
-        self.pool.close().await;
+        Ok(Self::new(pool))
     }
 }
 
-#[async_trait]
-impl AuditStore for SqliteStore {
-    async fn record_audit_event(&self, event: NewAuditEvent) -> Result<AuditEvent, StoreError> {
-        check_audit_event(&event)?;
-        let occurred_at = Utc::now();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO audit_events (occurred_at, actor, action, subject, detail)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(occurred_at)
-        .bind(&event.actor)
-        .bind(&event.action)
-        .bind(&event.subject)
-        .bind(&event.detail)
-        .fetch_one(&mut *self.connection().await?)
-        .await
-        .map_err(database_error)?;
-        Ok(AuditEvent {
-            id,
-            occurred_at: super::timestamp(occurred_at),
-            actor: event.actor,
-            action: event.action,
-            subject: event.subject,
-            detail: event.detail,
+impl Backend for Sqlite {
+    fn latest_known() -> i64 {
+        MIGRATOR
+            .iter()
+            .map(|migration| migration.version)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn migrate(pool: &SqlitePool) -> BoxFuture<'_, anyhow::Result<()>> {
+        Box::pin(async move {
+            // A newer release may have applied migrations this binary does not carry: they are
+            // ignored, so a rollback (or an old replica during a rollout) starts on the new
+            // schema.
+            let mut migrator = sqlx::migrate!("../migrations/sqlite");
+            migrator.set_ignore_missing(true);
+            migrator.run(pool).await?;
+            Ok(())
         })
     }
 
-    async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT id, occurred_at, actor, action, subject, detail FROM audit_events WHERE 1 = 1",
-        );
-        if let Some(actor) = &query.actor {
-            sql.push(" AND actor = ").push_bind(actor);
-        }
-        if let Some(subject) = &query.subject {
-            sql.push(" AND subject = ").push_bind(subject);
-        }
-        if let Some(prefix) = &query.action_prefix {
-            sql.push(" AND substr(action, 1, length(")
-                .push_bind(prefix)
-                .push(")) = ")
-                .push_bind(prefix);
-        }
-        if let Some(before) = query.before_id {
-            sql.push(" AND id < ").push_bind(before);
-        }
-        sql.push(" ORDER BY id DESC LIMIT ")
-            .push_bind(page_size(query));
-        sql.build_query_as::<AuditRow>()
-            .fetch_all(&mut *self.connection().await?)
-            .await
-            .map(|rows| rows.into_iter().map(Into::into).collect())
-            .map_err(database_error)
+    fn latest_applied_migration(
+        pool: &SqlitePool,
+    ) -> BoxFuture<'_, Result<Option<i64>, sqlx::Error>> {
+        Box::pin(async move {
+            let table_exists: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            )
+            .fetch_optional(pool)
+            .await?;
+            if table_exists.is_none() {
+                return Ok(None);
+            }
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(pool)
+                .await
+        })
     }
 }
 
-/// A row as SQLite returns it; kept here so the shared [`AuditEvent`] carries no sqlx derive.
-#[derive(sqlx::FromRow)]
-pub(super) struct AuditRow {
-    id: i64,
-    occurred_at: chrono::DateTime<Utc>,
-    actor: String,
-    action: String,
-    subject: String,
-    detail: String,
-}
+impl Dialect for Sqlite {
+    /// Takes the database's write lock up front (waiting up to the busy timeout).
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    const REQUEST_SELECT: &'static str = "SELECT r.id, r.name, r.requester, r.purpose, r.labels, \
+         (SELECT json_group_array(group_name) FROM \
+           (SELECT group_name FROM namespace_request_groups g WHERE g.request_id = r.id \
+            ORDER BY group_name)) AS group_list, \
+         r.status, r.reason, r.decided_by, r.created_at, r.updated_at, r.queue_rank \
+         FROM namespace_requests r";
+    const POSITION: &'static str = "instr";
 
-impl From<AuditRow> for AuditEvent {
-    fn from(row: AuditRow) -> Self {
-        Self {
-            id: row.id,
-            occurred_at: super::timestamp(row.occurred_at),
-            actor: row.actor,
-            action: row.action,
-            subject: row.subject,
-            detail: row.detail,
-        }
+    fn push_now(sql: &mut Sql<Self>) {
+        let now = sql.now();
+        sql.push_bind(now);
+    }
+
+    fn push_starts_with(sql: &mut Sql<Self>, column: &str, prefix: &str) {
+        sql.push(format_args!("substr({column}, 1, length("))
+            .push_bind(prefix)
+            .push(")) = ")
+            .push_bind(prefix);
+    }
+
+    fn push_json(sql: &mut Sql<Self>, json: String) {
+        sql.push_bind(json);
+    }
+
+    fn count_where(condition: &str) -> String {
+        format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
+    }
+
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    fn violates(error: &dyn DatabaseError, unique: Unique) -> bool {
+        error.kind() == ErrorKind::UniqueViolation
+            && unique
+                .sqlite_columns
+                .is_none_or(|columns| error.message().contains(columns))
+    }
+
+    fn lock_requester<'c>(
+        _tx: &'c mut SqliteConnection,
+        _requester: &'c str,
+    ) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+        // The `BEGIN IMMEDIATE` transaction already holds the only write lock.
+        Box::pin(async { Ok(()) })
+    }
+
+    fn claim_next<'c>(
+        tx: &'c mut SqliteConnection,
+        worker: &'c str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> BoxFuture<'c, Result<Option<Claimed>, sqlx::Error>> {
+        Box::pin(async move {
+            let candidate: Option<Claimed> = sqlx::query_as(
+                "SELECT id, status, claimed_by FROM namespace_requests
+                 WHERE status = 'approved'
+                    OR (status = 'provisioning' AND (claimed_until IS NULL OR claimed_until < ?))
+                 ORDER BY id LIMIT 1",
+            )
+            .bind(now_ms)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((id, ..)) = candidate else {
+                return Ok(None);
+            };
+            sqlx::query(
+                "UPDATE namespace_requests
+                 SET status = 'provisioning', updated_at = ?, claimed_by = ?, claimed_until = ?
+                 WHERE id = ?",
+            )
+            .bind(Utc::now())
+            .bind(worker)
+            .bind(now_ms.saturating_add(lease_ms))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            Ok(candidate)
+        })
     }
 }

@@ -1,15 +1,16 @@
-//! The groups seen at login, on PostgreSQL.
+//! The groups seen at login, on either backend.
 
-use super::PgStore;
+use super::SqlStore;
 use crate::store::{
     StoreError, database_error,
+    dialect::{Dialect, Sql},
     seen_groups::{SeenGroup, SeenGroupStore, check_groups},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 #[async_trait]
-impl SeenGroupStore for PgStore {
+impl<DB: Dialect> SeenGroupStore for SqlStore<DB> {
     async fn record_seen_groups(&self, groups: &[String]) -> Result<(), StoreError> {
         check_groups(groups)?;
         let now = Utc::now();
@@ -18,13 +19,13 @@ impl SeenGroupStore for PgStore {
             .await
             .map_err(database_error)?;
         for group in groups {
-            sqlx::query(
+            Sql::<DB>::new(
                 "INSERT INTO seen_groups (group_name, last_seen) VALUES ($1, $2)
                  ON CONFLICT (group_name) DO UPDATE SET last_seen = excluded.last_seen",
             )
             .bind(group)
             .bind(now)
-            .execute(&mut *transaction)
+            .execute(&mut transaction)
             .await
             .map_err(database_error)?;
         }
@@ -33,7 +34,7 @@ impl SeenGroupStore for PgStore {
 
     async fn seen_groups(&self) -> Result<Vec<SeenGroup>, StoreError> {
         let rows: Vec<(String, DateTime<Utc>)> =
-            sqlx::query_as("SELECT group_name, last_seen FROM seen_groups ORDER BY group_name")
+            Sql::<DB>::new("SELECT group_name, last_seen FROM seen_groups ORDER BY group_name")
                 .fetch_all(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
