@@ -31,6 +31,8 @@ mod baseline_host;
 mod baseline_profiles;
 /// What the API server changes in a Pod before admission, where Pod Security can see it.
 pub mod defaults;
+/// A Pod changed to pass `restricted` where a machine may decide, and what a human must.
+pub mod fix;
 /// The namespace labels that choose the policy.
 pub mod policy;
 mod restricted;
@@ -43,10 +45,13 @@ mod tests_admission;
 #[cfg(test)]
 mod tests_baseline;
 #[cfg(test)]
+mod tests_fix;
+#[cfg(test)]
 mod tests_restricted;
 
 pub use admission::{Decision, admit_create};
 pub use baseline_host::allowed_sysctls;
+pub use fix::{FixOutcome, NeedsHuman, fix_for_restricted};
 pub use policy::{LabelError, NamespacePolicy};
 pub use restricted::ALLOWED_VOLUME_TYPES;
 pub use workload::{PodObject, PodSource, WorkloadError, WorkloadKind, pod_object};
