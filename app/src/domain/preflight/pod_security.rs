@@ -49,7 +49,7 @@ mod tests_fix;
 #[cfg(test)]
 mod tests_restricted;
 
-pub use admission::{Decision, admit_create};
+pub use admission::{Decision, GENERATED_SUFFIX, admit_create};
 pub use baseline_host::allowed_sysctls;
 pub use fix::{FixOutcome, NeedsHuman, fix_for_restricted};
 pub use policy::{LabelError, NamespacePolicy};

@@ -2,8 +2,9 @@
 //! builds it (`EvaluatePod`, `ValidatePod`, `ValidatePodController`).
 //!
 //! - A Pod is checked against `enforce`; if it fails, the create is refused with
-//!   `pods "NAME" is forbidden: violates PodSecurity "LEVEL:VERSION": ...` (`pods is forbidden`
-//!   when the Pod only has `generateName`), and no warning is sent.
+//!   `pods "NAME" is forbidden: violates PodSecurity "LEVEL:VERSION": ...`, and no warning is
+//!   sent. For a Pod with only `generateName`, NAME is the name the API server made up: the
+//!   prefix and five random characters, which are written here as [`GENERATED_SUFFIX`].
 //! - Otherwise it is checked against `warn`, and a failure comes back as the one warning
 //!   `would violate PodSecurity "LEVEL:VERSION": ...`.
 //! - A workload (Deployment, Job, ...) is never refused and never checked against `enforce`:
@@ -21,6 +22,9 @@ use super::text::go_quote;
 use super::workload::{PodObject, PodSource, WorkloadKind};
 use super::{LevelVersion, Violation, evaluate, forbidden_detail};
 use serde::{Deserialize, Serialize};
+
+/// Stands for the five random characters the API server appends to a `generateName`.
+pub const GENERATED_SUFFIX: &str = "xxxxx";
 
 /// What Pod Security answers to one create.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -73,7 +77,11 @@ pub fn admit_create(policy: &NamespacePolicy, object: &PodObject) -> Decision {
             return Decision::default();
         }
         let pod = as_admitted(&object.pod);
-        evaluate_pod(policy, &pod, Some(&object.name))
+        let name = match &object.generate_name {
+            Some(prefix) if object.name.is_empty() => format!("{prefix}{GENERATED_SUFFIX}"),
+            _ => object.name.clone(),
+        };
+        evaluate_pod(policy, &pod, Some(&name))
     } else {
         let nothing_to_check = policy.warn.level == super::Level::Privileged
             && policy.audit.level == super::Level::Privileged;

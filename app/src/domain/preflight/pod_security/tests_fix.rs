@@ -195,7 +195,7 @@ fn container(name: String) -> BoxedStrategy<Value> {
 }
 
 fn containers(prefix: &'static str, range: std::ops::Range<usize>) -> BoxedStrategy<Value> {
-    (range)
+    range
         .prop_flat_map(move |n| {
             (0..n)
                 .map(|i| container(format!("{prefix}{i}")))
@@ -244,7 +244,7 @@ fn pod_spec() -> BoxedStrategy<Value> {
         json!([{ "name": "h", "hostPath": { "path": "/" } }]),
         json!([{ "name": "n", "nfs": { "server": "s", "path": "/" } }]),
     ]);
-    let fields = object(vec![
+    object(vec![
         ("hostNetwork", tri()),
         ("hostPID", tri()),
         ("hostIPC", tri()),
@@ -265,8 +265,7 @@ fn pod_spec() -> BoxedStrategy<Value> {
         ("initContainers", containers("init", 0..2)),
         ("containers", containers("app", 1..3)),
         ("ephemeralContainers", containers("debug", 0..2)),
-    ]);
-    fields
+    ])
 }
 
 proptest! {

@@ -94,6 +94,8 @@ pub struct PodObject {
     pub kind: WorkloadKind,
     /// `metadata.name` (empty when the object only has `generateName`).
     pub name: String,
+    /// `metadata.generateName`: the prefix of the name the API server makes up.
+    pub generate_name: Option<String>,
     /// The Pod, or the pod template.
     pub pod: PodSource,
 }
@@ -144,6 +146,10 @@ pub fn pod_object(object: &Value) -> Result<Option<PodObject>, WorkloadError> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    let generate_name = object
+        .pointer("/metadata/generateName")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let path = kind.template_path();
     let mut template = object;
     for (depth, key) in path.iter().enumerate() {
@@ -181,6 +187,7 @@ pub fn pod_object(object: &Value) -> Result<Option<PodObject>, WorkloadError> {
     Ok(Some(PodObject {
         kind,
         name,
+        generate_name,
         pod: PodSource { metadata, spec },
     }))
 }
