@@ -205,7 +205,7 @@ fn enforce_denies_a_pod_without_warnings() {
         decision
             .denial
             .unwrap()
-            .starts_with("pods is forbidden: violates")
+            .starts_with(r#"pods "web-xxxxx" is forbidden: violates"#)
     );
 }
 
