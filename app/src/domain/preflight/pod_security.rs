@@ -13,12 +13,16 @@
 //!   `capabilities_baseline`, `seccompProfile_baseline`). The message joins the failures in that
 //!   order.
 //! - Pods are denied by `enforce`; workloads (Deployment, Job and the rest) are never denied,
-//!   only warned about by `warn` (see [`admission`]).
+//!   only warned about by `warn` (see
+//!   [`admission`](crate::domain::preflight::pod_security::admission)).
 //! - Before Pod Security sees a Pod, the API server changes two things that matter to it; both
-//!   are applied here too (see [`defaults`]).
+//!   are applied here too (see
+//!   [`defaults`](crate::domain::preflight::pod_security::defaults)).
 //! - Not modelled: the exemptions of an admission configuration file (users, namespaces,
 //!   runtime classes; a stock API server has none), updates (only creates are checked), and the
 //!   alpha feature gate that relaxes checks for Pods with `hostUsers: false` (off by default).
+//!
+//! `tests/tests/pod_security.rs` compares these answers with a real kube-apiserver v1.34's.
 
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;

@@ -9,12 +9,14 @@
 //!   `would violate PodSecurity "LEVEL:VERSION": ...`.
 //! - A workload (Deployment, Job, ...) is never refused and never checked against `enforce`:
 //!   only `warn` (the same warning text as for a Pod) and `audit`. When both are `privileged`,
-//!   nothing is checked at all.
+//!   nothing is checked at all. A namespace without a `warn` label warns at its `enforce`
+//!   level, so `enforce: restricted` alone does warn about a Deployment that breaks it.
 //! - `audit` failures go to the audit log as the annotation
 //!   `pod-security.kubernetes.io/audit-violations`, with the same text as a warning.
 //!
-//! The failures inside a message are those of [`super::forbidden_detail`], in the order of the
-//! checks, not sorted.
+//! The failures inside a message are those of
+//! [`forbidden_detail`](crate::domain::preflight::pod_security::forbidden_detail), in the order
+//! of the checks, not sorted.
 
 use super::defaults::as_admitted;
 use super::policy::NamespacePolicy;
