@@ -10,14 +10,14 @@
 mod corpus;
 
 use app::domain::preflight::pod_security::{
-    Decision, GENERATED_SUFFIX, NamespacePolicy, WorkloadKind, admit_create, fix_for_restricted,
-    pod_object,
+    CheckId, Decision, GENERATED_SUFFIX, Level, NamespacePolicy, WorkloadKind, admit_create,
+    checks_for, fix_for_restricted, pod_object,
 };
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, PostParams};
 use portal_tests::TestCluster;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The namespaces and their Pod Security labels.
 const NAMESPACES: [(&str, &[(&str, &str)]); 4] = [
@@ -184,6 +184,7 @@ async fn the_domain_answers_as_the_api_server_does() {
     assert!(cases.len() >= 30, "a corpus of at least 30 manifests");
 
     let mut failures = Vec::new();
+    let mut exercised: BTreeSet<CheckId> = BTreeSet::new();
     let mut other_warnings = BTreeMap::new();
     let (mut compared, mut refused, mut warned) = (0, 0, 0);
     for (name, manifest) in &cases {
@@ -192,6 +193,7 @@ async fn the_domain_answers_as_the_api_server_does() {
             .expect("a pod spec");
         for (namespace, pairs) in NAMESPACES {
             let decision = admit_create(&NamespacePolicy::from_labels(&labels(pairs)), &object);
+            exercised.extend(decision.violations.iter().map(|v| v.check));
             let mut answer = create(&client, object.kind, namespace, manifest).await;
             answer.message = without_random_name(&answer.message, object.generate_name.as_deref());
             compared += 1;
@@ -254,6 +256,12 @@ async fn the_domain_answers_as_the_api_server_does() {
     for (name, warnings) in &other_warnings {
         println!("warnings from elsewhere in the API server for {name}: {warnings:?}");
     }
+    let every_check: BTreeSet<CheckId> = checks_for(Level::Baseline, 34)
+        .into_iter()
+        .chain(checks_for(Level::Restricted, 34))
+        .collect();
+    let missed: Vec<&CheckId> = every_check.difference(&exercised).collect();
+    assert!(missed.is_empty(), "no case fails these checks: {missed:?}");
     assert!(
         failures.is_empty(),
         "{} of {compared} answers differ:\n  {}",
