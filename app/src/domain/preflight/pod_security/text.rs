@@ -104,3 +104,18 @@ pub(super) fn containers_phrase<S: AsRef<str>>(names: &[S]) -> String {
         join_quote(names)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{go_quote, join_quote, pluralize};
+
+    #[test]
+    fn quoting_follows_go() {
+        assert_eq!(go_quote("unconfined"), r#""unconfined""#);
+        assert_eq!(go_quote("a\"b\\c\nd\te\u{1}"), r#""a\"b\\c\nd\te\x01""#);
+        assert_eq!(go_quote("å"), "\"å\"");
+        assert_eq!(join_quote(&["a", "b"]), r#""a", "b""#);
+        assert_eq!(join_quote::<&str>(&[]), "");
+        assert_eq!(pluralize("volume", "volumes", 0), "volumes");
+    }
+}
