@@ -20,6 +20,8 @@ pub mod namespace_request;
 /// NetworkPolicies: the model behind the generator, its manifest, explanation, lints, presets
 /// and the safe `kubectl run` recipe.
 pub mod networkpolicy;
+/// "Will it run here?": manifests checked against the cluster's admission rules (Pod Security).
+pub mod preflight;
 /// What approving a namespace request creates in the cluster.
 pub mod provisioning;
 /// A point in time: stored, sent and shown in UTC, without a date library in the browser.

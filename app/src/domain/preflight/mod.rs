@@ -1,0 +1,9 @@
+//! "Will it run here?": a developer's manifests checked against this cluster's admission rules
+//! before they are applied.
+//!
+//! Each admission rule of the platform gets its own pure module here, so the server and the
+//! browser give the same answer. Today that is Pod Security Admission
+//! ([`pod_security`](crate::domain::preflight::pod_security)).
+
+/// Kubernetes' Pod Security Admission (`baseline` and `restricted`), as the API server runs it.
+pub mod pod_security;
