@@ -183,7 +183,7 @@ impl Constraint {
         };
         let matches = match spec.get("match") {
             None | Some(Value::Null) => Match::default(),
-            Some(value) => Match::from_value(value).map_err(|problem| error(problem))?,
+            Some(value) => Match::from_value(value).map_err(error)?,
         };
         let parameters = match spec.get("parameters") {
             None | Some(Value::Null) => Value::Object(Default::default()),

@@ -123,10 +123,10 @@ fn apply_defaults(group: &str, kind: &str, object: &mut Value) {
                 }
             }
         }
-        ("apps", "Deployment" | "StatefulSet" | "ReplicaSet") => {
-            if object["spec"].get("replicas").is_none_or(Value::is_null) {
-                object["spec"]["replicas"] = json!(1);
-            }
+        ("apps", "Deployment" | "StatefulSet" | "ReplicaSet")
+            if object["spec"].get("replicas").is_none_or(Value::is_null) =>
+        {
+            object["spec"]["replicas"] = json!(1);
         }
         _ => {}
     }
