@@ -28,6 +28,9 @@ pub mod metrics;
 pub mod namespaces;
 /// The one error type of handlers outside the pages, and the page it becomes.
 pub mod page_error;
+/// The preflight check ("Will it run here?"): the cluster's admission rules applied to a
+/// manifest before it is applied; today the Gatekeeper constraints, evaluated in-process.
+pub mod preflight;
 /// Security headers and the refusal of cross-site writes.
 pub mod security;
 /// The HTTP server loop: header read timeout, drain and bounded shutdown.

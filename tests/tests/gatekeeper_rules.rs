@@ -1,0 +1,242 @@
+//! The preflight's Gatekeeper evaluation against the real thing: a real OPA Gatekeeper
+//! (`tests/gatekeeper/`) enforces the rules of `tests/gatekeeper/preflight/`, and for every object
+//! of a corpus the portal's in-process evaluation must give exactly the messages the API server
+//! returns on a real create with `dryRun=All`: the refusal lines of the webhook's denial and the
+//! `Warning` headers. This binary's control plane is Gatekeeper's alone.
+
+#[path = "gatekeeper_rules/corpus.rs"]
+mod corpus;
+
+use portal_tests::{TestCluster, TestGatekeeper, helm};
+use serde_json::Value;
+use server::preflight::gatekeeper::{
+    Constraint, ConstraintTemplate, Review, Rules, admission_messages,
+};
+use std::time::{Duration, Instant};
+
+const TEMPLATES: &str = include_str!("../gatekeeper/preflight/templates.yaml");
+const CONSTRAINTS: &str = include_str!("../gatekeeper/preflight/constraints.yaml");
+const DENIED: &str = "admission webhook \"validation.gatekeeper.sh\" denied the request: ";
+
+/// What admission said: refusal lines and warnings, each sorted.
+#[derive(Debug, PartialEq)]
+struct Answer {
+    denied: Vec<String>,
+    warned: Vec<String>,
+}
+
+impl Answer {
+    fn new(mut denied: Vec<String>, mut warned: Vec<String>) -> Self {
+        denied.sort();
+        warned.sort();
+        Self { denied, warned }
+    }
+}
+
+async fn send(
+    client: &kube::Client,
+    request: http::Request<Vec<u8>>,
+) -> (u16, Vec<String>, String) {
+    let response = client
+        .send(request.map(Into::into))
+        .await
+        .expect("the API server answers");
+    let status = response.status().as_u16();
+    let warnings = response
+        .headers()
+        .get_all("warning")
+        .iter()
+        .map(|value| value.to_str().unwrap_or_default().to_owned())
+        .collect();
+    let body = response
+        .into_body()
+        .collect_bytes()
+        .await
+        .unwrap_or_default();
+    (
+        status,
+        warnings,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+/// `299 - "text"` (RFC 7234, as the API server writes it) to `text`.
+fn warning_text(header: &str) -> String {
+    let quoted = header.strip_prefix("299 - ").unwrap_or(header);
+    let inner = quoted
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(quoted);
+    inner.replace("\\\"", "\"").replace("\\\\", "\\")
+}
+
+/// A real create of `object` with `dryRun=All`, and what Gatekeeper said about it.
+async fn real_answer(client: &kube::Client, object: &Value) -> Answer {
+    let namespace = object["metadata"]["namespace"]
+        .as_str()
+        .expect("a namespace");
+    let path = match object["kind"].as_str() {
+        Some("Pod") => format!("/api/v1/namespaces/{namespace}/pods"),
+        Some("Deployment") => format!("/apis/apps/v1/namespaces/{namespace}/deployments"),
+        other => panic!("no path for {other:?}"),
+    };
+    let request = http::Request::post(format!("{path}?dryRun=All"))
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(object).expect("JSON"))
+        .expect("request");
+    let (status, warnings, body) = send(client, request).await;
+    let denied = match status {
+        201 => Vec::new(),
+        403 => {
+            let status: Value = serde_json::from_str(&body).expect("a Status");
+            let message = status["message"].as_str().unwrap_or_default();
+            let lines = message
+                .strip_prefix(DENIED)
+                .unwrap_or_else(|| panic!("not Gatekeeper's refusal: {body}"));
+            lines.lines().map(str::to_owned).collect()
+        }
+        _ => panic!("unexpected answer {status}: {body}"),
+    };
+    Answer::new(
+        denied,
+        warnings.iter().map(|header| warning_text(header)).collect(),
+    )
+}
+
+/// The items of a list at `path`.
+async fn list(client: &kube::Client, path: &str) -> Vec<Value> {
+    let request = http::Request::get(path).body(Vec::new()).expect("request");
+    let text = client
+        .request_text(request)
+        .await
+        .unwrap_or_else(|error| panic!("GET {path}: {error}"));
+    let list: Value = serde_json::from_str(&text).expect("a list");
+    list["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// The rules as the portal reads them: every ConstraintTemplate, and the constraints of each.
+async fn rules_from_cluster(client: &kube::Client) -> Rules {
+    let mut templates = Vec::new();
+    let mut constraints = Vec::new();
+    for item in list(
+        client,
+        "/apis/templates.gatekeeper.sh/v1/constrainttemplates",
+    )
+    .await
+    {
+        let template = ConstraintTemplate::from_value(&item).expect("a readable template");
+        let path = format!(
+            "/apis/constraints.gatekeeper.sh/v1beta1/{}",
+            template.kind.to_ascii_lowercase()
+        );
+        for item in list(client, &path).await {
+            constraints.push(Constraint::from_value(&item).expect("a readable constraint"));
+        }
+        templates.push(template);
+    }
+    Rules::new(&templates, constraints)
+}
+
+fn portal_answer(rules: &Rules, object: &Value) -> Answer {
+    let reports = rules.evaluate(&Review::create(object.clone(), None));
+    for report in &reports {
+        if let server::preflight::gatekeeper::Outcome::NotChecked(reason) = &report.outcome {
+            panic!("{} was not checked here: {reason}", report.name);
+        }
+    }
+    let (denied, warned) = admission_messages(&reports);
+    Answer::new(denied, warned)
+}
+
+/// Panics once 90 s have passed since `start`, with what was awaited and Gatekeeper's log.
+async fn not_yet(start: Instant, what: &str, gatekeeper: &TestGatekeeper) {
+    assert!(
+        start.elapsed() < Duration::from_secs(90),
+        "{what} within 90 s; Gatekeeper's log:\n{}",
+        gatekeeper.log()
+    );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+}
+
+#[tokio::test]
+async fn the_portal_evaluates_gatekeeper_rules_exactly_as_gatekeeper_does() {
+    let cluster = TestCluster::shared();
+    let gatekeeper = TestGatekeeper::start(cluster, 60);
+    let admin = cluster.admin_client().await;
+    for namespace in [corpus::DEMO, corpus::EXCLUDED] {
+        let yaml = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n");
+        helm::apply(&admin, &helm::documents(&yaml)[0], false)
+            .await
+            .expect("create the namespace");
+    }
+    for template in helm::documents(TEMPLATES) {
+        helm::apply(&admin, &template, false)
+            .await
+            .unwrap_or_else(|error| panic!("apply {}: {error}", template.name));
+    }
+    // Each constraint kind exists only once Gatekeeper has made its CRD: apply until it takes.
+    for constraint in helm::documents(CONSTRAINTS) {
+        let path = format!(
+            "/apis/constraints.gatekeeper.sh/v1beta1/{}/{}?fieldManager=portal-tests&force=true",
+            constraint.kind.to_ascii_lowercase(),
+            constraint.name
+        );
+        let start = Instant::now();
+        loop {
+            let request = http::Request::patch(&path)
+                .header("content-type", "application/apply-patch+yaml")
+                .body(constraint.yaml.as_bytes().to_vec())
+                .expect("request");
+            match admin.request_text(request).await {
+                Ok(_) => break,
+                Err(error) => {
+                    let what = format!("{} applied ({error})", constraint.name);
+                    not_yet(start, &what, &gatekeeper).await;
+                }
+            }
+        }
+    }
+    let rules = rules_from_cluster(&admin).await;
+
+    // In force: the probe, which breaks every rule, gets every constraint's messages.
+    let probe = corpus::probe();
+    let expected = portal_answer(&rules, &probe);
+    assert_eq!(
+        expected.denied.len() + expected.warned.len(),
+        5,
+        "{expected:?}"
+    );
+    let start = Instant::now();
+    loop {
+        let answer = real_answer(&admin, &probe).await;
+        if answer == expected {
+            break;
+        }
+        not_yet(
+            start,
+            &format!("every constraint in force ({answer:?})"),
+            &gatekeeper,
+        )
+        .await;
+    }
+
+    let mut disagreements = Vec::new();
+    let objects = corpus::objects();
+    for (what, object) in &objects {
+        let portal = portal_answer(&rules, object);
+        let real = real_answer(&admin, object).await;
+        println!("{what}: denied {:?}, warned {:?}", real.denied, real.warned);
+        if portal != real {
+            disagreements.push(format!("{what}:\n  portal  {portal:?}\n  cluster {real:?}"));
+        }
+    }
+    assert!(objects.len() >= 20);
+    assert!(
+        disagreements.is_empty(),
+        "{} of {} disagree:\n{}",
+        disagreements.len(),
+        objects.len(),
+        disagreements.join("\n")
+    );
+    drop(gatekeeper);
+}

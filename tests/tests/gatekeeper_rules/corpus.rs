@@ -1,0 +1,255 @@
+//! The objects of the preflight differential test: Pods and Deployments, good and bad, for each
+//! rule of `tests/gatekeeper/preflight/`, in a namespace where every rule applies and in one that
+//! some rules exclude.
+
+use serde_json::{Value, json};
+
+/// Where every constraint applies.
+pub const DEMO: &str = "preflight-demo";
+/// Excluded from `image-tags` (by a glob) and `resource-requests` (by name).
+pub const EXCLUDED: &str = "preflight-excluded";
+
+const HARBOR: &str = "harbor.example.com/shop/web";
+
+/// A container: `requests` is `both`, `cpu`, `none` or `limits` (limits only).
+pub fn container(name: &str, image: &str, requests: &str) -> Value {
+    let resources = match requests {
+        "both" => json!({ "requests": { "cpu": "10m", "memory": "16Mi" } }),
+        "cpu" => json!({ "requests": { "cpu": "10m" } }),
+        "limits" => json!({ "limits": { "cpu": "100m", "memory": "64Mi" } }),
+        _ => json!({}),
+    };
+    json!({ "name": name, "image": image, "resources": resources })
+}
+
+fn pod_with(name: &str, namespace: &str, containers: Vec<Value>, init: Vec<Value>) -> Value {
+    let mut spec = json!({ "containers": containers });
+    if !init.is_empty() {
+        spec["initContainers"] = json!(init);
+    }
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": name, "namespace": namespace },
+        "spec": spec
+    })
+}
+
+fn pod(name: &str, namespace: &str, containers: Vec<Value>) -> Value {
+    pod_with(name, namespace, containers, Vec::new())
+}
+
+/// A Deployment; `replicas: None` leaves the field out (the API server defaults it to 1).
+fn deployment(
+    name: &str,
+    namespace: &str,
+    replicas: Option<i64>,
+    metadata: Value,
+    containers: Vec<Value>,
+) -> Value {
+    let mut object = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": { "name": name, "namespace": namespace },
+        "spec": {
+            "selector": { "matchLabels": { "app": name } },
+            "template": {
+                "metadata": { "labels": { "app": name } },
+                "spec": { "containers": containers }
+            }
+        }
+    });
+    if let Some(replicas) = replicas {
+        object["spec"]["replicas"] = json!(replicas);
+    }
+    for (key, value) in metadata.as_object().into_iter().flatten() {
+        object["metadata"][key] = value.clone();
+    }
+    object
+}
+
+/// What every rule objects to, for waiting until all constraints are in force.
+pub fn probe() -> Value {
+    deployment(
+        "probe",
+        DEMO,
+        Some(1),
+        json!({}),
+        vec![container("app", "nginx:latest", "none")],
+    )
+}
+
+/// The corpus: (what it shows, the object).
+pub fn objects() -> Vec<(&'static str, Value)> {
+    let good = |name| container(name, &format!("{HARBOR}:1.2"), "both");
+    let opt_out = json!({ "annotations": { "elastisys.io/ignore-minimum-replicas": "true" } });
+    let not_opted = json!({ "annotations": { "elastisys.io/ignore-minimum-replicas": "false" } });
+    let single = json!({ "labels": { "preflight.example/single": "yes" } });
+    vec![
+        ("a good Pod", pod("good", DEMO, vec![good("app")])),
+        (
+            "the second allowed registry",
+            pod(
+                "pause",
+                DEMO,
+                vec![container("app", "registry.k8s.io/pause:3.10", "both")],
+            ),
+        ),
+        (
+            "a :latest tag",
+            pod(
+                "latest",
+                DEMO,
+                vec![container("app", &format!("{HARBOR}:latest"), "both")],
+            ),
+        ),
+        (
+            "no tag",
+            pod("untagged", DEMO, vec![container("app", HARBOR, "both")]),
+        ),
+        (
+            "a digest instead of a tag",
+            pod(
+                "digest",
+                DEMO,
+                vec![container(
+                    "app",
+                    &format!("{HARBOR}@sha256:{}", "a".repeat(64)),
+                    "both",
+                )],
+            ),
+        ),
+        (
+            "a registry with a port and no tag",
+            pod(
+                "port",
+                DEMO,
+                vec![container("app", "harbor.example.com:5000/web", "both")],
+            ),
+        ),
+        (
+            "an untrusted registry",
+            pod(
+                "docker-hub",
+                DEMO,
+                vec![container("app", "nginx:1.27", "both")],
+            ),
+        ),
+        (
+            "no requests",
+            pod(
+                "no-requests",
+                DEMO,
+                vec![container("app", &format!("{HARBOR}:1.2"), "none")],
+            ),
+        ),
+        (
+            "a CPU request only",
+            pod(
+                "cpu-only",
+                DEMO,
+                vec![container("app", &format!("{HARBOR}:1.2"), "cpu")],
+            ),
+        ),
+        (
+            "limits only (requests defaulted from them)",
+            pod(
+                "limits-only",
+                DEMO,
+                vec![container("app", &format!("{HARBOR}:1.2"), "limits")],
+            ),
+        ),
+        (
+            "a bad init container",
+            pod_with(
+                "bad-init",
+                DEMO,
+                vec![good("app")],
+                vec![container("init", "busybox:latest", "none")],
+            ),
+        ),
+        (
+            "two containers, each breaking a rule",
+            pod(
+                "two",
+                DEMO,
+                vec![
+                    container("a", "quay.io/x/y:1", "both"),
+                    container("b", &format!("{HARBOR}:latest"), "cpu"),
+                ],
+            ),
+        ),
+        (
+            "everything wrong",
+            pod("all-wrong", DEMO, vec![container("app", "nginx", "none")]),
+        ),
+        (
+            "everything wrong, in the excluded namespace",
+            pod(
+                "all-wrong",
+                EXCLUDED,
+                vec![container("app", "nginx:latest", "none")],
+            ),
+        ),
+        (
+            "a good Pod in the excluded namespace",
+            pod("good", EXCLUDED, vec![good("app")]),
+        ),
+        (
+            "a good Deployment",
+            deployment("good", DEMO, Some(3), json!({}), vec![good("app")]),
+        ),
+        (
+            "one replica",
+            deployment("one", DEMO, Some(1), json!({}), vec![good("app")]),
+        ),
+        (
+            "replicas left out (defaulted to 1)",
+            deployment("defaulted", DEMO, None, json!({}), vec![good("app")]),
+        ),
+        (
+            "one replica, opted out",
+            deployment("opted-out", DEMO, Some(1), opt_out, vec![good("app")]),
+        ),
+        (
+            "one replica, annotation \"false\"",
+            deployment("not-opted-out", DEMO, Some(1), not_opted, vec![good("app")]),
+        ),
+        (
+            "one replica, excluded by the label selector",
+            deployment("single", DEMO, Some(1), single, vec![good("app")]),
+        ),
+        (
+            "a Deployment with :latest and no memory request",
+            deployment(
+                "latest",
+                DEMO,
+                Some(2),
+                json!({}),
+                vec![container("web", "nginx:latest", "cpu")],
+            ),
+        ),
+        (
+            "a Deployment from an untrusted registry",
+            deployment(
+                "docker-hub",
+                DEMO,
+                Some(2),
+                json!({}),
+                vec![container("web", "docker.io/library/nginx:1.27", "both")],
+            ),
+        ),
+        (
+            "a bad Deployment in the excluded namespace",
+            deployment(
+                "bad",
+                EXCLUDED,
+                Some(1),
+                json!({}),
+                vec![container("web", "nginx:latest", "none")],
+            ),
+        ),
+        (
+            "zero replicas",
+            deployment("zero", DEMO, Some(0), json!({}), vec![good("app")]),
+        ),
+    ]
+}
