@@ -15,6 +15,8 @@ pub mod config;
 pub mod domain;
 /// One folder per capability: its pages, components and server functions.
 pub mod features;
+/// Links built alike by the pages and the server: query values, the way to log in.
+pub mod links;
 /// Who is asking and the settings, known to every page before it renders.
 pub mod page_context;
 /// The document around every page and the app's routes.

@@ -92,8 +92,7 @@ impl IntoResponse for PageError {
 
 /// To the login page, then back to `next`: the one place the login redirect is written.
 pub fn login_redirect(next: &str) -> Response {
-    let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-    Redirect::to(&format!("/auth/login?next={next}")).into_response()
+    Redirect::to(&app::links::login_path(next)).into_response()
 }
 
 /// The site's stylesheet, which error pages link to (its name carries the bundle's hash).
@@ -152,7 +151,7 @@ mod tests {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(
             response.headers()[header::LOCATION],
-            "/auth/login?next=%2Fnetworkpolicies%3Fpreset%3Dallow-dns"
+            "/auth/login?next=/networkpolicies%3Fpreset%3Dallow-dns"
         );
         for (error, status) in [
             (PageError::AdminOnly, StatusCode::FORBIDDEN),

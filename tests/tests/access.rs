@@ -467,7 +467,7 @@ async fn root_sees_the_matrix_searches_it_and_downloads_a_safe_csv_and_developer
     assert_eq!(anonymous.status(), 303);
     assert_eq!(
         anonymous.headers()["location"],
-        "/auth/login?next=%2Fadmin%2Faccess.csv"
+        "/auth/login?next=/admin/access.csv"
     );
 }
 

@@ -805,12 +805,14 @@ async fn an_api_server_that_never_answers_does_not_hold_up_the_request_form() {
 #[tokio::test]
 async fn a_request_the_portal_cannot_finish_in_time_gets_a_503_that_says_so() {
     let (_hole, kubeconfig) = silent_api_server();
+    // 2 s: short of the form's 3 s name check, and long enough that the login before it (a
+    // token exchange with the test provider) is not given up on when the machine is busy.
     let app = portal_with(None, Some(kubeconfig), |config| {
-        config.request_timeout_seconds = 1;
+        config.request_timeout_seconds = 2;
     })
     .await;
     let alice = logged_in(&app, "alice").await;
-    // The form's name check asks the silent API server for up to 3 s: past the 1 s limit.
+    // The form's name check asks the silent API server for up to 3 s: past the 2 s limit.
     let response = post(
         &app,
         &alice,

@@ -17,6 +17,8 @@
 //! - the baseline NetworkPolicies: deny all ingress and egress, allow DNS, allow ingress from the
 //!   ingress controller's namespace (each can be turned off by the operator).
 
+mod manifests;
+
 use super::NamespaceName;
 use super::access::SubjectPrefixes;
 use super::networkpolicy::{FieldError, PolicySpec, presets, to_network_policy};
@@ -26,6 +28,7 @@ use k8s_openapi::api::{
     rbac::v1::{RoleBinding, RoleRef, Subject},
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+pub use manifests::Manifest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

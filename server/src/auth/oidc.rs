@@ -205,15 +205,11 @@ impl Oidc {
         id_token
             .claims(&verifier, &Nonce::new(pending.nonce))
             .map_err(|error| LoginError::Invalid(anyhow::Error::new(error)))?;
-        // The signature is verified; read the configurable claims from the same token's payload.
-        let raw = id_token.to_string();
-        let claims = payload(&raw).map_err(LoginError::Invalid)?;
-        Ok(Tokens {
-            user: self.user_from_claims(&claims)?,
-            id_token: raw,
-            refresh_token: response.refresh_token().map(|token| token.secret().clone()),
+        self.tokens(
+            id_token.to_string(),
+            response.refresh_token().map(|token| token.secret().clone()),
             exchange_time,
-        })
+        )
     }
 
     /// Asks the provider again who the user is, with the refresh token: a new, verified ID token
@@ -238,16 +234,25 @@ impl Oidc {
         id_token
             .claims(&verifier, |_: Option<&Nonce>| Ok(()))
             .map_err(|error| LoginError::Invalid(anyhow::Error::new(error)))?;
-        let raw = id_token.to_string();
+        let refresh_token = response
+            .refresh_token()
+            .map_or_else(|| refresh_token.to_owned(), |new| new.secret().clone());
+        self.tokens(id_token.to_string(), Some(refresh_token), exchange_time)
+    }
+
+    /// The tokens of a login or refresh whose ID token `raw` has been verified: the user is read
+    /// from the configurable claims of that same token's payload.
+    fn tokens(
+        &self,
+        raw: String,
+        refresh_token: Option<String>,
+        exchange_time: Duration,
+    ) -> Result<Tokens, LoginError> {
         let claims = payload(&raw).map_err(LoginError::Invalid)?;
         Ok(Tokens {
             user: self.user_from_claims(&claims)?,
             id_token: raw,
-            refresh_token: Some(
-                response
-                    .refresh_token()
-                    .map_or_else(|| refresh_token.to_owned(), |new| new.secret().clone()),
-            ),
+            refresh_token,
             exchange_time,
         })
     }

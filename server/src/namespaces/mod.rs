@@ -12,12 +12,11 @@ use app::domain::{
     NamingPolicy, RequestEvent,
     audit::request_subject,
     namespace_request::{self, CheckedRequest, FormRules, NamespaceRequest, Requester},
-    networkpolicy::yaml,
     provisioning::{ApprovedRequest, ProvisioningConfig, ProvisioningPlan},
 };
 use app::features::namespaces::model::{
-    FormOptions, Manifest, QueueFilter, QueuePage, RequestDetail, RequestError, RequestForm,
-    TimelineEntry, format_cursor, parse_cursor,
+    FormOptions, QueueFilter, QueuePage, RequestDetail, RequestError, RequestForm, TimelineEntry,
+    format_cursor, parse_cursor,
 };
 use app::ports::Namespaces;
 use async_trait::async_trait;
@@ -69,38 +68,6 @@ pub fn plan_for(
         let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
         provisioner::ProvisioningError::Misconfigured(problems.join("; "))
     })
-}
-
-/// The plan as the YAML documents `kubectl apply` would read, in the order they are applied.
-pub fn manifests(plan: &ProvisioningPlan) -> Vec<Manifest> {
-    let document = |kind: &str, name: Option<&String>, value: serde_json::Value| Manifest {
-        kind: kind.to_owned(),
-        name: name.cloned().unwrap_or_default(),
-        yaml: yaml::to_yaml(&value),
-    };
-    let mut documents = vec![document(
-        "Namespace",
-        plan.namespace.metadata.name.as_ref(),
-        serde_json::to_value(&plan.namespace).unwrap_or_default(),
-    )];
-    for binding in std::iter::once(&plan.role_binding)
-        .chain(&plan.subnamespace_binding)
-        .chain(std::iter::once(&plan.extra_role_binding))
-    {
-        documents.push(document(
-            "RoleBinding",
-            binding.metadata.name.as_ref(),
-            serde_json::to_value(binding).unwrap_or_default(),
-        ));
-    }
-    documents.extend(plan.network_policies.iter().map(|policy| {
-        document(
-            "NetworkPolicy",
-            policy.metadata.name.as_ref(),
-            serde_json::to_value(policy).unwrap_or_default(),
-        )
-    }));
-    documents
 }
 
 fn store_error(error: RequestStoreError) -> RequestError {
@@ -276,7 +243,7 @@ impl Namespaces for NamespaceService {
             .map_err(internal)?;
         events.reverse();
         let manifests = plan_for(&request, &self.rules.provisioning)
-            .map(|plan| manifests(&plan))
+            .map(|plan| plan.manifests())
             .unwrap_or_default();
         Ok(RequestDetail {
             viewer_is_requester: request.requester == user.username,

@@ -71,6 +71,31 @@ pub(crate) trait Backend: Dialect {
     ) -> BoxFuture<'_, Result<Option<i64>, sqlx::Error>>;
 }
 
+/// The newest migration `migrator` carries.
+pub(crate) fn newest(migrator: &sqlx::migrate::Migrator) -> i64 {
+    migrator
+        .iter()
+        .map(|migration| migration.version)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Applies every migration of `migrator` the database does not have yet. A newer release may
+/// have applied migrations this binary does not carry: they are ignored, so a rollback (or an
+/// old replica during a rollout) starts on the new schema.
+pub(crate) async fn apply<DB>(
+    mut migrator: sqlx::migrate::Migrator,
+    pool: &Pool<DB>,
+) -> anyhow::Result<()>
+where
+    DB: sqlx::Database,
+    DB::Connection: sqlx::migrate::Migrate,
+{
+    migrator.set_ignore_missing(true);
+    migrator.run(pool).await?;
+    Ok(())
+}
+
 /// A connected backend: its store and the [`Stores`] over it.
 #[derive(Debug)]
 pub struct Connected<DB: sqlx::Database> {

@@ -62,23 +62,14 @@ impl SqlStore<Sqlite> {
 
 impl Backend for Sqlite {
     fn latest_known() -> i64 {
-        MIGRATOR
-            .iter()
-            .map(|migration| migration.version)
-            .max()
-            .unwrap_or(0)
+        super::sql::newest(&MIGRATOR)
     }
 
     fn migrate(pool: &SqlitePool) -> BoxFuture<'_, anyhow::Result<()>> {
-        Box::pin(async move {
-            // A newer release may have applied migrations this binary does not carry: they are
-            // ignored, so a rollback (or an old replica during a rollout) starts on the new
-            // schema.
-            let mut migrator = sqlx::migrate!("../migrations/sqlite");
-            migrator.set_ignore_missing(true);
-            migrator.run(pool).await?;
-            Ok(())
-        })
+        Box::pin(super::sql::apply(
+            sqlx::migrate!("../migrations/sqlite"),
+            pool,
+        ))
     }
 
     fn latest_applied_migration(

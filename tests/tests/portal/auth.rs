@@ -607,7 +607,7 @@ async fn login_everywhere_closes_the_public_pages() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         location(&response),
-        "/auth/login?next=%2Fnetworkpolicies%3Fpreset%3Dallow-dns"
+        "/auth/login?next=/networkpolicies%3Fpreset%3Dallow-dns"
     );
     let api = closed
         .http

@@ -49,7 +49,10 @@ fn MatrixView(access: AdminAccess) -> AnyView {
     let csv_href = if search.trim().is_empty() {
         "/admin/access.csv".to_owned()
     } else {
-        format!("/admin/access.csv?q={}", encode(search.trim()))
+        format!(
+            "/admin/access.csv?q={}",
+            crate::links::query_value(search.trim())
+        )
     };
     view! {
         // One root element: sibling sections at the top failed to hydrate.
@@ -177,17 +180,4 @@ fn GridTable(id: &'static str, grid: Grid) -> impl IntoView {
             </table>
         </div>
     }
-}
-
-/// Percent-encodes a search for the CSV link's query.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

@@ -69,7 +69,7 @@ pub fn error_view(error: AccessApiError, next: &str) -> AnyView {
     set_status(error.status());
     match error {
         AccessApiError::NotLoggedIn => {
-            let href = format!("/auth/login?next={next}");
+            let href = crate::links::login_path(next);
             view! {
                 <Title text="Access"/>
                 <section class="card narrow" id="access-login">

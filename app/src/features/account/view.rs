@@ -15,7 +15,7 @@ pub fn AccountMenu() -> impl IntoView {
         } else {
             format!("{path}?{query}")
         };
-        format!("/auth/login?next={}", encode(&target))
+        crate::links::login_path(&target)
     };
     match page_context::user() {
         Some(user) => view! {
@@ -32,19 +32,6 @@ pub fn AccountMenu() -> impl IntoView {
         .into_any(),
         None => view! { <a class="login" rel="external" href=next>"Log in"</a> }.into_any(),
     }
-}
-
-/// Percent-encodes a path for the `next` parameter.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// Shows `children` to administrators only: anonymous visitors are sent to log in (and back to
@@ -65,10 +52,7 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
             .into_any()
         }
         None => {
-            let login = format!(
-                "/auth/login?next={}",
-                encode(&use_location().pathname.get_untracked())
-            );
+            let login = crate::links::login_path(&use_location().pathname.get_untracked());
             // Redirect sets Location; the status must say it is a redirect too.
             crate::status::set_status(303);
             view! { <leptos_router::components::Redirect path=login/> }.into_any()

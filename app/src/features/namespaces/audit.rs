@@ -2,7 +2,7 @@
 //! form, paged by keyset, and exported as CSV or JSON with the same filters.
 
 use super::api::admin_audit_events;
-use super::common::{encode, refused};
+use super::common::refused;
 use super::model::{AuditFilter, AuditPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -78,7 +78,7 @@ fn filter_query(filter: &AuditFilter) -> String {
         value
             .as_deref()
             .filter(|v| !v.trim().is_empty())
-            .map(|v| format!("{key}={}", encode(v.trim())))
+            .map(|v| format!("{key}={}", crate::links::query_value(v.trim())))
     })
     .collect::<Vec<_>>()
     .join("&")

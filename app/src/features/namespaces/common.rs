@@ -17,8 +17,7 @@ pub fn refused(error: RequestError, next: String) -> AnyView {
     match error {
         RequestError::NotLoggedIn => {
             set_status(303);
-            let next = encode(&next);
-            view! { <leptos_router::components::Redirect path=format!("/auth/login?next={next}")/> }
+            view! { <leptos_router::components::Redirect path=crate::links::login_path(&next)/> }
                 .into_any()
         }
         RequestError::AdminOnly => {
@@ -50,17 +49,4 @@ pub fn refused(error: RequestError, next: String) -> AnyView {
             view! { <p class="notice error" role="alert">{other.to_string()}</p> }.into_any()
         }
     }
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }

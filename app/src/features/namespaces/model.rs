@@ -6,6 +6,7 @@ pub use crate::domain::audit::AuditEvent;
 pub use crate::domain::namespace_request::{
     FormProblem, MAX_COMMENT, MAX_GROUPS, MAX_PURPOSE, NamespaceRequest, RequestForm,
 };
+pub use crate::domain::provisioning::Manifest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -164,14 +165,6 @@ impl From<AuditEvent> for TimelineEntry {
             detail,
         }
     }
-}
-
-/// One manifest that approval applies, as YAML.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub kind: String,
-    pub name: String,
-    pub yaml: String,
 }
 
 /// Everything the page of one request shows.

@@ -3,7 +3,7 @@
 //! page never shifts when requests arrive).
 
 use super::api::admin_request_queue;
-use super::common::{StatusBadge, encode, refused};
+use super::common::{StatusBadge, refused};
 use super::model::{QueueFilter, QueuePage, RequestStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -74,7 +74,7 @@ fn QueueTable(page: QueuePage, filter: QueueFilter) -> impl IntoView {
         query.push(("after", cursor));
         let encoded: Vec<String> = query
             .into_iter()
-            .map(|(key, value)| format!("{key}={}", encode(&value)))
+            .map(|(key, value)| format!("{key}={}", crate::links::query_value(&value)))
             .collect();
         format!("/admin/requests?{}", encoded.join("&"))
     });
