@@ -153,13 +153,9 @@ impl TrafficModel {
                 namespace_problems
                     .entry(pod.namespace.clone())
                     .or_default()
-                    .push(Problem {
-                        policy: None,
-                        path: String::new(),
-                        kind: ProblemKind::DuplicatePod {
-                            pod: pod.reference(),
-                        },
-                    });
+                    .push(Problem::of_inputs(ProblemKind::DuplicatePod {
+                        pod: pod.reference(),
+                    }));
                 continue;
             }
             in_namespace.insert(pod.name.clone(), kept.len());
@@ -171,13 +167,9 @@ impl TrafficModel {
                 namespace_problems
                     .entry(pod.namespace.clone())
                     .or_default()
-                    .push(Problem {
-                        policy: None,
-                        path: String::new(),
-                        kind: ProblemKind::UnknownNamespace {
-                            name: pod.namespace.clone(),
-                        },
-                    });
+                    .push(Problem::of_inputs(ProblemKind::UnknownNamespace {
+                        name: pod.namespace.clone(),
+                    }));
             }
             kept.push(pod);
         }
@@ -399,24 +391,18 @@ fn resolve_port(
                         .find(|p| p.name.as_deref() == Some(name) && p.protocol == protocol)
                         .map(|p| p.number);
                     if found.is_none() {
-                        problems.push(Problem {
-                            policy: None,
-                            path: String::new(),
-                            kind: ProblemKind::UnknownPortName {
-                                pod: pod.reference(),
-                                name: name.clone(),
-                                protocol,
-                            },
-                        });
+                        problems.push(Problem::of_inputs(ProblemKind::UnknownPortName {
+                            pod: pod.reference(),
+                            name: name.clone(),
+                            protocol,
+                        }));
                     }
                     found
                 }
                 None => {
-                    problems.push(Problem {
-                        policy: None,
-                        path: String::new(),
-                        kind: ProblemKind::PortNameWithoutPod { name: name.clone() },
-                    });
+                    problems.push(Problem::of_inputs(ProblemKind::PortNameWithoutPod {
+                        name: name.clone(),
+                    }));
                     None
                 }
             };

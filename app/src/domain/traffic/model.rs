@@ -342,6 +342,18 @@ pub struct Problem {
     pub kind: ProblemKind,
 }
 
+impl Problem {
+    /// A problem with the inputs as a whole (a Pod given twice, an unknown namespace), found in
+    /// no policy.
+    pub fn of_inputs(kind: ProblemKind) -> Self {
+        Self {
+            policy: None,
+            path: String::new(),
+            kind,
+        }
+    }
+}
+
 /// What a [`Problem`] is, and (in its message) what the engine made of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "camelCase", tag = "kind")]

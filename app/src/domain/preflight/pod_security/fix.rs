@@ -20,7 +20,7 @@ use super::text::is_windows;
 use super::workload::PodSource;
 use super::{CheckId, LATEST_MINOR};
 use k8s_openapi::api::core::v1::{
-    Capabilities, PodSecurityContext, SeccompProfile, SecurityContext,
+    Capabilities, ContainerPort, PodSecurityContext, SeccompProfile, SecurityContext,
 };
 use serde::{Deserialize, Serialize};
 
@@ -74,42 +74,26 @@ pub fn fix_for_restricted(pod: &PodSource) -> FixOutcome {
     let spec = &mut pod.spec;
     let init = spec.init_containers.iter_mut().flatten();
     let regular = spec.containers.iter_mut();
-    for container in init.chain(regular) {
-        let sc = container
-            .security_context
-            .get_or_insert_with(SecurityContext::default);
-        fix_container(&container.name, sc, windows, &mut fixer);
-        if container
-            .ports
-            .iter()
-            .flatten()
-            .any(|p| p.host_port.unwrap_or(0) != 0)
-        {
-            fixer.human(
-                CheckId::HostPorts,
-                format!(
-                    "container \"{}\" uses a hostPort: use a Service instead, which changes how clients reach it",
-                    container.name
-                ),
-            );
-        }
+    // `Container` and `EphemeralContainer` are two Kubernetes types with the same fields.
+    macro_rules! container_ref {
+        ($container:expr, $what:expr, $hint:expr) => {
+            ContainerRef {
+                what: $what,
+                hint: $hint,
+                name: &$container.name,
+                security_context: &mut $container.security_context,
+                ports: $container.ports.as_deref(),
+            }
+        };
     }
-    for container in spec.ephemeral_containers.iter_mut().flatten() {
-        let sc = container
-            .security_context
-            .get_or_insert_with(SecurityContext::default);
-        fix_container(&container.name, sc, windows, &mut fixer);
-        if container
-            .ports
-            .iter()
-            .flatten()
-            .any(|p| p.host_port.unwrap_or(0) != 0)
-        {
-            fixer.human(
-                CheckId::HostPorts,
-                format!("ephemeral container \"{}\" uses a hostPort", container.name),
-            );
-        }
+    let hint = ": use a Service instead, which changes how clients reach it";
+    let regular = init
+        .chain(regular)
+        .map(|c| container_ref!(c, "container", hint));
+    let ephemeral = (spec.ephemeral_containers.iter_mut().flatten())
+        .map(|c| container_ref!(c, "ephemeral container", ""));
+    for container in regular.chain(ephemeral) {
+        fix_one_container(container, windows, &mut fixer);
     }
     host_ports_from_host_network(&pod, &mut fixer);
     probe_hosts(&pod, &mut fixer);
@@ -117,6 +101,39 @@ pub fn fix_for_restricted(pod: &PodSource) -> FixOutcome {
         pod,
         changes: fixer.changes,
         needs_human: fixer.needs_human,
+    }
+}
+
+/// The parts of a container (regular, init or ephemeral: two Kubernetes types with the same
+/// fields) that the fixes touch.
+struct ContainerRef<'a> {
+    what: &'static str,
+    /// Said after a host port is reported.
+    hint: &'static str,
+    name: &'a str,
+    security_context: &'a mut Option<SecurityContext>,
+    ports: Option<&'a [ContainerPort]>,
+}
+
+/// Fixes one container's security context and reports a host port.
+fn fix_one_container(container: ContainerRef<'_>, windows: bool, fixer: &mut Fixer) {
+    let sc = container
+        .security_context
+        .get_or_insert_with(SecurityContext::default);
+    fix_container(container.name, sc, windows, fixer);
+    if container
+        .ports
+        .unwrap_or_default()
+        .iter()
+        .any(|p| p.host_port.unwrap_or(0) != 0)
+    {
+        fixer.human(
+            CheckId::HostPorts,
+            format!(
+                "{} \"{}\" uses a hostPort{}",
+                container.what, container.name, container.hint
+            ),
+        );
     }
 }
 

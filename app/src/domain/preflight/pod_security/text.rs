@@ -57,37 +57,26 @@ pub(super) struct ContainerView<'a> {
 /// Every container of the Pod in the order Kubernetes visits them: init containers, then
 /// containers, then ephemeral containers.
 pub(super) fn containers(spec: &PodSpec) -> Vec<ContainerView<'_>> {
-    let regular = spec
-        .init_containers
-        .iter()
-        .flatten()
+    // `Container` and `EphemeralContainer` are two Kubernetes types with the same fields.
+    macro_rules! view_of {
+        ($c:expr) => {
+            ContainerView {
+                name: &$c.name,
+                security_context: $c.security_context.as_ref(),
+                ports: $c.ports.as_deref().unwrap_or_default(),
+                probes: [
+                    $c.liveness_probe.as_ref(),
+                    $c.readiness_probe.as_ref(),
+                    $c.startup_probe.as_ref(),
+                ],
+                lifecycle: $c.lifecycle.as_ref(),
+            }
+        };
+    }
+    let regular = (spec.init_containers.iter().flatten())
         .chain(spec.containers.iter())
-        .map(|c| ContainerView {
-            name: &c.name,
-            security_context: c.security_context.as_ref(),
-            ports: c.ports.as_deref().unwrap_or_default(),
-            probes: [
-                c.liveness_probe.as_ref(),
-                c.readiness_probe.as_ref(),
-                c.startup_probe.as_ref(),
-            ],
-            lifecycle: c.lifecycle.as_ref(),
-        });
-    let ephemeral = spec
-        .ephemeral_containers
-        .iter()
-        .flatten()
-        .map(|c| ContainerView {
-            name: &c.name,
-            security_context: c.security_context.as_ref(),
-            ports: c.ports.as_deref().unwrap_or_default(),
-            probes: [
-                c.liveness_probe.as_ref(),
-                c.readiness_probe.as_ref(),
-                c.startup_probe.as_ref(),
-            ],
-            lifecycle: c.lifecycle.as_ref(),
-        });
+        .map(|c| view_of!(c));
+    let ephemeral = (spec.ephemeral_containers.iter().flatten()).map(|c| view_of!(c));
     regular.chain(ephemeral).collect()
 }
 
