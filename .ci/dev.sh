@@ -16,10 +16,13 @@ if $with_cluster; then "$REPO_ROOT/.ci/setup.sh" --run --cluster; else "$REPO_RO
 cd "$REPO_ROOT"
 
 run_dir="$(mktemp -d)"
+# The local cluster lives next to the SQLite file, so after a restart the namespaces the
+# database calls ready are still there (etcd's data, the keys and the ports are kept).
+cluster_dir="$REPO_ROOT/data/cluster"
 children=()
 cleanup() {
   for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  [[ -f "$run_dir/cluster/env" ]] && "$REPO_ROOT/tests/kube/start.sh" --stop "$run_dir/cluster" 2>/dev/null
+  [[ -f "$cluster_dir/env" ]] && "$REPO_ROOT/tests/kube/start.sh" --stop "$cluster_dir" 2>/dev/null
   rm -rf "$run_dir"
 }
 trap cleanup EXIT INT TERM
@@ -37,7 +40,7 @@ export PORTAL_ADMIN_GROUPS="${PORTAL_ADMIN_GROUPS:-platform-admins}"
 
 if $with_cluster; then
   log "starting a local Kubernetes API server"
-  mkdir -p "$run_dir/cluster" "$run_dir/pki"
+  mkdir -p "$cluster_dir" "$run_dir/pki"
   # The API server trusts ID tokens only from an https issuer: a second, https instance of the
   # local identity provider (same users) with a certificate from a throw-away CA, for kubectl.
   # The portal and your browser keep using the http one, so no certificate warning appears.
@@ -62,10 +65,10 @@ if $with_cluster; then
   portal_token="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
   printf '%s,system:serviceaccount:welkin-portal:welkin-portal,welkin-portal-sa,"system:serviceaccounts,system:serviceaccounts:welkin-portal,system:authenticated"\n' \
     "$portal_token" >"$run_dir/extra-tokens.csv"
-  if PORTAL_KUBE_EXTRA_TOKENS="$run_dir/extra-tokens.csv" \
-    PORTAL_KUBE_OIDC_ISSUER="$kubectl_issuer" PORTAL_KUBE_OIDC_CA_FILE="$run_dir/pki/ca.crt" \
-    "$REPO_ROOT/tests/kube/start.sh" "$run_dir/cluster" >/dev/null; then
-    source "$run_dir/cluster/env"
+  if PORTAL_TEST_KUBE_EXTRA_TOKENS="$run_dir/extra-tokens.csv" \
+    PORTAL_TEST_KUBE_OIDC_ISSUER="$kubectl_issuer" PORTAL_TEST_KUBE_OIDC_CA_FILE="$run_dir/pki/ca.crt" \
+    "$REPO_ROOT/tests/kube/start.sh" --durable "$cluster_dir" >/dev/null; then
+    source "$cluster_dir/env"
     export PORTAL_CLUSTER_SERVER="$KUBE_SERVER" PORTAL_CLUSTER_CA_FILE="$KUBE_CA_FILE"
     # No controller-manager runs: give `admin` its rules, and install the portal's RBAC as the
     # chart renders it (its namespace, ServiceAccount, ClusterRoles and admission policy).

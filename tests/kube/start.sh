@@ -5,24 +5,30 @@
 #   tests/kube/start.sh [options] [DIR]     start; DIR defaults to a new temp folder
 #   tests/kube/start.sh --stop DIR          stop what a previous start wrote into DIR
 #
+# Started again on a DIR of an earlier start, it keeps that cluster: the same etcd data (every
+# namespace and object), keys, CA and ports (the ports are remembered in DIR/ports; options
+# given now win). The local run command keeps its cluster in data/cluster this way.
+#
 # Options:
 #   --foreground            stay attached; Ctrl-C (SIGINT/SIGTERM) stops both processes
 #   --apiserver-port N      kube-apiserver secure port   (default: a free port)
 #   --etcd-port N           etcd client port             (default: a free port)
 #   --etcd-peer-port N      etcd peer port               (default: a free port)
 #   --timeout SECONDS       how long to wait for readiness (default 90)
+#   --durable               let etcd fsync its writes (for a DIR that is kept; throw-away
+#                           test clusters skip fsync, which is much faster)
 #
 # Environment:
 #   PORTAL_TEST_KUBE_ASSETS   folder with kube-apiserver and etcd (default: run ./build.sh)
-#   PORTAL_KUBE_ADMIN_TOKEN   admin bearer token (default: random); user "admin",
+#   PORTAL_TEST_KUBE_ADMIN_TOKEN   admin bearer token (default: random); user "admin",
 #                             group system:masters
-#   PORTAL_KUBE_EXTRA_TOKENS  file of extra token lines, appended to the token file:
+#   PORTAL_TEST_KUBE_EXTRA_TOKENS  file of extra token lines, appended to the token file:
 #                             token,user,uid,"group1,group2"
-#   PORTAL_KUBE_OIDC_ISSUER   also accept ID tokens of this (https) issuer, as a Welkin cluster
+#   PORTAL_TEST_KUBE_OIDC_ISSUER   also accept ID tokens of this (https) issuer, as a Welkin cluster
 #                             does: username from `email`, groups from `groups`
-#   PORTAL_KUBE_OIDC_CA_FILE  the CA that signed the issuer's certificate
-#   PORTAL_KUBE_OIDC_CLIENT_ID  the audience the tokens must carry (default kubelogin)
-#   PORTAL_KUBE_OIDC_PREFIX   prefix for OIDC usernames and groups, e.g. `oidc:` (default none)
+#   PORTAL_TEST_KUBE_OIDC_CA_FILE  the CA that signed the issuer's certificate
+#   PORTAL_TEST_KUBE_OIDC_CLIENT_ID  the audience the tokens must carry (default kubelogin)
+#   PORTAL_TEST_KUBE_OIDC_PREFIX   prefix for OIDC usernames and groups, e.g. `oidc:` (default none)
 #
 # Files in DIR afterwards:
 #   kubeconfig        admin kubeconfig (context "portal-test", CA embedded)
@@ -30,6 +36,7 @@
 #                     KUBECONFIG ETCD_PID APISERVER_PID
 #   pki/ca.crt        CA that signed the serving cert (SANs 127.0.0.1, localhost)
 #   pki/sa.key sa.pub service-account signing key pair
+#   ports             the ports chosen, reused by the next start on DIR
 #   tokens.csv        static token file (--token-auth-file)
 #   etcd.log kube-apiserver.log etcd.pid kube-apiserver.pid etcd-data/
 # The last stdout line is DIR. Needs bash, openssl, curl.
@@ -58,11 +65,12 @@ stop_all() { # <dir>: apiserver first, then etcd
   stop_pid "$1/etcd.pid" etcd
 }
 
-foreground=false api_port="" etcd_port="" peer_port="" timeout=90 dir=""
+foreground=false durable=false api_port="" etcd_port="" peer_port="" timeout=90 dir=""
 while (($#)); do
   case "$1" in
     --stop) [[ $# -ge 2 ]] || die "--stop needs DIR"; stop_all "$2"; log "stopped"; exit 0 ;;
     --foreground) foreground=true ;;
+    --durable) durable=true ;;
     --apiserver-port) api_port="$2"; shift ;;
     --etcd-port) etcd_port="$2"; shift ;;
     --etcd-peer-port) peer_port="$2"; shift ;;
@@ -85,6 +93,20 @@ mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 if [[ -f "$dir/kube-apiserver.pid" ]] && kill -0 "$(cat "$dir/kube-apiserver.pid")" 2>/dev/null; then
   die "a kube-apiserver from $dir is still running; use --stop $dir first"
+fi
+# `env` says "ready"; one from an earlier start on this folder must not.
+rm -f "$dir/env"
+
+# A kept cluster keeps its ports: the kubeconfigs written for it stay valid, and etcd's
+# member record (which holds its peer address) matches.
+if [[ -f "$dir/ports" ]]; then
+  while IFS='=' read -r key value; do
+    case "$key" in
+      APISERVER_PORT) api_port="${api_port:-$value}" ;;
+      ETCD_PORT) etcd_port="${etcd_port:-$value}" ;;
+      ETCD_PEER_PORT) peer_port="${peer_port:-$value}" ;;
+    esac
+  done <"$dir/ports"
 fi
 
 # A port nobody listens on (racy by nature: if a start fails with "address already in
@@ -110,8 +132,14 @@ pick_port peer_port
 pick_port api_port
 # Fail early on a busy port: a health check could otherwise answer from someone else's etcd.
 for p in "$etcd_port" "$peer_port" "$api_port"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p on 127.0.0.1 is already in use"; fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    if [[ -f "$dir/ports" ]] && grep -q "=$p\$" "$dir/ports"; then
+      die "port $p on 127.0.0.1 is already in use; an earlier start on $dir chose it (see $dir/ports: delete that file to pick new ports, and rewrite kubeconfigs that name the old one)"
+    fi
+    die "port $p on 127.0.0.1 is already in use"
+  fi
 done
+printf 'APISERVER_PORT=%s\nETCD_PORT=%s\nETCD_PEER_PORT=%s\n' "$api_port" "$etcd_port" "$peer_port" >"$dir/ports"
 
 # --- key material -------------------------------------------------------------------
 pki="$dir/pki"
@@ -136,10 +164,10 @@ if [[ ! -f "$pki/apiserver.crt" ]]; then
   )
 fi
 
-token="${PORTAL_KUBE_ADMIN_TOKEN:-$(openssl rand -hex 24)}"
+token="${PORTAL_TEST_KUBE_ADMIN_TOKEN:-$(openssl rand -hex 24)}"
 {
   printf '%s,admin,admin,"system:masters"\n' "$token"
-  if [[ -n "${PORTAL_KUBE_EXTRA_TOKENS:-}" ]]; then cat "$PORTAL_KUBE_EXTRA_TOKENS"; fi
+  if [[ -n "${PORTAL_TEST_KUBE_EXTRA_TOKENS:-}" ]]; then cat "$PORTAL_TEST_KUBE_EXTRA_TOKENS"; fi
 } >"$dir/tokens.csv"
 chmod 600 "$dir/tokens.csv"
 
@@ -185,6 +213,8 @@ now_ms() { local n; n="$(date +%s%N)"; [[ "$n" == *N ]] && n="$(($(date +%s) * 1
 started="$(now_ms)"
 elapsed() { echo "$(($(now_ms) - started))ms"; }
 
+fsync_args=(--unsafe-no-fsync=true)
+if $durable; then fsync_args=(); fi
 spawn "$assets/etcd" \
   --name=portal-test \
   --data-dir="$dir/etcd-data" \
@@ -193,7 +223,7 @@ spawn "$assets/etcd" \
   --listen-peer-urls="http://127.0.0.1:$peer_port" \
   --initial-advertise-peer-urls="http://127.0.0.1:$peer_port" \
   --initial-cluster="portal-test=http://127.0.0.1:$peer_port" \
-  --unsafe-no-fsync=true \
+  "${fsync_args[@]}" \
   --log-level=warn \
   >"$dir/etcd.log" 2>&1
 echo $! >"$dir/etcd.pid"
@@ -219,21 +249,21 @@ wait_for etcd "$dir/etcd.pid" etcd_healthy
 log "etcd healthy on $etcd_url after $(elapsed)"
 
 oidc_args=()
-if [[ -n "${PORTAL_KUBE_OIDC_ISSUER:-}" ]]; then
+if [[ -n "${PORTAL_TEST_KUBE_OIDC_ISSUER:-}" ]]; then
   oidc_args=(
-    --oidc-issuer-url="$PORTAL_KUBE_OIDC_ISSUER"
-    --oidc-client-id="${PORTAL_KUBE_OIDC_CLIENT_ID:-kubelogin}"
+    --oidc-issuer-url="$PORTAL_TEST_KUBE_OIDC_ISSUER"
+    --oidc-client-id="${PORTAL_TEST_KUBE_OIDC_CLIENT_ID:-kubelogin}"
     --oidc-username-claim=email
     --oidc-groups-claim=groups
   )
-  if [[ -n "${PORTAL_KUBE_OIDC_CA_FILE:-}" ]]; then
-    oidc_args+=(--oidc-ca-file="$PORTAL_KUBE_OIDC_CA_FILE")
+  if [[ -n "${PORTAL_TEST_KUBE_OIDC_CA_FILE:-}" ]]; then
+    oidc_args+=(--oidc-ca-file="$PORTAL_TEST_KUBE_OIDC_CA_FILE")
   fi
   # Without a prefix flag the API server prefixes non-email usernames with the issuer; with
   # the email claim it adds nothing. `-` says "no prefix" explicitly.
-  oidc_args+=(--oidc-username-prefix="${PORTAL_KUBE_OIDC_PREFIX:--}")
-  if [[ -n "${PORTAL_KUBE_OIDC_PREFIX:-}" ]]; then
-    oidc_args+=(--oidc-groups-prefix="$PORTAL_KUBE_OIDC_PREFIX")
+  oidc_args+=(--oidc-username-prefix="${PORTAL_TEST_KUBE_OIDC_PREFIX:--}")
+  if [[ -n "${PORTAL_TEST_KUBE_OIDC_PREFIX:-}" ]]; then
+    oidc_args+=(--oidc-groups-prefix="$PORTAL_TEST_KUBE_OIDC_PREFIX")
   fi
 fi
 

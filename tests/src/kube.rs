@@ -56,11 +56,18 @@ impl TestCluster {
     pub fn with_oidc(issuer: &str, ca: &super::TestCa, prefix: &str) -> Self {
         let ca_file = ca.ca_cert.display().to_string();
         Self::start(&[
-            ("PORTAL_KUBE_OIDC_ISSUER", issuer),
-            ("PORTAL_KUBE_OIDC_CA_FILE", &ca_file),
-            ("PORTAL_KUBE_OIDC_CLIENT_ID", "kubelogin"),
-            ("PORTAL_KUBE_OIDC_PREFIX", prefix),
+            ("PORTAL_TEST_KUBE_OIDC_ISSUER", issuer),
+            ("PORTAL_TEST_KUBE_OIDC_CA_FILE", &ca_file),
+            ("PORTAL_TEST_KUBE_OIDC_CLIENT_ID", "kubelogin"),
+            ("PORTAL_TEST_KUBE_OIDC_PREFIX", prefix),
         ])
+    }
+
+    /// A control plane kept in `dir`, as the local run command keeps its own in `data/cluster`:
+    /// `start.sh --durable DIR`, so a second start on the same folder brings back the same
+    /// cluster (its objects, keys and ports). It stops when dropped and leaves the folder.
+    pub fn kept_in(dir: &Path) -> Self {
+        Self::start_in(&[], Some(dir))
     }
 
     /// A client with the admin token, on the calling test's runtime.
@@ -222,13 +229,26 @@ metadata:
     /// Starts the control plane, trying again (new ports, new folder) when a start fails: picking
     /// a free port and binding it later is racy while other tests open ports alongside.
     fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_in(env, None)
+    }
+
+    /// [`Self::start`] in a new temporary folder, or in `kept` (which outlives the cluster).
+    fn start_in(env: &[(&str, &str)], kept: Option<&Path>) -> Self {
         let kube_dir = super::repo_root().join("tests/kube");
         let assets = assets(&kube_dir);
+        // A folder started before keeps its ports; only a first start may pick new ones.
+        let first_start = kept.is_none_or(|dir| !dir.join("ports").exists());
         let mut failures = Vec::new();
         for _ in 0..3 {
-            match Self::start_once(&kube_dir, &assets, env) {
+            match Self::start_once(&kube_dir, &assets, env, kept) {
                 Ok(cluster) => return cluster,
                 Err(log) => failures.push(log),
+            }
+            if let Some(dir) = kept {
+                if !first_start {
+                    break;
+                }
+                let _ = std::fs::remove_file(dir.join("ports"));
             }
         }
         panic!(
@@ -237,27 +257,36 @@ metadata:
         );
     }
 
-    fn start_once(kube_dir: &Path, assets: &Path, env: &[(&str, &str)]) -> Result<Self, String> {
+    fn start_once(
+        kube_dir: &Path,
+        assets: &Path,
+        env: &[(&str, &str)],
+        kept: Option<&Path>,
+    ) -> Result<Self, String> {
         let tmp = tempfile::Builder::new()
             .prefix("portal-kube-")
             .tempdir()
             .expect("temp dir");
-        let dir = tmp.path().join("cluster");
+        let dir = kept.map_or_else(|| tmp.path().join("cluster"), Path::to_path_buf);
         std::fs::create_dir_all(&dir).expect("cluster folder");
+        // `env` is the sign of readiness; a kept folder has one from its previous start.
+        let _ = std::fs::remove_file(dir.join("env"));
         let extra_tokens = tmp.path().join("extra-tokens.csv");
         std::fs::write(&extra_tokens, EXTRA_TOKENS).expect("write the extra tokens");
         let mut supervisor = Command::new("/bin/sh")
             .args([
                 "-c",
-                "\"$0\" --foreground \"$1\" >/dev/null 2>\"$1/start.log\" & pid=$!; \
+                "\"$0\" --foreground $3 \"$1\" >/dev/null 2>\"$1/start.log\" & pid=$!; \
                  cat >/dev/null; kill -TERM $pid; wait $pid; rm -rf \"$2\"",
             ])
             .arg(kube_dir.join("start.sh"))
             .arg(&dir)
-            // The folder lives in a static, which is never dropped: the supervisor removes it.
+            // The folder lives in a static, which is never dropped: the supervisor removes it
+            // (a kept cluster's folder is not in it).
             .arg(tmp.path())
+            .arg(if kept.is_some() { "--durable" } else { "" })
             .env("PORTAL_TEST_KUBE_ASSETS", assets)
-            .env("PORTAL_KUBE_EXTRA_TOKENS", &extra_tokens)
+            .env("PORTAL_TEST_KUBE_EXTRA_TOKENS", &extra_tokens)
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .spawn()

@@ -617,3 +617,51 @@ async fn without_the_admission_policy_the_portal_refuses_to_provision_and_says_w
         .await
         .expect("provisioned");
 }
+
+/// The local run command keeps its cluster in `data/cluster`, beside the SQLite file: after a
+/// restart, a namespace the database calls ready is still in the cluster, at the same address,
+/// and provisioning it again (an administrator's retry) finds it the portal's own.
+#[tokio::test]
+async fn a_kept_cluster_started_again_still_has_what_the_portal_provisioned() {
+    let folder = tempfile::tempdir().expect("a folder to keep the cluster in");
+    let dir = folder.path().join("cluster");
+    let first_server = {
+        let cluster = TestCluster::kept_in(&dir);
+        install_the_portals_rbac(&cluster).await;
+        Provisioner::new(cluster.portal_client().await)
+            .apply(7, &plan("team-a-kept"))
+            .await
+            .expect("provisioned before the restart");
+        cluster.server.clone()
+        // Dropped here: etcd and kube-apiserver stop; the folder stays.
+    };
+    assert!(dir.join("etcd-data").is_dir(), "etcd's data is kept");
+
+    let cluster = TestCluster::kept_in(&dir);
+    assert_eq!(
+        cluster.server, first_server,
+        "the same address after a restart"
+    );
+    let admin = cluster.admin_client().await;
+    let namespace = Api::<Namespace>::all(admin.clone())
+        .get("team-a-kept")
+        .await
+        .expect("the namespace survived the restart");
+    let labels = namespace.metadata.labels.unwrap_or_default();
+    assert_eq!(
+        labels
+            .get("app.kubernetes.io/managed-by")
+            .map(String::as_str),
+        Some("welkin-portal"),
+        "{labels:?}"
+    );
+    let bindings = Api::<RoleBinding>::namespaced(admin, "team-a-kept")
+        .list(&ListParams::default())
+        .await
+        .expect("list the team's bindings");
+    assert!(!bindings.items.is_empty(), "the team's access survived too");
+    Provisioner::new(cluster.portal_client().await)
+        .apply(7, &plan("team-a-kept"))
+        .await
+        .expect("provisioning it again finds it the portal's own");
+}
