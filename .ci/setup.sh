@@ -79,21 +79,27 @@ if [[ ! -d "$REPO_ROOT/tests/idp/node_modules" ]]; then
   (cd "$REPO_ROOT/tests/idp" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# axe-core, which the browser tests run on every page (tests only).
+if $tests && [[ ! -d "$REPO_ROOT/tests/axe/node_modules" ]]; then
+  log "installing axe-core for the accessibility tests"
+  (cd "$REPO_ROOT/tests/axe" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 $cluster || exit 0
 
 # The test control plane. setup.sh is the one-off install step, so let the build use both cores.
 if [[ -z "${PORTAL_TEST_KUBE_ASSETS:-}" ]]; then
   # Debian's golang-go is too old for Kubernetes 1.34 (it needs Go 1.24); the machine's Go is used.
   command -v go >/dev/null || { echo "setup: Go 1.24 or newer is needed to build the test kube-apiserver" >&2; exit 1; }
-  GOMAXPROCS="${GOMAXPROCS:-$(nproc)}" PORTAL_KUBE_BUILD_JOBS="${PORTAL_KUBE_BUILD_JOBS:-$(nproc)}" \
-    PORTAL_KUBE_NICE="${PORTAL_KUBE_NICE:-0}" "$REPO_ROOT/tests/kube/build.sh" >/dev/null
+  GOMAXPROCS="${GOMAXPROCS:-$(nproc)}" PORTAL_TEST_KUBE_BUILD_JOBS="${PORTAL_TEST_KUBE_BUILD_JOBS:-$(nproc)}" \
+    PORTAL_TEST_KUBE_NICE="${PORTAL_TEST_KUBE_NICE:-0}" "$REPO_ROOT/tests/kube/build.sh" >/dev/null
 fi
 
 # The chart tests' helm and the CRDs of the chart's ServiceMonitor and PrometheusRule.
 if [[ -z "${PORTAL_TEST_HELM:-}" ]]; then
   command -v go >/dev/null || { echo "setup: Go is needed to build helm for the chart tests" >&2; exit 1; }
-  GOMAXPROCS="${GOMAXPROCS:-$(nproc)}" PORTAL_HELM_BUILD_JOBS="${PORTAL_HELM_BUILD_JOBS:-$(nproc)}" \
-    PORTAL_HELM_NICE="${PORTAL_HELM_NICE:-0}" "$REPO_ROOT/tests/helm/build.sh" >/dev/null
+  GOMAXPROCS="${GOMAXPROCS:-$(nproc)}" PORTAL_TEST_HELM_BUILD_JOBS="${PORTAL_TEST_HELM_BUILD_JOBS:-$(nproc)}" \
+    PORTAL_TEST_HELM_NICE="${PORTAL_TEST_HELM_NICE:-0}" "$REPO_ROOT/tests/helm/build.sh" >/dev/null
 fi
 $tests && "$REPO_ROOT/tests/helm/crds.sh" >/dev/null
 exit 0

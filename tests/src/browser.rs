@@ -22,12 +22,62 @@ pub enum JavaScript {
     Off,
 }
 
+/// The colour scheme the browser asks pages for (`prefers-color-scheme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Light,
+    Dark,
+}
+
+/// One rule axe-core found broken on a page, with where.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AxeViolation {
+    /// The rule, e.g. `color-contrast`.
+    pub id: String,
+    /// `minor`, `moderate`, `serious` or `critical`.
+    pub impact: Option<String>,
+    pub help: String,
+    /// CSS selectors of the elements that break it.
+    pub targets: Vec<String>,
+}
+
+impl std::fmt::Display for AxeViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}): {} at {}",
+            self.id,
+            self.impact.as_deref().unwrap_or("?"),
+            self.help,
+            self.targets.join(", ")
+        )
+    }
+}
+
+/// axe-core's browser build, from `tests/axe` (installed by `.ci/setup.sh`).
+fn axe_source() -> anyhow::Result<&'static str> {
+    static SOURCE: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let path = super::repo_root().join("tests/axe/node_modules/axe-core/axe.min.js");
+            std::fs::read_to_string(&path).map_err(|error| {
+                format!(
+                    "could not read {} ({error}); run .ci/setup.sh to install axe-core",
+                    path.display()
+                )
+            })
+        })
+        .as_deref()
+        .map_err(|error| anyhow::anyhow!("{error}"))
+}
+
 /// A headless Chromium session. Call [`Browser::close`] at the end of a test; dropping it
 /// kills chromedriver (and with it the browser) either way.
 #[derive(Debug)]
 pub struct Browser {
     pub client: Client,
     base_url: String,
+    javascript: JavaScript,
     driver: Child,
     _profile: tempfile::TempDir,
 }
@@ -36,6 +86,15 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium pointed at `base_url` (for example a
     /// [`super::TestApp`]'s URL).
     pub async fn start(base_url: &str, javascript: JavaScript) -> anyhow::Result<Self> {
+        Self::start_in(base_url, javascript, Scheme::Light).await
+    }
+
+    /// [`Browser::start`], with pages asked for the colour `scheme`.
+    pub async fn start_in(
+        base_url: &str,
+        javascript: JavaScript,
+        scheme: Scheme,
+    ) -> anyhow::Result<Self> {
         let port = super::free_port();
         let driver = Command::new(chromedriver())
             .arg(format!("--port={port}"))
@@ -50,18 +109,31 @@ impl Browser {
         if javascript == JavaScript::Off {
             prefs = json!({ "profile.managed_default_content_settings.javascript": 2 });
         }
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,900",
+        ]
+        .map(str::to_owned)
+        .into();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        if scheme == Scheme::Dark {
+            // Headless Chromium answers `prefers-color-scheme: dark` with this flag.
+            args.push("--force-dark-mode".to_owned());
+        }
         let capabilities = json!({
             "browserName": "chrome",
             "goog:loggingPrefs": { "browser": "ALL" },
             "goog:chromeOptions": {
                 "binary": chromium(),
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                    "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
+                "args": args,
                 "prefs": prefs,
             }
         });
@@ -87,6 +159,7 @@ impl Browser {
         Ok(Self {
             client,
             base_url: base_url.trim_end_matches('/').to_owned(),
+            javascript,
             driver,
             _profile: profile,
         })
@@ -149,6 +222,36 @@ impl Browser {
     /// Whether the page has an element matching `css`.
     pub async fn exists(&self, css: &str) -> anyhow::Result<bool> {
         Ok(!self.client.find_all(Locator::Css(css)).await?.is_empty())
+    }
+
+    /// Runs axe-core on the page as it is now and returns every violation of its default rules
+    /// (WCAG 2 A and AA, and best practices). Works with the page's own JavaScript off too: the
+    /// checker is injected by WebDriver, not by the page.
+    pub async fn axe(&self) -> anyhow::Result<Vec<AxeViolation>> {
+        // With JavaScript off (Chromium's content setting), a script WebDriver injects still
+        // runs and its promises settle, but no timer, `queueMicrotask` or message ever fires,
+        // and axe schedules its work with them: they become promise callbacks. Only then: with
+        // JavaScript on, the page's own timers must keep working.
+        const TIMERS_AS_PROMISES: &str = "(() => { let id = 0; \
+            window.setTimeout = (fn, ms, ...args) => { \
+              Promise.resolve().then(() => typeof fn === 'function' && fn(...args)); return ++id; }; \
+            window.clearTimeout = () => {}; \
+            window.queueMicrotask = fn => { Promise.resolve().then(fn); }; \
+            window.requestAnimationFrame = fn => window.setTimeout(() => fn(performance.now())); \
+          })();";
+        let script = format!(
+            "{}\n{}\nreturn axe.run(document).then(r => r.violations.map(v => ({{ \
+               id: v.id, impact: v.impact, help: v.help, \
+               targets: v.nodes.map(n => n.target.join(' ')) }})));",
+            if self.javascript == JavaScript::Off {
+                TIMERS_AS_PROMISES
+            } else {
+                ""
+            },
+            axe_source()?
+        );
+        let found = self.client.execute(&script, vec![]).await?;
+        Ok(serde_json::from_value(found)?)
     }
 
     /// Console messages at level SEVERE since the last call (errors, failed loads, panics).

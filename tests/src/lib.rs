@@ -30,7 +30,7 @@ mod proxy;
 mod tls;
 
 pub use app::TestApp;
-pub use browser::{Browser, JavaScript};
+pub use browser::{AxeViolation, Browser, JavaScript, Scheme};
 pub use fake_op::{FakeOp, FakeToken};
 pub use gatekeeper::TestGatekeeper;
 pub use idp::TestIdp;

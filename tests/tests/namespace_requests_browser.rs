@@ -1,11 +1,13 @@
 //! The "done when", in headless Chromium: alice requests `team-a-shop` (hydrated, with
 //! the name checked as she types and the form before it is sent), root approves it without JavaScript, the Namespace, its
 //! RoleBinding and NetworkPolicies exist in the real API server, alice's open page turns to
-//! "ready" without a reload, and the audit page tells the whole story.
+//! "ready" without a reload, and the audit page tells the whole story. Then every page each of
+//! them sees, with JavaScript on and off and in both colour schemes: no axe-core violation, and
+//! nothing scrolls sideways on a phone.
 
 use k8s_openapi::api::{core::v1::Namespace, networking::v1::NetworkPolicy, rbac::v1::RoleBinding};
 use kube::api::{Api, ListParams};
-use portal_tests::{Browser, JavaScript, TestApp, TestCluster, TestIdp};
+use portal_tests::{Browser, JavaScript, Scheme, TestApp, TestCluster, TestIdp};
 
 /// At the provider's login form (where a protected page sent the browser), signs in as `user`.
 async fn sign_in(b: &Browser, user: &str) -> anyhow::Result<()> {
@@ -182,62 +184,85 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
     })
     .await?;
 
-    // On a phone (390 px wide), no page scrolls sideways: tables and command blocks fit or
-    // scroll inside their own box.
-    let pages_for = |who: &str| -> Vec<String> {
-        match who {
-            "alice" => vec![
-                "/".into(),
-                "/namespaces".into(),
-                "/namespaces/new".into(),
-                format!("/namespaces/{id}"),
-                "/access".into(),
-                "/access/team-a-shop".into(),
-                "/faq".into(),
-                "/faq?q=kubectl+run".into(),
-                "/faq/kubectl-run-refused".into(),
-                "/networkpolicies".into(),
-                "/networkpolicies?preset=default-deny&ns=team-a-shop".into(),
-                "/networkpolicies/run".into(),
-                "/kubeconfig".into(),
-            ],
-            _ => vec![
-                "/admin".into(),
-                "/admin/requests".into(),
-                "/admin/audit".into(),
-                "/admin/access".into(),
-                "/admin/faq".into(),
-            ],
-        }
-    };
-    for (who, browser) in [("alice", &alice), ("root", &root)] {
-        browser.client.set_window_size(390, 844).await?;
-        browser
-            .check(&format!("phone_width_{who}"), async |b| {
-                let mut wide = Vec::new();
-                for path in pages_for(who) {
-                    b.goto(&path).await?;
-                    let width = b
-                        .client
-                        .execute(
-                            "return [document.documentElement.scrollWidth, window.innerWidth]",
-                            vec![],
-                        )
-                        .await?;
-                    let (page, viewport) = (width[0].as_i64(), width[1].as_i64());
-                    if page > viewport {
-                        wide.push(format!("{path}: {page:?} px in {viewport:?}"));
-                    }
-                }
-                anyhow::ensure!(
-                    wide.is_empty(),
-                    "scrolls sideways at 390 px:\n{}",
-                    wide.join("\n")
-                );
-                Ok(())
-            })
-            .await?;
-    }
     alice.close().await?;
-    root.close().await
+    root.close().await?;
+
+    // Every page, as each user sees it, with JavaScript on and off, in the light and the dark
+    // scheme: axe-core finds no violation at desktop width, and on a phone (390 px wide) no
+    // page scrolls sideways (tables and command blocks fit or scroll inside their own box).
+    for javascript in [JavaScript::On, JavaScript::Off] {
+        for scheme in [Scheme::Light, Scheme::Dark] {
+            for who in ["alice", "root"] {
+                let b = Browser::start_in(&app.url(""), javascript, scheme).await?;
+                let name = format!("every_page_{who}_{javascript:?}_{scheme:?}");
+                b.check(&name, async |b| {
+                    b.goto("/namespaces").await?;
+                    sign_in(b, who).await?;
+                    let mut found = Vec::new();
+                    for path in pages_for(who, id) {
+                        b.goto(&path).await?;
+                        if javascript == JavaScript::On {
+                            b.wait_for_hydration().await?;
+                        }
+                        for violation in b.axe().await? {
+                            found.push(format!("{path}: {violation}"));
+                        }
+                    }
+                    b.client.set_window_size(390, 844).await?;
+                    for path in pages_for(who, id) {
+                        b.goto(&path).await?;
+                        let width = b
+                            .client
+                            .execute(
+                                "return [document.documentElement.scrollWidth, window.innerWidth]",
+                                vec![],
+                            )
+                            .await?;
+                        let (page, viewport) = (width[0].as_i64(), width[1].as_i64());
+                        if page > viewport {
+                            found.push(format!(
+                                "{path}: scrolls sideways at 390 px ({page:?} px in {viewport:?})"
+                            ));
+                        }
+                    }
+                    anyhow::ensure!(found.is_empty(), "{name}:\n{}", found.join("\n"));
+                    Ok(())
+                })
+                .await?;
+                b.close().await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The pages `who` can open once `team-a-shop` (request `id`) is ready.
+fn pages_for(who: &str, id: i64) -> Vec<String> {
+    match who {
+        "alice" => vec![
+            "/".into(),
+            "/namespaces".into(),
+            "/namespaces/new".into(),
+            format!("/namespaces/{id}"),
+            "/access".into(),
+            "/access/team-a-shop".into(),
+            "/faq".into(),
+            "/faq?q=kubectl+run".into(),
+            "/faq/kubectl-run-refused".into(),
+            "/networkpolicies".into(),
+            "/networkpolicies?preset=default-deny&ns=team-a-shop".into(),
+            "/networkpolicies/run".into(),
+            "/kubeconfig".into(),
+            "/no-such-page".into(),
+        ],
+        _ => vec![
+            "/".into(),
+            "/admin".into(),
+            "/admin/requests".into(),
+            format!("/namespaces/{id}"),
+            "/admin/audit".into(),
+            "/admin/access".into(),
+            "/admin/faq".into(),
+        ],
+    }
 }
