@@ -7,7 +7,7 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE_DIR="${PORTAL_CACHE_DIR:-$HOME/.cache/welkin-portal}"
+CACHE_DIR="${PORTAL_TEST_CACHE_DIR:-$HOME/.cache/welkin-portal}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE_DIR/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Incremental compilation only pays off for repeated edits of one crate; in CI it writes

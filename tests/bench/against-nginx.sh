@@ -6,7 +6,7 @@
 # resident memory before and after each full pass (a pass loads every page once per round); and
 # the number of panic lines in the portal's log, which must be 0. Loopback only.
 #
-#   tests/bench/against-nginx.sh [PORTAL_BINARY]   (default: target/portal, built by
+#   tests/bench/against-nginx.sh [PORTAL_TEST_BINARY]   (default: target/portal, built by
 #                                                   .ci/build.sh --release)
 #   PASSES=3 ROUNDS=3 SECONDS_PER_ROUND=8 CONNECTIONS=64 (the defaults)
 set -euo pipefail
@@ -25,7 +25,7 @@ pids=()
 trap 'kill ${pids[*]} 2>/dev/null; wait 2>/dev/null; [[ -n "${KEEP:-}" ]] || rm -rf "$work"' EXIT
 cd "$repo"
 
-env -u PORTAL_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_PUBLIC_URL="http://127.0.0.1:$port" \
+env -u PORTAL_TEST_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_PUBLIC_URL="http://127.0.0.1:$port" \
   PORTAL_DATABASE_URL="sqlite://$work/portal.db" PORTAL_METRICS_ADDR=off \
   PORTAL_ALLOWED_REGISTRIES=harbor.example.com/ RUST_LOG=warn RUST_BACKTRACE="${RUST_BACKTRACE:-0}" "$binary" serve >"$work/portal.log" 2>&1 &
 portal_pid=$!

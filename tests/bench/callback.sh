@@ -7,7 +7,7 @@
 # Uses the release binary (cargo build --release -p server), tests/idp, curl and jq. Loopback only.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-binary="${PORTAL_BINARY:-${CARGO_TARGET_DIR:-$HOME/.cache/welkin-portal/target}/release/portal}"
+binary="${PORTAL_TEST_BINARY:-${CARGO_TARGET_DIR:-$HOME/.cache/welkin-portal/target}/release/portal}"
 runs="${1:-30}"
 work="$(mktemp -d)"
 database="${2:-sqlite://$work/portal.db}"
@@ -23,7 +23,7 @@ pids+=($!)
 wait_for "grep -q '^idp ready' '$work/idp.out' 2>/dev/null"
 idp_port="$(sed -n 's/^idp ready http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/idp.out")"
 
-env -u PORTAL_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_PUBLIC_URL="http://127.0.0.1:$port" \
+env -u PORTAL_TEST_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_PUBLIC_URL="http://127.0.0.1:$port" \
   PORTAL_DATABASE_URL="$database" PORTAL_OIDC_ISSUER="http://127.0.0.1:$idp_port" \
   PORTAL_OIDC_CLIENT_SECRET=portal-secret PORTAL_LOG_JSON=true RUST_LOG=server::auth=info \
   "$binary" serve >"$work/portal.log" 2>&1 &

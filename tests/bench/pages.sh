@@ -2,14 +2,14 @@
 # Page latency under load with wrk (Debian package `wrk`): 4 connections for 5 s per page against
 # a portal started here with a fresh SQLite database. Loopback only.
 #
-#   tests/bench/pages.sh [PORTAL_BINARY]     (default: target/portal; build with --release)
+#   tests/bench/pages.sh [PORTAL_TEST_BINARY]     (default: target/portal; build with --release)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 binary="${1:-$repo/target/portal}"
 port=39872
 work="$(mktemp -d)"
 cd "$repo"
-env -u PORTAL_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_DATABASE_URL="sqlite://$work/portal.db" \
+env -u PORTAL_TEST_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_DATABASE_URL="sqlite://$work/portal.db" \
   PORTAL_ALLOWED_REGISTRIES=harbor.example.com/ RUST_LOG=off "$binary" serve &
 pid=$!
 trap 'kill -TERM $pid; wait $pid || true; rm -rf "$work"' EXIT

@@ -7,7 +7,7 @@
 # Uses the release binary (cargo build --release -p server), tests/idp and wrk. Loopback only.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-binary="${PORTAL_BINARY:-${CARGO_TARGET_DIR:-$HOME/.cache/welkin-portal/target}/release/portal}"
+binary="${PORTAL_TEST_BINARY:-${CARGO_TARGET_DIR:-$HOME/.cache/welkin-portal/target}/release/portal}"
 work="$(mktemp -d)"
 database="${1:-sqlite://$work/portal.db}"
 idp_port=39881
@@ -19,7 +19,7 @@ IDP_PORTAL_ANY_PORT=1 "$repo/tests/idp/start.sh" --port "$idp_port" >"$work/idp.
 pids+=($!)
 until grep -q '^idp ready' "$work/idp.out" 2>/dev/null; do sleep 0.05; done
 
-env -u PORTAL_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_PUBLIC_URL="http://127.0.0.1:$port" \
+env -u PORTAL_TEST_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_PUBLIC_URL="http://127.0.0.1:$port" \
   PORTAL_DATABASE_URL="$database" PORTAL_OIDC_ISSUER="http://127.0.0.1:$idp_port" \
   PORTAL_OIDC_CLIENT_SECRET=portal-secret RUST_LOG=off "$binary" serve &
 pids+=($!)

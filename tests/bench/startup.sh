@@ -3,7 +3,7 @@
 # with a fresh SQLite database (median of RUNS), the idle resident memory after start-up and
 # after a burst of page views, and the size of the browser bundle (raw and gzipped).
 #
-#   tests/bench/startup.sh [PORTAL_BINARY] [RUNS]     (default: target/portal, 10 runs)
+#   tests/bench/startup.sh [PORTAL_TEST_BINARY] [RUNS]     (default: target/portal, 10 runs)
 # Build first with `.ci/build.sh --release` to measure what ships.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

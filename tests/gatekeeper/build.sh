@@ -14,11 +14,11 @@
 # Environment:
 #   PORTAL_TEST_GATEKEEPER_ASSETS  folder that already holds `manager` and `crds/`; if it
 #                                  does, it is printed and nothing is built.
-#   PORTAL_CACHE_DIR               cache root (default: $HOME/.cache/welkin-portal); output
-#                                  goes to $PORTAL_CACHE_DIR/gatekeeper/<version>/.
-#   PORTAL_GATEKEEPER_BUILD_JOBS   `go build -p` value (default 2).
+#   PORTAL_TEST_CACHE_DIR               cache root (default: $HOME/.cache/welkin-portal); output
+#                                  goes to $PORTAL_TEST_CACHE_DIR/gatekeeper/<version>/.
+#   PORTAL_TEST_GATEKEEPER_BUILD_JOBS   `go build -p` value (default 2).
 #   GOMAXPROCS                     passed to go (default 2 here; the build runs niced).
-#   PORTAL_GATEKEEPER_NICE         nice level of the build (default 19).
+#   PORTAL_TEST_GATEKEEPER_NICE         nice level of the build (default 19).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -45,7 +45,7 @@ if [[ -n "${PORTAL_TEST_GATEKEEPER_ASSETS:-}" ]]; then
   log "PORTAL_TEST_GATEKEEPER_ASSETS=$PORTAL_TEST_GATEKEEPER_ASSETS lacks manager and/or crds/; building instead"
 fi
 
-out="${PORTAL_CACHE_DIR:-$HOME/.cache/welkin-portal}/gatekeeper/$VERSION"
+out="${PORTAL_TEST_CACHE_DIR:-$HOME/.cache/welkin-portal}/gatekeeper/$VERSION"
 if assets_ok "$out"; then
   echo "$out"
   exit 0
@@ -64,8 +64,8 @@ fi
 export GOWORK=off
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly"
 export GOMAXPROCS="${GOMAXPROCS:-2}"
-jobs="${PORTAL_GATEKEEPER_BUILD_JOBS:-2}"
-nice_level="${PORTAL_GATEKEEPER_NICE:-19}"
+jobs="${PORTAL_TEST_GATEKEEPER_BUILD_JOBS:-2}"
+nice_level="${PORTAL_TEST_GATEKEEPER_NICE:-19}"
 
 # The CRDs: the chart's own files from the module (go.sum pins its hash), copied verbatim.
 moddir="$(cd "$here" && go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"

@@ -11,11 +11,11 @@
 #
 # Environment:
 #   PORTAL_TEST_HELM         a `helm` binary to use instead; printed (its folder) when it exists.
-#   PORTAL_CACHE_DIR         cache root (default: $HOME/.cache/welkin-portal); the binary goes to
-#                            $PORTAL_CACHE_DIR/tools/helm-<version>/helm.
-#   PORTAL_HELM_BUILD_JOBS   `go build -p` value (default 1: friendly to a shared machine).
+#   PORTAL_TEST_CACHE_DIR         cache root (default: $HOME/.cache/welkin-portal); the binary goes to
+#                            $PORTAL_TEST_CACHE_DIR/tools/helm-<version>/helm.
+#   PORTAL_TEST_HELM_BUILD_JOBS   `go build -p` value (default 1: friendly to a shared machine).
 #   GOMAXPROCS               passed to go (default 1 here, for the same reason).
-#   PORTAL_HELM_NICE         nice level of the build (default 19).
+#   PORTAL_TEST_HELM_NICE         nice level of the build (default 19).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,7 +40,7 @@ if [[ -n "${PORTAL_TEST_HELM:-}" ]]; then
   log "PORTAL_TEST_HELM=$PORTAL_TEST_HELM is not an executable; building instead"
 fi
 
-out="${PORTAL_CACHE_DIR:-$HOME/.cache/welkin-portal}/tools/helm-$HELM_VERSION"
+out="${PORTAL_TEST_CACHE_DIR:-$HOME/.cache/welkin-portal}/tools/helm-$HELM_VERSION"
 if helm_ok "$out"; then
   echo "$out"
   exit 0
@@ -58,8 +58,8 @@ fi
 
 export GOWORK=off
 export GOMAXPROCS="${GOMAXPROCS:-1}"
-jobs="${PORTAL_HELM_BUILD_JOBS:-1}"
-nice_level="${PORTAL_HELM_NICE:-19}"
+jobs="${PORTAL_TEST_HELM_BUILD_JOBS:-1}"
+nice_level="${PORTAL_TEST_HELM_NICE:-19}"
 
 ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
 for pkg in pkg/lint/rules pkg/chartutil; do

@@ -7,7 +7,7 @@
 #
 #   tests/helm/crds.sh            -> .../welkin-portal/tools/prometheus-operator-crds-v0.85.0
 #
-# Environment: PORTAL_CACHE_DIR (default $HOME/.cache/welkin-portal).
+# Environment: PORTAL_TEST_CACHE_DIR (default $HOME/.cache/welkin-portal).
 set -euo pipefail
 
 # The operator version the CRDs are taken from (Welkin's kube-prometheus-stack ships one of
@@ -18,7 +18,7 @@ FILES=(monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_promethe
 
 log() { printf 'helm/crds.sh: %s\n' "$*" >&2; }
 
-out="${PORTAL_CACHE_DIR:-$HOME/.cache/welkin-portal}/tools/prometheus-operator-crds-$VERSION"
+out="${PORTAL_TEST_CACHE_DIR:-$HOME/.cache/welkin-portal}/tools/prometheus-operator-crds-$VERSION"
 have_all() { local f; for f in "${FILES[@]}"; do [[ -s "$out/$f" ]] || return 1; done; }
 if have_all; then echo "$out"; exit 0; fi
 

@@ -12,11 +12,11 @@
 # Environment:
 #   PORTAL_TEST_KUBE_ASSETS  folder that already holds both `kube-apiserver` and `etcd`;
 #                            if it does, it is printed and nothing is built.
-#   PORTAL_CACHE_DIR         cache root (default: $HOME/.cache/welkin-portal); binaries go
-#                            to $PORTAL_CACHE_DIR/kube/<kubernetes version>/.
-#   PORTAL_KUBE_BUILD_JOBS   `go build -p` value (default 1: friendly to a shared machine).
+#   PORTAL_TEST_CACHE_DIR         cache root (default: $HOME/.cache/welkin-portal); binaries go
+#                            to $PORTAL_TEST_CACHE_DIR/kube/<kubernetes version>/.
+#   PORTAL_TEST_KUBE_BUILD_JOBS   `go build -p` value (default 1: friendly to a shared machine).
 #   GOMAXPROCS               passed to go (default 1 here, for the same reason).
-#   PORTAL_KUBE_NICE         nice level of the build (default 19).
+#   PORTAL_TEST_KUBE_NICE         nice level of the build (default 19).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -50,7 +50,7 @@ if [[ -n "${PORTAL_TEST_KUBE_ASSETS:-}" ]]; then
   log "PORTAL_TEST_KUBE_ASSETS=$PORTAL_TEST_KUBE_ASSETS lacks kube-apiserver and/or etcd; building instead"
 fi
 
-out="${PORTAL_CACHE_DIR:-$HOME/.cache/welkin-portal}/kube/$KUBE_VERSION"
+out="${PORTAL_TEST_CACHE_DIR:-$HOME/.cache/welkin-portal}/kube/$KUBE_VERSION"
 if assets_ok "$out"; then
   echo "$out"
   exit 0
@@ -68,8 +68,8 @@ fi
 
 export GOWORK=off
 export GOMAXPROCS="${GOMAXPROCS:-1}"
-jobs="${PORTAL_KUBE_BUILD_JOBS:-1}"
-nice_level="${PORTAL_KUBE_NICE:-19}"
+jobs="${PORTAL_TEST_KUBE_BUILD_JOBS:-1}"
+nice_level="${PORTAL_TEST_KUBE_NICE:-19}"
 
 gobuild() { # <output> <ldflags> <package>
   local tmp="$1.tmp.$$"

@@ -12,8 +12,10 @@ use std::{collections::BTreeMap, sync::Arc};
 /// Every configuration variable starts with this.
 const PREFIX: &str = "PORTAL_";
 
-/// `PORTAL_*` variables that are not configuration keys: the config file's path, and the test
-/// harness's own settings.
+/// `PORTAL_*` variables that are not configuration keys: the config file's path, and the
+/// settings of the repository's own test and development scripts, which all start with
+/// `PORTAL_TEST_` (the cache folder, build jobs, the test control plane's options), so that
+/// exporting one never stops the portal from starting.
 const NOT_CONFIG_KEYS: &[&str] = &["CONFIG"];
 const NOT_CONFIG_PREFIXES: &[&str] = &["TEST_"];
 
