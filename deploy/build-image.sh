@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Builds the portal's image from this machine's release build, for the tests: the release server
-# and browser bundle (the same steps as `.ci/build.sh --release`, with the site assembled in a
+# and browser bundle (the same steps as `.ci/build.sh --release`, or `.ci/build.sh` with --dev,
+# with the site assembled in a
 # folder of its own so target/site, which the other tests use, is left alone), then
 # deploy/image-rootfs.sh, then the runtime stage of deploy/Containerfile with that root
 # filesystem in place of its build stage. Nothing is pulled: the image is FROM scratch.
 #
 #   deploy/build-image.sh          -> localhost/welkin-portal:test-<hash of the image's content>
+#   deploy/build-image.sh --dev    the same over the debug build (what the tests use)
+#
+# The tests take --dev: what they check (the runtime stage's files, its user, a read-only root
+# filesystem, no capabilities, a clean stop) does not depend on the optimisation level, and a
+# release build adds about 11 minutes to a cold test run (5 to 6 whenever the server changes).
+# The image's size in BENCHMARKS.md is measured without --dev.
 #
 # Prints the image reference as the LAST line of stdout; everything else goes to stderr. Cached by
 # content: when the files that go into the image have not changed, the image is not rebuilt.
@@ -38,15 +45,23 @@ for var in $(compgen -e); do
   esac
 done
 
-log "building the release server and browser bundle for the image"
-cargo build --locked -p server --release >&2
-env -u LEPTOS_OUTPUT_NAME cargo build --locked -p portal-hydrate --lib \
-  --target wasm32-unknown-unknown --profile wasm-release >&2
-binary="$CARGO_TARGET_DIR/release/portal"
-wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/portal_hydrate.wasm"
+server_profile=release wasm_profile=wasm-release
+case "${1:-}" in
+  "") ;;
+  --dev) server_profile=dev wasm_profile=dev ;;
+  *) echo "build-image.sh: unknown argument '$1' (only --dev)" >&2; exit 2 ;;
+esac
+profile_dir() { [[ "$1" == dev ]] && echo debug || echo "$1"; }
 
-# The site, as .ci/build.sh --release assembles it.
-"$REPO_ROOT/.ci/assemble-site.sh" "$wasm" "$work/site" release
+log "building the server ($server_profile) and browser bundle ($wasm_profile) for the image"
+cargo build --locked -p server --profile "$server_profile" >&2
+env -u LEPTOS_OUTPUT_NAME cargo build --locked -p portal-hydrate --lib \
+  --target wasm32-unknown-unknown --profile "$wasm_profile" >&2
+binary="$CARGO_TARGET_DIR/$(profile_dir "$server_profile")/portal"
+wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/$(profile_dir "$wasm_profile")/portal_hydrate.wasm"
+
+# The site, as .ci/build.sh assembles it for that profile.
+"$REPO_ROOT/.ci/assemble-site.sh" "$wasm" "$work/site" "$server_profile"
 
 context="$work/context"
 "$REPO_ROOT/deploy/image-rootfs.sh" "$binary" "$work/site" "$context/rootfs"

@@ -16,8 +16,8 @@
 //! PrometheusRule: their CRDs are not in the test API server, so the test first installs the real
 //! ones from the Prometheus Operator's Go module (`tests/helm/crds.sh`).
 //!
-//! The container image (`deploy/Containerfile`) is built by `deploy/build-image.sh` from this
-//! machine's release build and run with podman the way the chart runs it.
+//! The container image (`deploy/Containerfile`) is built by `deploy/build-image.sh --dev` from
+//! this machine's debug build and run with podman the way the chart runs it.
 
 use portal_tests::{
     TestCluster,
@@ -723,8 +723,8 @@ impl Drop for Container {
     }
 }
 
-/// The image as `deploy/Containerfile` makes it (its runtime stage, over this machine's release
-/// build: `deploy/build-image.sh`, cached by content), run as Kubernetes runs it under the chart:
+/// The image as `deploy/Containerfile` makes it (its runtime stage, over this machine's debug
+/// build: `deploy/build-image.sh --dev`, cached by content), run as Kubernetes runs it under the chart:
 /// read-only root filesystem (no tmpfs anywhere but the database's folder), UID 10001, every
 /// capability dropped, no privilege escalation. It must answer `/readyz`, serve a page and the
 /// bundle, and stop cleanly on SIGTERM.
@@ -740,6 +740,8 @@ async fn the_image_serves_read_only_as_uid_10001_without_capabilities() {
     );
     let script = portal_tests::repo_root().join("deploy/build-image.sh");
     let output = std::process::Command::new(&script)
+        // The debug build .ci/build.sh made: see build-image.sh for why not the release one.
+        .arg("--dev")
         .stderr(std::process::Stdio::inherit())
         .output()
         .expect("run deploy/build-image.sh");
