@@ -20,7 +20,9 @@ use app::{
     shell,
 };
 use axum::{
-    Router, middleware,
+    Router,
+    extract::DefaultBodyLimit,
+    middleware,
     routing::{get, post},
 };
 use leptos::prelude::LeptosOptions;
@@ -311,6 +313,9 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
             move || provide_server_context(&context),
             move || shell(options.clone()),
         )
+        // Server functions read at most this much; past it they answer 413. (The API keeps its
+        // own limit: the inner layer wins.)
+        .layer(DefaultBodyLimit::max(app::status::MAX_CALL_BODY_BYTES))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

@@ -9,6 +9,8 @@ pub mod access;
 pub mod audit;
 /// CSV cells and records that a spreadsheet opens safely.
 pub mod csv;
+/// The JSON a request body must be: every problem of a body at once, with its field path.
+pub mod json_shape;
 /// A kubeconfig set up for the platform's OIDC login.
 pub mod kubeconfig;
 /// Kubernetes label keys and values.

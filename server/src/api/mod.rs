@@ -5,6 +5,8 @@ mod networkpolicies;
 mod traffic;
 
 use crate::state::AppState;
+use app::domain::json_shape::JsonShape;
+use app::domain::networkpolicy::FieldError;
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, FromRequest, Request, rejection::JsonRejection},
@@ -13,7 +15,7 @@ use axum::{
     routing::post,
 };
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The largest request body the API reads. A policy spec at every limit the model allows is far
 /// smaller; anything bigger is refused before it is parsed.
@@ -36,10 +38,12 @@ pub fn router() -> Router<AppState> {
 /// The API's errors, each mapped to one status code and a JSON body in one place.
 #[derive(Debug)]
 pub enum ApiError {
-    /// The body is not JSON of the expected shape (400), too large (413) or not JSON at all (415).
+    /// The body is not JSON (400), too large (413) or not sent as JSON (415).
     BadRequest { status: StatusCode, message: String },
+    /// The JSON does not fit the schema: every problem with its field path (422).
+    Schema(Vec<FieldError>),
     /// The JSON has the right shape but breaks rules; every broken rule with its field path (422).
-    Invalid(Vec<app::domain::networkpolicy::FieldError>),
+    Invalid(Vec<FieldError>),
 }
 
 impl IntoResponse for ApiError {
@@ -47,6 +51,18 @@ impl IntoResponse for ApiError {
         match self {
             Self::BadRequest { status, message } => {
                 (status, Json(json!({ "error": message, "errors": [] }))).into_response()
+            }
+            Self::Schema(errors) => {
+                // The summary repeats each problem, for a person reading the answer of a curl.
+                let summary: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(json!({
+                        "error": format!("the JSON does not match the schema: {}", summary.join("; ")),
+                        "errors": errors,
+                    })),
+                )
+                    .into_response()
             }
             Self::Invalid(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -57,39 +73,51 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Json<T>` whose rejections become [`ApiError`]s with a clear message instead of axum's
-/// plain-text default.
+/// A JSON body of type `T`, read in two steps so that every problem is reported at once: the
+/// body is parsed to a [`Value`] (not JSON: 400), checked against `T`'s [`JsonShape`] (every
+/// problem with its path: 422), and only then decoded with serde.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
-    T: DeserializeOwned,
+    T: DeserializeOwned + JsonShape,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(reject(rejection)),
-        }
+        let Json(value) = Json::<Value>::from_request(request, state)
+            .await
+            .map_err(reject)?;
+        decode(value).map(Self)
     }
+}
+
+/// Checks `value` against `T`'s shape, then decodes it.
+fn decode<T: DeserializeOwned + JsonShape>(value: Value) -> Result<T, ApiError> {
+    let problems = T::json_shape().problems(&value);
+    if !problems.is_empty() {
+        return Err(ApiError::Schema(problems));
+    }
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        // The shape and serde are kept in agreement by tests; should they ever differ, the
+        // body is still refused, with serde's path, and the log says which rule is missing.
+        let path = error.path().to_string();
+        tracing::warn!(%path, error = %error.inner(), "serde refused a body whose shape fits");
+        ApiError::Schema(vec![FieldError::new(
+            if path == "." { String::new() } else { path },
+            "does not fit the schema",
+        )])
+    })
 }
 
 fn reject(rejection: JsonRejection) -> ApiError {
     let status = rejection.status();
     let message = match &rejection {
-        JsonRejection::JsonDataError(error) => {
-            // serde's message names the field and what was expected; the path prefix axum adds
-            // ("Failed to deserialize the JSON body into the target type: ") is noise.
-            let text = error.body_text();
-            let text = text
-                .split_once(": ")
-                .map_or(text.as_str(), |(_, rest)| rest);
-            format!("the JSON does not match the schema: {text}")
+        JsonRejection::JsonSyntaxError(_) | JsonRejection::JsonDataError(_) => {
+            "the body is not valid JSON".to_owned()
         }
-        JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON".to_owned(),
         JsonRejection::MissingJsonContentType(_) => {
             "send the body as JSON with Content-Type: application/json".to_owned()
         }
@@ -98,5 +126,13 @@ fn reject(rejection: JsonRejection) -> ApiError {
         }
         other => other.body_text(),
     };
+    let status = if matches!(rejection, JsonRejection::JsonDataError(_)) {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
+    };
     ApiError::BadRequest { status, message }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,6 +6,7 @@
 //! exist yet.
 
 use super::{ApiError, ApiJson};
+use app::domain::json_shape::{Field, JsonShape, Object, Shape};
 use app::domain::networkpolicy::FieldError;
 use app::domain::traffic::{
     Answer, Connection, ConnectionError, Explanation, NamespaceInfo, PodInfo, TrafficModel, explain,
@@ -25,6 +26,21 @@ pub struct CheckRequest {
     pub namespaces: Vec<NamespaceInfo>,
     #[serde(default)]
     pub pods: Vec<PodInfo>,
+}
+
+impl JsonShape for CheckRequest {
+    fn json_shape() -> Shape {
+        Object::strict([
+            Field::required("connection", Connection::json_shape()),
+            Field::optional(
+                "networkPolicies",
+                Shape::list(app::domain::traffic::shape::network_policy()),
+            ),
+            Field::optional("namespaces", Shape::list(NamespaceInfo::json_shape())),
+            Field::optional("pods", Shape::list(PodInfo::json_shape())),
+        ])
+        .into()
+    }
 }
 
 /// The answer (each direction, the deciding rule, problems found in the policies) and the same
@@ -60,3 +76,6 @@ fn connection_error(error: &ConnectionError) -> FieldError {
     };
     FieldError::new(path, error.to_string())
 }
+
+#[cfg(test)]
+mod tests;

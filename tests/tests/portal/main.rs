@@ -12,4 +12,5 @@ mod http;
 mod kubeconfig;
 mod namespace_requests_store;
 mod networkpolicies;
+mod server_fns;
 mod storage;

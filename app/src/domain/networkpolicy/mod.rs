@@ -21,6 +21,7 @@ pub mod model;
 pub mod names;
 pub mod presets;
 pub mod run_recipe;
+pub mod shape;
 pub mod validate;
 pub mod yaml;
 

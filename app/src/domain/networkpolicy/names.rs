@@ -1,7 +1,8 @@
 //! Kubernetes name and label syntax, as `k8s.io/apimachinery/pkg/util/validation` checks it.
 //!
-//! Each check returns the message of the first rule broken, worded so a person can fix the value
-//! without knowing the regular expression. Messages never quote the input: it may be huge or
+//! Each check returns the message of every rule broken (a label key has two parts, each with its
+//! rule; the other values one rule each), worded so a person can fix the value without knowing
+//! the regular expression. Messages never quote the input: it may be huge or
 //! hostile, and the caller already knows which field it is.
 
 /// Longest RFC 1123 label (namespace names, `kubectl run` names).
@@ -66,21 +67,23 @@ fn is_qualified_part(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// Checks a label key: `[prefix/]name`. Returns the rule broken, if any.
-pub fn label_key_error(key: &str) -> Option<&'static str> {
+/// Checks a label key: `[prefix/]name`. Returns every rule broken: a bad prefix and a bad name
+/// are two problems, reported together.
+pub fn label_key_errors(key: &str) -> Vec<&'static str> {
     let mut parts = key.split('/');
     let (prefix, name) = match (parts.next(), parts.next(), parts.next()) {
         (Some(name), None, _) => (None, name),
         (Some(prefix), Some(name), None) => (Some(prefix), name),
-        _ => return Some(LABEL_KEY_SLASHES_RULE),
+        _ => return vec![LABEL_KEY_SLASHES_RULE],
     };
+    let mut broken = Vec::new();
     if prefix.is_some_and(|prefix| !is_dns1123_subdomain(prefix)) {
-        return Some(LABEL_KEY_PREFIX_RULE);
+        broken.push(LABEL_KEY_PREFIX_RULE);
     }
     if name.len() > LABEL_PART_MAX_LEN || !is_qualified_part(name) {
-        return Some(LABEL_KEY_NAME_RULE);
+        broken.push(LABEL_KEY_NAME_RULE);
     }
-    None
+    broken
 }
 
 /// Checks a label value (empty is allowed). Returns the rule broken, if any.
@@ -172,24 +175,30 @@ mod tests {
             &"a".repeat(63),
             &format!("{}/{}", "a".repeat(253), "b".repeat(63)),
         ] {
-            assert_eq!(label_key_error(ok), None, "{ok:?}");
+            assert_eq!(label_key_errors(ok), Vec::<&str>::new(), "{ok:?}");
         }
-        assert_eq!(label_key_error(""), Some(LABEL_KEY_NAME_RULE));
-        assert_eq!(label_key_error("-app"), Some(LABEL_KEY_NAME_RULE));
-        assert_eq!(label_key_error("app-"), Some(LABEL_KEY_NAME_RULE));
-        assert_eq!(label_key_error("a b"), Some(LABEL_KEY_NAME_RULE));
-        assert_eq!(label_key_error(&"a".repeat(64)), Some(LABEL_KEY_NAME_RULE));
-        assert_eq!(label_key_error("example.com/"), Some(LABEL_KEY_NAME_RULE));
-        assert_eq!(label_key_error("/app"), Some(LABEL_KEY_PREFIX_RULE));
+        assert_eq!(label_key_errors(""), [LABEL_KEY_NAME_RULE]);
+        assert_eq!(label_key_errors("-app"), [LABEL_KEY_NAME_RULE]);
+        assert_eq!(label_key_errors("app-"), [LABEL_KEY_NAME_RULE]);
+        assert_eq!(label_key_errors("a b"), [LABEL_KEY_NAME_RULE]);
+        assert_eq!(label_key_errors(&"a".repeat(64)), [LABEL_KEY_NAME_RULE]);
+        assert_eq!(label_key_errors("example.com/"), [LABEL_KEY_NAME_RULE]);
+        assert_eq!(label_key_errors("/app"), [LABEL_KEY_PREFIX_RULE]);
+        assert_eq!(label_key_errors("Example.com/app"), [LABEL_KEY_PREFIX_RULE]);
         assert_eq!(
-            label_key_error("Example.com/app"),
-            Some(LABEL_KEY_PREFIX_RULE)
+            label_key_errors(&format!("{}/app", "a".repeat(254))),
+            [LABEL_KEY_PREFIX_RULE]
+        );
+        assert_eq!(label_key_errors("a/b/c"), [LABEL_KEY_SLASHES_RULE]);
+        // A bad prefix does not hide a bad name: both are told at once.
+        assert_eq!(
+            label_key_errors("Example.com/-app"),
+            [LABEL_KEY_PREFIX_RULE, LABEL_KEY_NAME_RULE]
         );
         assert_eq!(
-            label_key_error(&format!("{}/app", "a".repeat(254))),
-            Some(LABEL_KEY_PREFIX_RULE)
+            label_key_errors("/"),
+            [LABEL_KEY_PREFIX_RULE, LABEL_KEY_NAME_RULE]
         );
-        assert_eq!(label_key_error("a/b/c"), Some(LABEL_KEY_SLASHES_RULE));
     }
 
     #[test]

@@ -170,15 +170,19 @@ pub fn build_run_recipe(
 pub fn run_recipe_errors(spec: &RunRecipeSpec, config: &RunRecipeConfig) -> Vec<FieldError> {
     let mut errors = Errors::default();
 
+    // Each field gets every rule it breaks: a value unsafe in a shell is usually also not a
+    // name, and the person fixing it should learn both at once.
     if !is_shell_safe(&spec.pod_name) {
         errors.push("podName", format!("Pod name {SHELL_SAFE_RULE}"));
-    } else if !names::is_dns1123_label(&spec.pod_name) {
+    }
+    if !names::is_dns1123_label(&spec.pod_name) {
         errors.push("podName", format!("Pod name {}", names::DNS_LABEL_RULE));
     }
 
     if !is_shell_safe(&spec.namespace) {
         errors.push("namespace", format!("namespace {SHELL_SAFE_RULE}"));
-    } else if !names::is_dns1123_label(&spec.namespace) {
+    }
+    if !names::is_dns1123_label(&spec.namespace) {
         errors.push(
             "namespace",
             format!("namespace name {}", names::DNS_LABEL_RULE),
@@ -207,7 +211,8 @@ pub fn run_recipe_errors(spec: &RunRecipeSpec, config: &RunRecipeConfig) -> Vec<
     ] {
         if !is_shell_safe(quantity) {
             errors.push(path, format!("resource request {SHELL_SAFE_RULE}"));
-        } else if let Some(rule) = quantity_error(quantity) {
+        }
+        if let Some(rule) = quantity_error(quantity) {
             errors.push(path, rule);
         }
     }
@@ -259,8 +264,11 @@ fn overrides(spec: &RunRecipeSpec) -> serde_json::Value {
     })
 }
 
+/// Every problem of the image at once: an image without a registry is also told that its
+/// `latest` tag is refused, and one with shell characters what else is wrong with it.
 fn check_image(image: &str, config: &RunRecipeConfig, errors: &mut Errors) {
     if image.is_empty() {
+        // Nothing else can be said about a missing image.
         errors.push(
             "image",
             "image is required, e.g. harbor.example.com/project/tool:1.2.3",
@@ -272,19 +280,14 @@ fn check_image(image: &str, config: &RunRecipeConfig, errors: &mut Errors) {
             "image",
             format!("image reference must be at most {MAX_IMAGE_LEN} characters"),
         );
-        return;
     }
     if !is_shell_safe(image) {
         errors.push("image", format!("image reference {SHELL_SAFE_RULE}"));
-        return;
     }
-    let reference = match ImageReference::parse(image) {
-        Ok(reference) => reference,
-        Err(rule) => {
-            errors.push("image", rule);
-            return;
-        }
-    };
+    let (reference, broken) = ImageReference::parse(image);
+    for rule in broken {
+        errors.push("image", rule);
+    }
 
     let prefixes = config.normalized_prefixes();
     if prefixes.is_empty() {
@@ -324,13 +327,15 @@ struct ImageReference<'a> {
 }
 
 impl<'a> ImageReference<'a> {
-    fn parse(image: &'a str) -> Result<Self, &'static str> {
+    /// Splits `image` into its tag and digest, and lists every rule of the grammar it breaks.
+    fn parse(image: &'a str) -> (Self, Vec<&'static str>) {
+        let mut broken = Vec::new();
         let (name_and_tag, digest) = match image.split_once('@') {
             Some((name, digest)) => (name, Some(digest)),
             None => (image, None),
         };
-        if let Some(digest) = digest {
-            check_digest(digest)?;
+        if let Some(Err(rule)) = digest.map(check_digest) {
+            broken.push(rule);
         }
         // A tag is a ':' after the last '/', so a registry port is not mistaken for one.
         let last_slash = name_and_tag.rfind('/').unwrap_or(0);
@@ -341,30 +346,36 @@ impl<'a> ImageReference<'a> {
             }
             None => (name_and_tag, None),
         };
-        if let Some(tag) = tag {
-            check_tag(tag)?;
+        if let Some(Err(rule)) = tag.map(check_tag) {
+            broken.push(rule);
         }
         if name.len() > 255 {
-            return Err("image name (registry and repository) must be at most 255 characters");
+            broken.push("image name (registry and repository) must be at most 255 characters");
         }
-        let Some((registry, path)) = name.split_once('/') else {
-            return Err(
-                "image must include its registry, like harbor.example.com/project/tool:1.2.3",
-            );
+        let path = match name.split_once('/') {
+            None => {
+                broken.push(
+                    "image must include its registry, like harbor.example.com/project/tool:1.2.3",
+                );
+                name
+            }
+            Some((registry, path)) => {
+                let looks_like_registry =
+                    registry.contains('.') || registry.contains(':') || registry == "localhost";
+                if !looks_like_registry || !is_registry(registry) {
+                    broken.push(
+                        "image must start with a registry host name, like harbor.example.com/project/tool:1.2.3",
+                    );
+                }
+                path
+            }
         };
-        let looks_like_registry =
-            registry.contains('.') || registry.contains(':') || registry == "localhost";
-        if !looks_like_registry || !is_registry(registry) {
-            return Err(
-                "image must start with a registry host name, like harbor.example.com/project/tool:1.2.3",
-            );
-        }
         if !path.split('/').all(is_path_component) {
-            return Err(
+            broken.push(
                 "image repository path must be lowercase letters and digits, separated by '/' and single '.', '_', '__' or runs of '-'",
             );
         }
-        Ok(Self { tag, digest })
+        (Self { tag, digest }, broken)
     }
 }
 

@@ -181,9 +181,10 @@ fn check_labels(labels: &[Label], path: &str, errors: &mut Errors) {
     }
     let mut seen = BTreeSet::new();
     for (index, label) in labels.iter().enumerate() {
-        if let Some(rule) = names::label_key_error(&label.key) {
+        for rule in names::label_key_errors(&label.key) {
             errors.push(format!("{path}[{index}].key"), rule);
-        } else if !seen.insert(label.key.as_str()) {
+        }
+        if !seen.insert(label.key.as_str()) {
             errors.push(
                 format!("{path}[{index}].key"),
                 "this label key appears twice; a selector can require only one value per key",

@@ -65,6 +65,7 @@ mod compile;
 pub mod evaluate;
 pub mod explain;
 pub mod model;
+pub mod shape;
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 

@@ -60,9 +60,9 @@ pub enum AccessApiError {
     NotFound,
     #[error("the access view is not available right now; try again later")]
     Unavailable,
-    /// The request itself failed (network, encoding); from the server-function machinery.
-    #[error("the request failed: {0}")]
-    Request(String),
+    /// The call itself failed: its arguments could not be read, or the network failed.
+    #[error("{0}")]
+    Call(crate::status::CallError),
 }
 
 impl AccessApiError {
@@ -72,8 +72,15 @@ impl AccessApiError {
             Self::NotLoggedIn => 401,
             Self::NotAdmin => 403,
             Self::NotFound => 404,
-            Self::Unavailable | Self::Request(_) => 503,
+            Self::Unavailable => 503,
+            Self::Call(call) => crate::status::HttpStatus::http_status(call),
         }
+    }
+}
+
+impl crate::status::HttpStatus for AccessApiError {
+    fn http_status(&self) -> u16 {
+        self.status()
     }
 }
 
@@ -90,6 +97,14 @@ impl leptos::server_fn::error::FromServerFnError for AccessApiError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        Self::Request(value.to_string())
+        Self::Call(crate::status::CallError::from_machinery(value))
+    }
+
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        crate::status::encode_with_status(self)
+    }
+
+    fn de(data: leptos::server_fn::Bytes) -> Self {
+        crate::status::decode(&data)
     }
 }

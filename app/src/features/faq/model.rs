@@ -164,15 +164,34 @@ pub enum FaqApiError {
     Access(#[from] crate::auth::AccessError),
     #[error("the FAQ's feedback store is not available right now; try again later")]
     Unavailable,
-    /// The request itself failed (network, encoding); from the server-function machinery.
-    #[error("the request failed: {0}")]
-    Request(String),
+    /// The call itself failed: its arguments could not be read, or the network failed.
+    #[error("{0}")]
+    Call(crate::status::CallError),
+}
+
+impl crate::status::HttpStatus for FaqApiError {
+    fn http_status(&self) -> u16 {
+        match self {
+            Self::UnknownEntry(_) => 404,
+            Self::Access(access) => access.status(),
+            Self::Unavailable => 503,
+            Self::Call(call) => crate::status::HttpStatus::http_status(call),
+        }
+    }
 }
 
 impl leptos::server_fn::error::FromServerFnError for FaqApiError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        Self::Request(value.to_string())
+        Self::Call(crate::status::CallError::from_machinery(value))
+    }
+
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        crate::status::encode_with_status(self)
+    }
+
+    fn de(data: leptos::server_fn::Bytes) -> Self {
+        crate::status::decode(&data)
     }
 }

@@ -1,12 +1,14 @@
 //! Server functions of the home page.
 
 use crate::AppConfig;
+use crate::status::CallError;
 use leptos::prelude::*;
 
 /// The public part of the configuration, so the browser checks names exactly as the server does.
 #[server(endpoint = "public-config")]
-pub async fn public_config() -> Result<AppConfig, ServerFnError> {
-    use_context::<AppConfig>().ok_or_else(|| ServerFnError::new("configuration is not available"))
+pub async fn public_config() -> Result<AppConfig, CallError> {
+    use_context::<AppConfig>()
+        .ok_or_else(|| CallError::Failed("the configuration is not available".to_owned()))
 }
 
 /// What the home page shows a logged-in user first: their requests still open, the namespaces
@@ -25,7 +27,7 @@ pub struct HomeOverview {
 /// `None` for an anonymous visitor. A part that cannot be read (no cluster, a database
 /// hiccup) is left empty rather than failing the home page.
 #[server(endpoint = "home/summary")]
-pub async fn home_summary() -> Result<Option<HomeOverview>, ServerFnError> {
+pub async fn home_summary() -> Result<Option<HomeOverview>, CallError> {
     use crate::features::{access::my_namespaces, namespaces};
     let Some(user) = crate::auth::current_user() else {
         return Ok(None);

@@ -45,16 +45,43 @@ pub enum RequestError {
     Internal,
     #[error("Log in to continue.")]
     NotLoggedIn,
-    /// The call itself failed (network, encoding); from the server-function machinery.
-    #[error("The portal could not be reached: {0}")]
-    Request(String),
+    /// The call itself failed: its arguments could not be read, or the network failed.
+    #[error("{0}")]
+    Call(crate::status::CallError),
+}
+
+impl crate::status::HttpStatus for RequestError {
+    fn http_status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 422,
+            Self::ExistsInCluster(_)
+            | Self::NameTaken(_)
+            | Self::TooManyOpen { .. }
+            | Self::Conflict(_) => 409,
+            Self::NotFound => 404,
+            Self::OwnRequest | Self::AdminOnly | Self::NotYours => 403,
+            Self::NotLoggedIn => 401,
+            Self::BadCursor => 400,
+            Self::ClusterUnavailable(_) => 503,
+            Self::Internal => 500,
+            Self::Call(call) => crate::status::HttpStatus::http_status(call),
+        }
+    }
 }
 
 impl leptos::server_fn::error::FromServerFnError for RequestError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        Self::Request(value.to_string())
+        Self::Call(crate::status::CallError::from_machinery(value))
+    }
+
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        crate::status::encode_with_status(self)
+    }
+
+    fn de(data: leptos::server_fn::Bytes) -> Self {
+        crate::status::decode(&data)
     }
 }
 

@@ -246,14 +246,88 @@ fn resource_quantities() {
         "", "0", "0m", "-1", "1.2.3", "1mi", "1MB", "Mi", "1 Mi", "1e", "100mm", "1Ki2", ".",
     ] {
         let errors = errors_for(|s| s.memory_request = bad.into());
-        assert_eq!(errors.len(), 1, "{bad:?}: {errors:#?}");
-        assert_eq!(errors[0].path, "memoryRequest");
+        // The quantity rule, and the shell rule exactly when the value is unsafe in a shell.
+        let mut expected = Vec::new();
+        if !is_shell_safe(bad) {
+            expected.push(format!("resource request {SHELL_SAFE_RULE}"));
+        }
+        expected.push(quantity_error(bad).expect("refused").to_owned());
+        let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+        assert_eq!(messages, expected, "{bad:?}");
+        assert!(errors.iter().all(|e| e.path == "memoryRequest"));
     }
     assert_refused(
         |s| s.memory_request = "1Gi;x".into(),
         "memoryRequest",
         "shell",
     );
+    assert_refused(
+        |s| s.memory_request = "1Gi;x".into(),
+        "memoryRequest",
+        "positive Kubernetes quantity",
+    );
+}
+
+/// A field's check never stops at its first problem: every rule the value breaks is told.
+#[test]
+fn every_problem_of_one_field_at_once() {
+    let messages = |edit: fn(&mut RunRecipeSpec), path: &str| -> Vec<String> {
+        errors_for(edit)
+            .into_iter()
+            .filter(|e| e.path == path)
+            .map(|e| e.message)
+            .collect()
+    };
+    // No registry, so not the platform's, and the latest tag.
+    let image = messages(|s| s.image = "nginx:latest".into(), "image");
+    assert_eq!(image.len(), 3, "{image:#?}");
+    assert!(image[0].contains("must include its registry"), "{image:#?}");
+    assert!(
+        image[1].contains("must start with harbor.example.com/"),
+        "{image:#?}"
+    );
+    assert!(image[2].contains("the tag latest is refused"), "{image:#?}");
+
+    // Shell characters, a bad repository path and no tag.
+    let image = messages(
+        |s| s.image = "harbor.example.com/Team/$(id)".into(),
+        "image",
+    );
+    assert_eq!(image.len(), 3, "{image:#?}");
+    assert!(image[0].contains("shell"), "{image:#?}");
+    assert!(image[1].contains("repository path"), "{image:#?}");
+    assert!(image[2].contains("must name a tag"), "{image:#?}");
+
+    // A bad digest and a bad tag, from a registry that is not the platform's.
+    let image = messages(|s| s.image = "docker.io/x:.1@sha256:abc".into(), "image");
+    assert_eq!(image.len(), 3, "{image:#?}");
+    assert!(image[0].contains("digest"), "{image:#?}");
+    assert!(image[1].contains("image tag"), "{image:#?}");
+    assert!(image[2].contains("platform's registry"), "{image:#?}");
+
+    // Too long is not the only thing wrong with a long image.
+    let image = messages(
+        |s| s.image = format!("x{}:latest", "y".repeat(600)),
+        "image",
+    );
+    assert!(
+        image.iter().any(|m| m.contains("at most 512")),
+        "{image:#?}"
+    );
+    assert!(
+        image.iter().any(|m| m.contains("latest is refused")),
+        "{image:#?}"
+    );
+
+    let pod_name = messages(|s| s.pod_name = "Bad Name".into(), "podName");
+    assert_eq!(pod_name.len(), 2, "{pod_name:#?}");
+    assert!(pod_name[0].contains("shell"));
+    assert!(pod_name[1].contains("RFC 1123 label"));
+
+    let namespace = messages(|s| s.namespace = "Demo;".into(), "namespace");
+    assert_eq!(namespace.len(), 2, "{namespace:#?}");
+    assert!(namespace[0].contains("shell"));
+    assert!(namespace[1].contains("RFC 1123 label"));
 }
 
 #[test]

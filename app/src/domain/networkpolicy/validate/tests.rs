@@ -143,6 +143,39 @@ fn label_keys_and_values() {
     assert_single_error(with("app", &"v".repeat(64)), "target.labels[0].value", "63");
 }
 
+/// One key with a bad prefix and a bad name gets both rules, and a bad key that appears twice is
+/// also told it appears twice: no check of a label stops at its first problem.
+#[test]
+fn every_problem_of_a_label_key_is_reported() {
+    let errors = errors_of(|s| {
+        s.target = Target::Labels {
+            labels: vec![
+                Label::new("Example.com/-app", "x"),
+                Label::new("bad key", "-v"),
+                Label::new("bad key", "y"),
+            ],
+        }
+    });
+    let found: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| (e.path.as_str(), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("target.labels[0].key", names::LABEL_KEY_PREFIX_RULE),
+            ("target.labels[0].key", names::LABEL_KEY_NAME_RULE),
+            ("target.labels[1].key", names::LABEL_KEY_NAME_RULE),
+            ("target.labels[1].value", names::LABEL_VALUE_RULE),
+            ("target.labels[2].key", names::LABEL_KEY_NAME_RULE),
+            (
+                "target.labels[2].key",
+                "this label key appears twice; a selector can require only one value per key"
+            ),
+        ]
+    );
+}
+
 #[test]
 fn at_least_one_policy_type() {
     assert_valid(|s| s.policy_types = PolicyTypes::INGRESS);
