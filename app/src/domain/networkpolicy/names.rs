@@ -1,8 +1,10 @@
 //! Kubernetes name and label syntax, as `k8s.io/apimachinery/pkg/util/validation` checks it.
 //!
 //! Each check returns the message of every rule broken (a label key has two parts, each with its
-//! rule; the other values one rule each), worded so a person can fix the value without knowing
-//! the regular expression. Messages never quote the input: it may be huge or
+//! rule; the other values one rule each), in plain words (no "RFC 1123", no "IANA service name"),
+//! so a person can fix the value without knowing the regular expression; the form shows them at
+//! the field, and the JSON API returns the same words with the field's path. Messages never quote
+//! the input: it may be huge or
 //! hostile, and the caller already knows which field it is.
 
 /// Longest RFC 1123 label (namespace names, `kubectl run` names).
@@ -14,21 +16,20 @@ pub const LABEL_PART_MAX_LEN: usize = 63;
 /// Longest IANA service name (named container ports).
 pub const PORT_NAME_MAX_LEN: usize = 15;
 
-/// Rule text for RFC 1123 labels.
-pub const DNS_LABEL_RULE: &str = "must be a lowercase RFC 1123 label: at most 63 characters, only lowercase letters, digits and '-', starting and ending with a letter or digit";
-/// Rule text for RFC 1123 subdomains.
-pub const DNS_SUBDOMAIN_RULE: &str = "must be a lowercase RFC 1123 subdomain: at most 253 characters, only lowercase letters, digits, '-' and '.', and every dot-separated part must start and end with a letter or digit";
+/// The rule for RFC 1123 labels, to follow what is checked: "A namespace name {rule}."
+pub const DNS_LABEL_RULE: &str = "uses only lowercase letters, digits and '-', starts and ends with a letter or digit, and is at most 63 characters";
+/// The rule for RFC 1123 subdomains, to follow what is checked: "A policy name {rule}."
+pub const DNS_SUBDOMAIN_RULE: &str = "uses only lowercase letters, digits, '-' and '.', starts and ends with a letter or digit (and so does every part between dots), and is at most 253 characters";
 /// Rule text for label values.
-pub const LABEL_VALUE_RULE: &str = "label value must be at most 63 characters, start and end with a letter or digit, and contain only letters, digits, '-', '_' and '.' (it may also be empty)";
+pub const LABEL_VALUE_RULE: &str = "A label value uses only letters, digits, '-', '_' and '.', starts and ends with a letter or digit, and is at most 63 characters (it may also be empty).";
 /// Rule text for the name part of label keys.
-pub const LABEL_KEY_NAME_RULE: &str = "label key name (the part after any '/') must be 1 to 63 characters, start and end with a letter or digit, and contain only letters, digits, '-', '_' and '.'";
+pub const LABEL_KEY_NAME_RULE: &str = "A label key (the part after any '/') uses only letters, digits, '-', '_' and '.', starts and ends with a letter or digit, and is 1 to 63 characters.";
 /// Rule text for the prefix part of label keys.
-pub const LABEL_KEY_PREFIX_RULE: &str = "label key prefix (the part before '/') must be a lowercase DNS subdomain of at most 253 characters, such as example.com";
+pub const LABEL_KEY_PREFIX_RULE: &str = "A label key's prefix (the part before '/') is a lowercase domain name such as example.com, of at most 253 characters.";
 /// Rule text for keys with more than one '/'.
-pub const LABEL_KEY_SLASHES_RULE: &str =
-    "label key may contain at most one '/', between an optional DNS subdomain prefix and the name";
+pub const LABEL_KEY_SLASHES_RULE: &str = "A label key has at most one '/', between an optional domain prefix such as example.com and the name.";
 /// Rule text for named ports.
-pub const PORT_NAME_RULE: &str = "named port must be an IANA service name: at most 15 characters, only lowercase letters, digits and '-', at least one letter, and no '-' at the start, at the end or twice in a row";
+pub const PORT_NAME_RULE: &str = "A port name uses only lowercase letters, digits and '-', has at least one letter, is at most 15 characters, and has no '-' at the start, at the end or twice in a row.";
 
 fn is_lower_alnum(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit()

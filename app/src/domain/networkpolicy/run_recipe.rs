@@ -176,7 +176,7 @@ pub fn run_recipe_errors(spec: &RunRecipeSpec, config: &RunRecipeConfig) -> Vec<
         errors.push("podName", format!("Pod name {SHELL_SAFE_RULE}"));
     }
     if !names::is_dns1123_label(&spec.pod_name) {
-        errors.push("podName", format!("Pod name {}", names::DNS_LABEL_RULE));
+        errors.push("podName", format!("A Pod name {}.", names::DNS_LABEL_RULE));
     }
 
     if !is_shell_safe(&spec.namespace) {
@@ -185,7 +185,7 @@ pub fn run_recipe_errors(spec: &RunRecipeSpec, config: &RunRecipeConfig) -> Vec<
     if !names::is_dns1123_label(&spec.namespace) {
         errors.push(
             "namespace",
-            format!("namespace name {}", names::DNS_LABEL_RULE),
+            format!("A namespace name {}.", names::DNS_LABEL_RULE),
         );
     }
 

@@ -130,7 +130,10 @@ impl Errors {
 
 fn check_spec(spec: &PolicySpec, errors: &mut Errors) {
     if !names::is_dns1123_subdomain(&spec.name) {
-        errors.push("name", format!("policy name {}", names::DNS_SUBDOMAIN_RULE));
+        errors.push(
+            "name",
+            format!("A policy name {}.", names::DNS_SUBDOMAIN_RULE),
+        );
     }
     check_namespace_name(&spec.namespace, "namespace", errors);
     check_target(&spec.target, errors);
@@ -146,7 +149,7 @@ fn check_spec(spec: &PolicySpec, errors: &mut Errors) {
 
 fn check_namespace_name(name: &str, path: &str, errors: &mut Errors) {
     if !names::is_dns1123_label(name) {
-        errors.push(path, format!("namespace name {}", names::DNS_LABEL_RULE));
+        errors.push(path, format!("A namespace name {}.", names::DNS_LABEL_RULE));
     }
 }
 
@@ -166,7 +169,10 @@ fn check_target(target: &Target, errors: &mut Errors) {
             if !names::is_dns1123_label(name) {
                 errors.push(
                     "target.name",
-                    format!("kubectl run Pod name {}", names::DNS_LABEL_RULE),
+                    format!(
+                        "The Pod name given to kubectl run {}.",
+                        names::DNS_LABEL_RULE
+                    ),
                 );
             }
         }

@@ -4,7 +4,7 @@ use crate::domain::networkpolicy::{FieldError, Generated, Severity};
 use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 
-/// The errors that stop generation, each with the field it concerns.
+/// The errors that stop generation, each with the field path it concerns (the run recipe's).
 #[component]
 pub fn FieldErrors(errors: Vec<FieldError>) -> impl IntoView {
     view! {
@@ -16,6 +16,38 @@ pub fn FieldErrors(errors: Vec<FieldError>) -> impl IntoView {
                     .map(|error| {
                         let field = if error.path.is_empty() { "the policy".to_owned() } else { error.path };
                         view! { <li><code>{field}</code>": "{error.message}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// A problem of the policy form as the list beside it shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownProblem {
+    /// The field's id and label; `None` for the policy as a whole.
+    pub at: Option<(String, String)>,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+/// The problems that stop generation, each naming (and linking to) its field, where the same
+/// message is shown too.
+#[component]
+pub fn FormProblems(problems: Vec<ShownProblem>) -> impl IntoView {
+    view! {
+        <div class="notice error" role="alert" id="field-errors">
+            <p><strong>"Nothing is generated until these are fixed:"</strong></p>
+            <ul>
+                {problems
+                    .into_iter()
+                    .map(|problem| match problem.at {
+                        Some((id, label)) => view! {
+                            // `rel="external"`: the browser, not the router, moves to the field.
+                            <li><a href=format!("#{id}") rel="external">{label}</a>": "{problem.message}</li>
+                        }.into_any(),
+                        None => view! { <li>{problem.message}</li> }.into_any(),
                     })
                     .collect_view()}
             </ul>

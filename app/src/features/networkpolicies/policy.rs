@@ -1,11 +1,20 @@
 //! `/networkpolicies`: build a NetworkPolicy from a preset or from scratch.
+//!
+//! One GET form serves both ways of using the page. Without JavaScript every button submits it
+//! and the server renders the result: "Generate", "Load preset", "Add a rule" and "Remove" (the
+//! last two as `add=i` / `remove=e1`, see [`RowEdit`]), each keeping everything typed.
+//! Hydrated, the result follows every keystroke and rows come and go in place.
+//!
+//! Each row shows only the inputs its kind of peer uses, and each direction its rows only while
+//! it is restricted: the stylesheet does that from the selected option (`:has()`), so it works
+//! the same without JavaScript. Inputs that are hidden that way are still submitted, and the
+//! form ignores them for that kind, so switching back finds what was typed.
 
-use super::output::{FieldErrors, GeneratedPolicy};
+use super::output::{FormProblems, GeneratedPolicy, ShownProblem};
 use crate::AppConfig;
 use crate::domain::networkpolicy::{
     Preset,
-    form::{PolicyForm, ROWS, RuleRow},
-    generate,
+    form::{Direction, FormField, FormProblem, MAX_ROWS, PolicyForm, RowEdit, RowField, RuleRow},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,45 +37,146 @@ pub fn PolicyPage() -> impl IntoView {
     }
 }
 
-/// The form as the query string describes it: a submitted form, a chosen preset, or the default.
-fn initial_form(config: &AppConfig) -> (PolicyForm, String) {
+/// What the page starts with.
+struct Initial {
+    form: PolicyForm,
+    /// The preset chosen in the list.
+    preset: String,
+    /// The field a submitted "Add a rule" or "Remove" leaves the keyboard at.
+    focus: Option<FormField>,
+}
+
+/// The form as the query string describes it: a submitted form (maybe with a preset to load or a
+/// row to add or remove), a linked preset, or the default (for the namespace a link names).
+fn initial_form(config: &AppConfig) -> Initial {
     let query = use_query_map();
     query.with_untracked(|params| {
-        let namespace = params
-            .get("ns")
-            .filter(|ns| !ns.trim().is_empty())
-            .unwrap_or_else(|| "my-namespace".into());
-        // "Load preset" submits the whole form: the preset wins, the namespace typed stays.
-        let loading_preset = params.get("load").as_deref() == Some("preset");
-        if !loading_preset && let Some(form) = PolicyForm::from_params(|key| params.get(key)) {
-            return (form, String::new());
-        }
+        let get = |key: &str| params.get(key);
         let preset = params
             .get("preset")
             .and_then(|id| Preset::ALL.into_iter().find(|p| p.id() == id));
-        match preset {
-            Some(preset) => (
-                PolicyForm::from_spec(&preset.build(&namespace, &config.presets)),
-                preset.id().to_owned(),
-            ),
-            None => (PolicyForm::default(), String::new()),
+        let chosen = preset.map(|p| p.id().to_owned()).unwrap_or_default();
+        let namespace = |typed: Option<&str>| {
+            typed
+                .map(str::trim)
+                .filter(|ns| !ns.is_empty())
+                .map_or_else(|| PolicyForm::default().namespace, str::to_owned)
+        };
+        let typed = PolicyForm::from_params(get);
+        let loading_preset = params.get("load").as_deref() == Some("preset");
+        match (typed, preset) {
+            // "Load preset" submits the whole form: the preset sets what it is about, the rest
+            // stays as typed.
+            (Some(typed), Some(preset)) if loading_preset => {
+                let spec = preset.build(&namespace(Some(&typed.namespace)), &config.presets);
+                Initial {
+                    form: typed.with_preset(&spec),
+                    preset: chosen,
+                    focus: None,
+                }
+            }
+            (Some(mut typed), _) => {
+                let focus = RowEdit::from_params(get).map(|edit| typed.edit(edit));
+                Initial {
+                    form: typed,
+                    preset: chosen,
+                    focus,
+                }
+            }
+            (None, Some(preset)) => Initial {
+                form: PolicyForm::from_spec(
+                    &preset.build(&namespace(params.get("ns").as_deref()), &config.presets),
+                ),
+                preset: chosen,
+                focus: None,
+            },
+            (None, None) => Initial {
+                form: PolicyForm {
+                    namespace: namespace(params.get("ns").as_deref()),
+                    ..PolicyForm::default()
+                },
+                preset: chosen,
+                focus: None,
+            },
         }
     })
 }
 
+/// The problems of the form as it is now, to show at each field.
+#[derive(Clone, Copy)]
+struct Problems(Memo<Vec<FormProblem>>);
+
+impl Problems {
+    /// The messages for `field`, joined; `None` when it is fine.
+    fn at(self, field: FormField) -> Option<String> {
+        self.0.with(|problems| {
+            let messages: Vec<&str> = problems
+                .iter()
+                .filter(|p| p.field == Some(field))
+                .map(|p| p.message.as_str())
+                .collect();
+            (!messages.is_empty()).then(|| messages.join(" "))
+        })
+    }
+}
+
+/// The id of the message shown next to a field.
+fn error_id(field: FormField) -> String {
+    format!("{}-error", field.name())
+}
+
+/// `aria-invalid` and `aria-describedby` for a field, following its problems.
+fn invalid(
+    problems: Problems,
+    field: impl Fn() -> FormField + Copy + Send + Sync + 'static,
+) -> (
+    impl Fn() -> Option<&'static str> + Send + Sync + 'static,
+    impl Fn() -> Option<String> + Send + Sync + 'static,
+) {
+    (
+        move || problems.at(field()).map(|_| "true"),
+        move || problems.at(field()).map(|_| error_id(field())),
+    )
+}
+
+/// The message next to a field, when it has a problem.
+#[component]
+fn FieldMessage(problems: Problems, #[prop(into)] field: Signal<FormField>) -> impl IntoView {
+    move || {
+        let field = field.get();
+        problems.at(field).map(|message| {
+            view! { <p class="field-error" id=error_id(field)>{message}</p> }
+        })
+    }
+}
+
 #[component]
 fn Editor(config: AppConfig) -> impl IntoView {
-    let (initial, chosen_preset) = initial_form(&config);
+    let Initial {
+        form: initial,
+        preset: chosen_preset,
+        focus,
+    } = initial_form(&config);
+    // The fields outside the rows; the rows live in `ingress` and `egress`.
     let form = RwSignal::new(initial.clone());
-    let lint = config.lint.clone();
-    let result = Memo::new(move |_| {
-        form.with(|form| form.to_spec())
-            .and_then(|spec| generate(&spec, &lint).map(|g| (spec.name, g)))
+    let ingress = Rows::new(initial.rows(Direction::Ingress));
+    let egress = Rows::new(initial.rows(Direction::Egress));
+    let current = Memo::new(move |_| {
+        let mut current = form.get();
+        current.ingress_rows = ingress.values();
+        current.egress_rows = egress.values();
+        current
     });
+    let lint = config.lint.clone();
+    let result = Memo::new(move |_| current.with(|form| form.generate(&lint)));
+    let problems = Problems(Memo::new(move |_| {
+        result.with(|result| result.as_ref().err().cloned().unwrap_or_default())
+    }));
+    let labels = move |field: FormField| current.with(|form| field_label(form, field));
 
     view! {
         // The preset controls belong to the policy form (`form="policy-form"`), so loading a
-        // preset sends the namespace typed there along, with JavaScript or without.
+        // preset sends everything typed there along, with JavaScript or without.
         <div class="card preset-form">
             <label for="preset">"Start from a preset"</label>
             <div class="inline-form">
@@ -80,126 +190,465 @@ fn Editor(config: AppConfig) -> impl IntoView {
         </div>
         <div class="split">
             <form method="get" action="/networkpolicies" class="card policy-form" id="policy-form">
+                // Enter in a text field submits with the form's first submit button, and the
+                // preset's button (above, in the document) would otherwise be that one.
+                <button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">"Generate"</button>
                 <fieldset>
                     <legend>"Policy"</legend>
-                    <Text label="Name" name="name" value=initial.name.clone() set=move |v| form.update(|f| f.name = v)/>
-                    <Text label="Namespace" name="ns" value=initial.namespace.clone() set=move |v| form.update(|f| f.namespace = v)/>
+                    <Text label="Name" field=FormField::Name value=initial.name.clone() problems
+                        set=move |v| form.update(|f| f.name = v)/>
+                    <Text label="Namespace" field=FormField::Namespace value=initial.namespace.clone() problems
+                        set=move |v| form.update(|f| f.namespace = v)/>
                     <label for="target">"Which Pods it applies to"</label>
                     <select id="target" name="target" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.target = v) }>
-                        {[("all", "Every Pod in the namespace"), ("labels", "Pods with these labels"), ("run", "The Pod that kubectl run NAME creates")]
+                        {TARGETS
                             .into_iter()
-                            .map(|(value, text)| view! { <option value=value selected=initial.target == value>{text}</option> })
+                            .map(|(value, text, _)| view! { <option value=value selected=initial.target == value>{text}</option> })
                             .collect_view()}
                     </select>
-                    <Text label="Labels (key=value, …) or the kubectl run name" name="tv" value=initial.target_value.clone() set=move |v| form.update(|f| f.target_value = v)/>
+                    <TargetValue value=initial.target_value.clone() problems set=move |v| form.update(|f| f.target_value = v)/>
                 </fieldset>
-                <Direction
-                    legend="Incoming traffic (ingress)"
-                    toggle="in"
+                <DirectionRules
+                    direction=Direction::Ingress
                     restrict=initial.ingress
-                    rows=initial.ingress_rows.clone()
-                    prefix='i'
+                    rows=ingress
+                    focus
+                    problems
                     set_restrict=move |on| form.update(|f| f.ingress = on)
-                    set_row=move |i, row| form.update(|f| f.ingress_rows[i] = row)
                 />
-                <Direction
-                    legend="Outgoing traffic (egress)"
-                    toggle="eg"
+                <DirectionRules
+                    direction=Direction::Egress
                     restrict=initial.egress
-                    rows=initial.egress_rows.clone()
-                    prefix='e'
+                    rows=egress
+                    focus
+                    problems
                     set_restrict=move |on| form.update(|f| f.egress = on)
-                    set_row=move |i, row| form.update(|f| f.egress_rows[i] = row)
-                />
-                <label class="check">
-                    <input type="checkbox" name="dns" checked=initial.allow_dns
-                        on:change=move |ev| { let on = event_target_checked(&ev); form.update(|f| f.allow_dns = on) }/>
-                    " Allow DNS lookups (UDP and TCP 53 to kube-dns) when egress is restricted"
-                </label>
-                <button type="submit">"Generate"</button>
+                >
+                    <label class="check">
+                        <input type="checkbox" id="dns" name="dns" checked=initial.allow_dns
+                            on:change=move |ev| { let on = event_target_checked(&ev); form.update(|f| f.allow_dns = on) }/>
+                        " Allow DNS lookups (UDP and TCP 53 to kube-dns)"
+                    </label>
+                </DirectionRules>
+                <button type="submit" id="generate">"Generate"</button>
             </form>
             <div class="card output" aria-live="polite">
                 {move || match result.get() {
-                    Ok((name, generated)) => view! { <GeneratedPolicy generated file_name=format!("{name}.yaml")/> }.into_any(),
-                    Err(errors) => view! { <FieldErrors errors/> }.into_any(),
+                    Ok(generated) => {
+                        let name = generated.manifest_json["metadata"]["name"].as_str().unwrap_or("policy").to_owned();
+                        view! { <GeneratedPolicy generated file_name=format!("{name}.yaml")/> }.into_any()
+                    }
+                    Err(problems) => {
+                        let problems = problems
+                            .into_iter()
+                            .map(|p| ShownProblem {
+                                at: p.field.map(|f| (f.name(), labels(f))),
+                                message: p.message,
+                            })
+                            .collect();
+                        view! { <FormProblems problems/> }.into_any()
+                    }
                 }}
             </div>
         </div>
     }
 }
 
-#[component]
-fn Text(
-    label: &'static str,
-    name: &'static str,
-    value: String,
-    set: impl Fn(String) + 'static,
-) -> impl IntoView {
-    view! {
-        <label for=name>{label}</label>
-        <input type="text" id=name name=name value=value autocomplete="off" spellcheck="false"
-            on:input=move |ev| set(event_target_value(&ev))/>
-    }
-}
-
-const PEER_KINDS: [(&str, &str); 8] = [
-    ("", "(unused)"),
-    ("anywhere", "Anywhere (allow all)"),
-    ("pods", "Pods of this namespace with labels"),
-    ("namespace", "Every Pod of the namespace named"),
-    ("namespaceLabels", "Every Pod of namespaces with labels"),
-    ("podsInNamespace", "Pods with labels in the namespace named"),
+/// The choices of "Which Pods it applies to": value, text, and what its value field holds.
+const TARGETS: [(&str, &str, &str); 3] = [
+    ("all", "Every Pod in the namespace", ""),
     (
-        "podsInNamespaceLabels",
-        "Pods with labels in namespaces with labels",
+        "labels",
+        "Pods with these labels",
+        "Pod labels (key=value, separated by commas)",
     ),
-    ("ipBlock", "IP addresses outside the cluster (CIDR)"),
+    (
+        "run",
+        "The Pod that kubectl run NAME creates",
+        "The name given to kubectl run",
+    ),
 ];
 
 #[component]
-fn Direction(
-    legend: &'static str,
-    toggle: &'static str,
-    restrict: bool,
-    rows: Vec<RuleRow>,
-    prefix: char,
-    set_restrict: impl Fn(bool) + 'static,
-    set_row: impl Fn(usize, RuleRow) + Clone + Send + Sync + 'static,
+fn Text(
+    label: &'static str,
+    field: FormField,
+    value: String,
+    problems: Problems,
+    set: impl Fn(String) + 'static,
 ) -> impl IntoView {
-    let rows = rows.into_iter().take(ROWS).enumerate().map(|(i, row)| {
-        let current = RwSignal::new(row.clone());
-        let set_row = set_row.clone();
-        Effect::watch(move || current.get(), move |row, _, _| set_row(i, row.clone()), false);
-        let field = |suffix: char| format!("{prefix}{i}{suffix}");
-        view! {
-            <div class="rule-row">
-                <select name=field('k') aria-label=format!("Rule {} peer", i + 1)
-                    on:change=move |ev| { let v = event_target_value(&ev); current.update(|r| r.kind = v) }>
-                    {PEER_KINDS.into_iter().map(|(value, text)| view! {
-                        <option value=value selected=row.kind == value>{text}</option>
-                    }).collect_view()}
-                </select>
-                <input type="text" name=field('v') value=row.value.clone() placeholder="labels, namespace or CIDR"
-                    aria-label=format!("Rule {} selector", i + 1)
-                    on:input=move |ev| { let v = event_target_value(&ev); current.update(|r| r.value = v) }/>
-                <input type="text" name=field('x') value=row.extra.clone() placeholder="pod labels or excepted CIDRs"
-                    aria-label=format!("Rule {} pod labels or exceptions", i + 1)
-                    on:input=move |ev| { let v = event_target_value(&ev); current.update(|r| r.extra = v) }/>
-                <input type="text" name=field('p') value=row.ports.clone() placeholder="ports: 443, UDP 53 (empty: all)"
-                    aria-label=format!("Rule {} ports", i + 1)
-                    on:input=move |ev| { let v = event_target_value(&ev); current.update(|r| r.ports = v) }/>
-            </div>
-        }
-    }).collect_view();
+    let name = field.name();
+    let (aria_invalid, described_by) = invalid(problems, move || field);
     view! {
-        <fieldset>
+        <label for=name.clone()>{label}</label>
+        <input type="text" id=name.clone() name=name value=value autocomplete="off" spellcheck="false"
+            aria-invalid=aria_invalid aria-describedby=described_by
+            on:input=move |ev| set(event_target_value(&ev))/>
+        <FieldMessage problems field=field/>
+    }
+}
+
+/// The target's labels or `kubectl run` name; hidden (by the stylesheet) for every Pod.
+#[component]
+fn TargetValue(value: String, problems: Problems, set: impl Fn(String) + 'static) -> impl IntoView {
+    let field = FormField::TargetValue;
+    let (aria_invalid, described_by) = invalid(problems, move || field);
+    view! {
+        <div class="target-value">
+            <label for="tv">
+                {TARGETS.into_iter().filter(|(_, _, holds)| !holds.is_empty()).map(|(value, _, holds)| view! {
+                    <span class="for-target" data-targets=value>{holds}</span>
+                }).collect_view()}
+                <span class="any-kind">"Labels (key=value, …) or the kubectl run name"</span>
+            </label>
+            <input type="text" id="tv" name="tv" value=value autocomplete="off" spellcheck="false"
+                aria-invalid=aria_invalid aria-describedby=described_by
+                on:input=move |ev| set(event_target_value(&ev))/>
+            <FieldMessage problems field=field/>
+        </div>
+    }
+}
+
+/// A kind of peer a rule row can choose: its value, its text, and what its value and extra
+/// inputs hold ("" for an input it does not use).
+struct PeerKind {
+    value: &'static str,
+    text: &'static str,
+    holds: &'static str,
+    extra: &'static str,
+}
+
+const POD_LABELS: &str = "Pod labels (key=value, separated by commas; empty: every Pod)";
+const NAMESPACE_LABELS: &str = "Namespace labels (key=value, separated by commas)";
+
+static PEER_KINDS: [PeerKind; 8] = [
+    PeerKind {
+        value: "",
+        text: "Choose…",
+        holds: "",
+        extra: "",
+    },
+    PeerKind {
+        value: "anywhere",
+        text: "Anywhere (allow all)",
+        holds: "",
+        extra: "",
+    },
+    PeerKind {
+        value: "pods",
+        text: "Pods of this namespace with labels",
+        holds: POD_LABELS,
+        extra: "",
+    },
+    PeerKind {
+        value: "namespace",
+        text: "Every Pod of the namespace named",
+        holds: "Namespace name",
+        extra: "",
+    },
+    PeerKind {
+        value: "namespaceLabels",
+        text: "Every Pod of namespaces with labels",
+        holds: NAMESPACE_LABELS,
+        extra: "",
+    },
+    PeerKind {
+        value: "podsInNamespace",
+        text: "Pods with labels in the namespace named",
+        holds: "Namespace name",
+        extra: POD_LABELS,
+    },
+    PeerKind {
+        value: "podsInNamespaceLabels",
+        text: "Pods with labels in namespaces with labels",
+        holds: NAMESPACE_LABELS,
+        extra: POD_LABELS,
+    },
+    PeerKind {
+        value: "ipBlock",
+        text: "IP addresses outside the cluster (CIDR)",
+        holds: "IP range (CIDR), such as 203.0.113.0/24",
+        extra: "IP ranges inside it to leave out (optional)",
+    },
+];
+
+/// What an input of a row is called when its kind is not known (the label's fallback).
+fn row_field_text(direction: Direction, field: RowField) -> &'static str {
+    match (field, direction) {
+        (RowField::Kind, Direction::Ingress) => "Allow from",
+        (RowField::Kind, Direction::Egress) => "Allow to",
+        (RowField::Value, _) => "Labels, namespace name or IP range",
+        (RowField::Extra, _) => "Pod labels or IP ranges to leave out",
+        (RowField::Ports, _) => "Ports (empty: every port)",
+    }
+}
+
+fn rule_title(direction: Direction, index: usize) -> String {
+    match direction {
+        Direction::Ingress => format!("Incoming rule {}", index + 1),
+        Direction::Egress => format!("Outgoing rule {}", index + 1),
+    }
+}
+
+/// A field as the list of problems names it (the same words as its label).
+fn field_label(form: &PolicyForm, field: FormField) -> String {
+    match field {
+        FormField::Name => "Name".into(),
+        FormField::Namespace => "Namespace".into(),
+        FormField::Target => "Which Pods it applies to".into(),
+        FormField::TargetValue => TARGETS
+            .into_iter()
+            .find(|(value, _, holds)| *value == form.target && !holds.is_empty())
+            .map_or("Which Pods it applies to", |(_, _, holds)| holds)
+            .into(),
+        FormField::Restrict(Direction::Ingress) => "Restrict incoming traffic".into(),
+        FormField::Restrict(Direction::Egress) => "Restrict outgoing traffic".into(),
+        FormField::AllowDns => "Allow DNS lookups".into(),
+        FormField::Row(direction, index, input) => {
+            let kind = form
+                .rows(direction)
+                .get(index)
+                .and_then(|row| PEER_KINDS.iter().find(|k| k.value == row.kind));
+            let text = match (input, kind) {
+                (RowField::Value, Some(kind)) if !kind.holds.is_empty() => kind.holds,
+                (RowField::Extra, Some(kind)) if !kind.extra.is_empty() => kind.extra,
+                _ => row_field_text(direction, input),
+            };
+            format!("{}: {text}", rule_title(direction, index))
+        }
+    }
+}
+
+/// One direction's rows, with a key each so rows keep their inputs when one before them goes.
+#[derive(Clone, Copy)]
+struct Rows {
+    list: RwSignal<Vec<(u64, RuleRow)>>,
+    next_key: StoredValue<u64>,
+    /// The row whose first input takes the keyboard focus once it is shown.
+    focus: RwSignal<Option<u64>>,
+}
+
+impl Rows {
+    fn new(rows: &[RuleRow]) -> Self {
+        let list: Vec<(u64, RuleRow)> = (0u64..).zip(rows.iter().cloned()).collect();
+        Self {
+            next_key: StoredValue::new(list.len() as u64),
+            list: RwSignal::new(list),
+            focus: RwSignal::new(None),
+        }
+    }
+
+    fn values(self) -> Vec<RuleRow> {
+        self.list
+            .with(|list| list.iter().map(|(_, row)| row.clone()).collect())
+    }
+
+    fn edit(self, key: u64, edit: impl FnOnce(&mut RuleRow)) {
+        self.list.update(|list| {
+            if let Some((_, row)) = list.iter_mut().find(|(k, _)| *k == key) {
+                edit(row);
+            }
+        });
+    }
+
+    fn new_key(self) -> u64 {
+        let key = self.next_key.get_value();
+        self.next_key.set_value(key + 1);
+        key
+    }
+
+    /// As [`PolicyForm::edit`] does without JavaScript: at most [`MAX_ROWS`].
+    fn add(self) {
+        let key = self.new_key();
+        self.list.update(|list| {
+            if list.len() < MAX_ROWS {
+                list.push((key, RuleRow::default()));
+            }
+        });
+        self.focus.set(Some(key));
+    }
+
+    /// As [`PolicyForm::edit`] does without JavaScript: at least one row stays.
+    fn remove(self, key: u64) {
+        let replacement = self.new_key();
+        let mut focus = None;
+        self.list.update(|list| {
+            if let Some(index) = list.iter().position(|(k, _)| *k == key) {
+                list.remove(index);
+                if list.is_empty() {
+                    list.push((replacement, RuleRow::default()));
+                }
+                focus = list.get(index.min(list.len() - 1)).map(|(k, _)| *k);
+            }
+        });
+        self.focus.set(focus);
+    }
+}
+
+#[component]
+fn DirectionRules(
+    direction: Direction,
+    restrict: bool,
+    rows: Rows,
+    /// The field to focus after a submitted "Add a rule" or "Remove" (without JavaScript).
+    focus: Option<FormField>,
+    problems: Problems,
+    set_restrict: impl Fn(bool) + 'static,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    let (legend, restrict_text, add_text) = match direction {
+        Direction::Ingress => (
+            "Incoming traffic (ingress)",
+            " Restrict incoming traffic (then only what the rules allow gets in)",
+            "Add an incoming rule",
+        ),
+        Direction::Egress => (
+            "Outgoing traffic (egress)",
+            " Restrict outgoing traffic (then only what the rules allow gets out)",
+            "Add an outgoing rule",
+        ),
+    };
+    let toggle = FormField::Restrict(direction);
+    let (aria_invalid, described_by) = invalid(problems, move || toggle);
+    let several = Memo::new(move |_| rows.list.with(|list| list.len() > 1));
+    let full = Memo::new(move |_| rows.list.with(|list| list.len() >= MAX_ROWS));
+    view! {
+        <fieldset class="direction">
             <legend>{legend}</legend>
             <label class="check">
-                <input type="checkbox" name=toggle checked=restrict
+                <input type="checkbox" class="restrict" id=toggle.name() name=toggle.name() checked=restrict
+                    aria-invalid=aria_invalid aria-describedby=described_by
                     on:change=move |ev| set_restrict(event_target_checked(&ev))/>
-                " Restrict it (only the rules below are allowed)"
+                {restrict_text}
             </label>
-            {rows}
+            <FieldMessage problems field=toggle/>
+            <div class="rules">
+                <ForEnumerate
+                    each=move || rows.list.get()
+                    key=|(key, _)| *key
+                    children=move |index, (key, row)| view! {
+                        <RuleRowInputs direction index key row rows several problems
+                            autofocus=focus == Some(FormField::Row(direction, index.get_untracked(), RowField::Kind))/>
+                    }
+                />
+                <button type="submit" class="secondary" name="add" value=RowEdit::Add(direction).value()
+                    disabled=move || full.get()
+                    on:click=move |ev| { ev.prevent_default(); rows.add(); }>
+                    {add_text}
+                </button>
+                {children.map(|children| children())}
+            </div>
+        </fieldset>
+    }
+}
+
+#[component]
+fn RuleRowInputs(
+    direction: Direction,
+    index: ReadSignal<usize>,
+    key: u64,
+    row: RuleRow,
+    rows: Rows,
+    several: Memo<bool>,
+    problems: Problems,
+    autofocus: bool,
+) -> impl IntoView {
+    let field = move |input: RowField| FormField::Row(direction, index.get(), input);
+    let name = move |input: RowField| move || field(input).name();
+    let title = move || rule_title(direction, index.get());
+    let hidden_title = move || format!("{}: ", title());
+    let kind_select = NodeRef::<leptos::html::Select>::new();
+    // Hydrated, a row added by "Add a rule" takes the focus once it is on the page.
+    Effect::new(move |_| {
+        if rows.focus.get() == Some(key)
+            && let Some(select) = kind_select.get()
+        {
+            let _ = select.focus();
+        }
+    });
+    let (kind_invalid, kind_described) = invalid(problems, move || field(RowField::Kind));
+    let text_input = move |input: RowField, value: String, placeholder: &'static str| {
+        let (aria_invalid, described_by) = invalid(problems, move || field(input));
+        let kinds = PEER_KINDS
+            .iter()
+            .filter(|kind| match input {
+                RowField::Value => !kind.holds.is_empty(),
+                RowField::Extra => !kind.extra.is_empty(),
+                _ => !kind.value.is_empty(),
+            })
+            .map(|kind| kind.value)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let texts = PEER_KINDS
+            .iter()
+            .filter_map(|kind| {
+                let text = match input {
+                    RowField::Value => kind.holds,
+                    RowField::Extra => kind.extra,
+                    _ => "",
+                };
+                (!text.is_empty()).then_some((kind.value, text))
+            })
+            .collect::<Vec<_>>();
+        let generic = row_field_text(direction, input);
+        view! {
+            <div class="rule-field for-kind" data-kinds=kinds>
+                <label for=name(input)>
+                    <span class="visually-hidden">{hidden_title}</span>
+                    {if texts.is_empty() {
+                        view! { <span>{generic}</span> }.into_any()
+                    } else {
+                        view! {
+                            {texts.into_iter().map(|(kind, text)| view! {
+                                <span class="for-kind" data-kinds=kind>{text}</span>
+                            }).collect_view()}
+                            <span class="any-kind">{generic}</span>
+                        }.into_any()
+                    }}
+                </label>
+                <input type="text" id=name(input) name=name(input) value=value
+                    placeholder=(!placeholder.is_empty()).then_some(placeholder)
+                    autocomplete="off" spellcheck="false"
+                    aria-invalid=aria_invalid aria-describedby=described_by
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        rows.edit(key, |row| match input {
+                            RowField::Value => row.value = v,
+                            RowField::Extra => row.extra = v,
+                            _ => row.ports = v,
+                        });
+                    }/>
+                <FieldMessage problems field=Signal::derive(move || field(input))/>
+            </div>
+        }
+    };
+    view! {
+        <fieldset class="rule-row">
+            <legend>{title}</legend>
+            <div class="rule-field">
+                <label for=name(RowField::Kind)>
+                    <span class="visually-hidden">{hidden_title}</span>
+                    {row_field_text(direction, RowField::Kind)}
+                </label>
+                <select id=name(RowField::Kind) name=name(RowField::Kind) node_ref=kind_select autofocus=autofocus
+                    aria-invalid=kind_invalid aria-describedby=kind_described
+                    on:change=move |ev| { let v = event_target_value(&ev); rows.edit(key, |row| row.kind = v) }>
+                    {PEER_KINDS.iter().map(|kind| view! {
+                        <option value=kind.value selected=row.kind == kind.value>{kind.text}</option>
+                    }).collect_view()}
+                </select>
+                <FieldMessage problems field=Signal::derive(move || field(RowField::Kind))/>
+            </div>
+            {text_input(RowField::Value, row.value.clone(), "")}
+            {text_input(RowField::Extra, row.extra.clone(), "")}
+            {text_input(RowField::Ports, row.ports.clone(), "443, UDP 53, 8000-8100")}
+            {move || several.get().then(|| view! {
+                <button type="submit" class="secondary remove" name="remove"
+                    value=move || RowEdit::Remove(direction, index.get()).value()
+                    on:click=move |ev| { ev.prevent_default(); rows.remove(key); }>
+                    "Remove"<span class="visually-hidden">" "{move || title().to_lowercase()}</span>
+                </button>
+            })}
         </fieldset>
     }
 }

@@ -124,9 +124,21 @@ fn the_recipe() {
 #[test]
 fn pod_name_is_an_rfc1123_label() {
     assert_accepted(|s| s.pod_name = "debug-1".into());
-    assert_refused(|s| s.pod_name = "Debug".into(), "podName", "RFC 1123 label");
-    assert_refused(|s| s.pod_name = "a".repeat(64), "podName", "RFC 1123 label");
-    assert_refused(|s| s.pod_name = "a.b".into(), "podName", "RFC 1123 label");
+    assert_refused(
+        |s| s.pod_name = "Debug".into(),
+        "podName",
+        "uses only lowercase letters, digits and '-'",
+    );
+    assert_refused(
+        |s| s.pod_name = "a".repeat(64),
+        "podName",
+        "uses only lowercase letters, digits and '-'",
+    );
+    assert_refused(
+        |s| s.pod_name = "a.b".into(),
+        "podName",
+        "uses only lowercase letters, digits and '-'",
+    );
     assert_refused(|s| s.pod_name = "".into(), "podName", "shell");
     assert_refused(|s| s.pod_name = "x;rm -rf".into(), "podName", "shell");
 }
@@ -136,7 +148,7 @@ fn namespace_is_an_rfc1123_label() {
     assert_refused(
         |s| s.namespace = "Demo".into(),
         "namespace",
-        "RFC 1123 label",
+        "uses only lowercase letters, digits and '-'",
     );
     assert_refused(|s| s.namespace = "demo$(id)".into(), "namespace", "shell");
 }
@@ -322,12 +334,12 @@ fn every_problem_of_one_field_at_once() {
     let pod_name = messages(|s| s.pod_name = "Bad Name".into(), "podName");
     assert_eq!(pod_name.len(), 2, "{pod_name:#?}");
     assert!(pod_name[0].contains("shell"));
-    assert!(pod_name[1].contains("RFC 1123 label"));
+    assert!(pod_name[1].contains("lowercase letters, digits and '-'"));
 
     let namespace = messages(|s| s.namespace = "Demo;".into(), "namespace");
     assert_eq!(namespace.len(), 2, "{namespace:#?}");
     assert!(namespace[0].contains("shell"));
-    assert!(namespace[1].contains("RFC 1123 label"));
+    assert!(namespace[1].contains("lowercase letters, digits and '-'"));
 }
 
 #[test]

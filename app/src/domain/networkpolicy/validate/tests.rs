@@ -62,7 +62,11 @@ fn policy_name_is_a_dns_subdomain() {
     assert_valid(|s| s.name = "allow.web-8080".into());
     assert_valid(|s| s.name = "a".repeat(253));
     for bad in ["", "Web", "web_1", "-web", "web.", &"a".repeat(254)] {
-        assert_single_error(|s| s.name = bad.into(), "name", "RFC 1123 subdomain");
+        assert_single_error(
+            |s| s.name = bad.into(),
+            "name",
+            "uses only lowercase letters, digits, '-' and '.'",
+        );
     }
 }
 
@@ -70,7 +74,11 @@ fn policy_name_is_a_dns_subdomain() {
 fn namespace_is_a_dns_label() {
     assert_valid(|s| s.namespace = "team-a".into());
     for bad in ["", "Team", "team.a", "team_a", &"a".repeat(64)] {
-        assert_single_error(|s| s.namespace = bad.into(), "namespace", "RFC 1123 label");
+        assert_single_error(
+            |s| s.namespace = bad.into(),
+            "namespace",
+            "A namespace name uses only lowercase letters, digits and '-', starts and ends with a letter or digit, and is at most 63 characters.",
+        );
     }
 }
 
@@ -94,7 +102,7 @@ fn target_labels_and_kubectl_run_name() {
             }
         },
         "target.name",
-        "RFC 1123 label",
+        "uses only lowercase letters, digits and '-'",
     );
     assert_single_error(
         |s| {
@@ -123,7 +131,7 @@ fn label_keys_and_values() {
     assert_single_error(
         with("app name", "x"),
         "target.labels[0].key",
-        "label key name",
+        "A label key (the part after any '/')",
     );
     assert_single_error(
         with("Example.com/app", "x"),
@@ -138,7 +146,7 @@ fn label_keys_and_values() {
     assert_single_error(
         with("app", "-web"),
         "target.labels[0].value",
-        "label value must be at most 63 characters, start and end with a letter or digit, and contain only letters, digits, '-', '_' and '.'",
+        "A label value uses only letters, digits, '-', '_' and '.', starts and ends with a letter or digit",
     );
     assert_single_error(with("app", &"v".repeat(64)), "target.labels[0].value", "63");
 }
@@ -219,7 +227,7 @@ fn peers_are_checked_where_they_are() {
             name: "Kube_System".into(),
         }),
         "ingress[0].peers[0].name",
-        "RFC 1123 label",
+        "uses only lowercase letters, digits and '-'",
     );
     assert_single_error(
         peer(Peer::PodsInNamespaces {
@@ -227,7 +235,7 @@ fn peers_are_checked_where_they_are() {
             pod_labels: vec![],
         }),
         "ingress[0].peers[0].namespace.name",
-        "RFC 1123 label",
+        "uses only lowercase letters, digits and '-'",
     );
     assert_single_error(
         peer(Peer::PodsInNamespaces {
@@ -352,7 +360,7 @@ fn ports() {
             end_port: None,
         }),
         "ingress[0].ports[0].port",
-        "IANA service name",
+        "A port name uses only lowercase letters",
     );
 }
 
