@@ -23,17 +23,18 @@ const RESERVED_DOMAINS: &[&str] = &[".kubernetes.io", ".k8s.io", ".x-k8s.io", ".
 
 /// A label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters
 /// of `[A-Za-z0-9._-]` that starts and ends with an alphanumeric. Keys the portal or Kubernetes
-/// manage are refused.
+/// manage are refused. The error names every rule the key breaks, in one sentence, so that a
+/// person fixes it in one go.
 pub fn check_key(key: &str) -> Result<(), String> {
     let (prefix, name) = match key.rsplit_once('/') {
         Some((prefix, name)) => (Some(prefix), name),
         None => (None, key),
     };
+    let mut problems = Vec::new();
     if let Some(prefix) = prefix {
         if prefix.is_empty() || prefix.len() > 253 {
-            return Err("the prefix before '/' must be 1 to 253 characters".into());
-        }
-        let valid = prefix.split('.').all(|part| {
+            problems.push("the prefix before '/' must be 1 to 253 characters".to_owned());
+        } else if !prefix.split('.').all(|part| {
             !part.is_empty()
                 && part.len() <= 63
                 && part
@@ -41,17 +42,17 @@ pub fn check_key(key: &str) -> Result<(), String> {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 && !part.starts_with('-')
                 && !part.ends_with('-')
-        });
-        if !valid {
-            return Err(
+        }) {
+            problems.push(
                 "the prefix before '/' must be a DNS name such as example.com (lowercase)".into(),
             );
         }
     }
     if name.is_empty() {
-        return Err("the key needs a name".into());
+        problems.push("the key needs a name".into());
+    } else {
+        problems.extend(name_part_problems(name));
     }
-    check_name_part(name)?;
     let lowered = key.to_ascii_lowercase();
     if RESERVED_PREFIXES
         .iter()
@@ -59,24 +60,35 @@ pub fn check_key(key: &str) -> Result<(), String> {
         || RESERVED_KEYS.contains(&lowered.as_str())
         || prefix.is_some_and(|p| RESERVED_DOMAINS.iter().any(|domain| p.ends_with(domain)))
     {
-        return Err("this key is set by the portal or by Kubernetes itself".into());
+        problems.push("this key is set by the portal or by Kubernetes itself".into());
     }
-    Ok(())
+    joined(problems)
 }
 
 /// A label value: empty, or at most 63 characters of `[A-Za-z0-9._-]` that start and end with
-/// an alphanumeric.
+/// an alphanumeric. The error names every rule the value breaks.
 pub fn check_value(value: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return Ok(());
-    }
-    check_name_part(value)
+    joined(name_part_problems(value))
 }
 
-fn check_name_part(text: &str) -> Result<(), String> {
+fn joined(problems: Vec<String>) -> Result<(), String> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// Every rule a key's name or a value breaks (the empty text breaks none: the callers decide
+/// whether empty is allowed).
+fn name_part_problems(text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if text.is_empty() {
+        return problems;
+    }
     let length = text.chars().count();
     if length > 63 {
-        return Err(format!(
+        problems.push(format!(
             "it is {length} characters long; at most 63 are allowed"
         ));
     }
@@ -84,15 +96,15 @@ fn check_name_part(text: &str) -> Result<(), String> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
-        return Err(format!(
+        problems.push(format!(
             "'{bad}' is not allowed: use letters, digits, '-', '_' and '.'"
         ));
     }
     let alphanumeric = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     if !alphanumeric(text.chars().next()) || !alphanumeric(text.chars().last()) {
-        return Err("it must start and end with a letter or a digit".into());
+        problems.push("it must start and end with a letter or a digit".into());
     }
-    Ok(())
+    problems
 }
 
 #[cfg(test)]
@@ -162,5 +174,21 @@ mod tests {
         for value in ["-x", "x-", "a b", "ä", &"v".repeat(64), "a/b"] {
             assert!(check_value(value).is_err(), "{value:?}");
         }
+    }
+
+    #[test]
+    fn every_rule_a_value_or_key_breaks_is_named_at_once() {
+        let message = check_value(&format!("-{}ü", "v".repeat(70))).unwrap_err();
+        assert!(message.contains("at most 63"), "{message}");
+        assert!(message.contains("'ü' is not allowed"), "{message}");
+        assert!(message.contains("start and end"), "{message}");
+
+        let message = check_key("Example.com/-name").unwrap_err();
+        assert!(message.contains("prefix before '/'"), "{message}");
+        assert!(message.contains("start and end"), "{message}");
+
+        let message = check_key("owner!").unwrap_err();
+        assert!(message.contains("'!' is not allowed"), "{message}");
+        assert!(!message.contains("set by"), "{message}");
     }
 }
