@@ -175,6 +175,10 @@ fn Editor(config: AppConfig) -> impl IntoView {
     let labels = move |field: FormField| current.with(|form| field_label(form, field));
 
     view! {
+        // Enter in a text field submits with the form's default button: the first submit button
+        // of the form in document order, wherever it sits. The preset's button below would be
+        // that one, so an unseen Generate comes before it.
+        <button type="submit" form="policy-form" class="visually-hidden" tabindex="-1" aria-hidden="true">"Generate"</button>
         // The preset controls belong to the policy form (`form="policy-form"`), so loading a
         // preset sends everything typed there along, with JavaScript or without.
         <div class="card preset-form">
@@ -190,9 +194,6 @@ fn Editor(config: AppConfig) -> impl IntoView {
         </div>
         <div class="split">
             <form method="get" action="/networkpolicies" class="card policy-form" id="policy-form">
-                // Enter in a text field submits with the form's first submit button, and the
-                // preset's button (above, in the document) would otherwise be that one.
-                <button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">"Generate"</button>
                 <fieldset>
                     <legend>"Policy"</legend>
                     <Text label="Name" field=FormField::Name value=initial.name.clone() problems
