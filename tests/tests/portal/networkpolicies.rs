@@ -129,6 +129,24 @@ async fn the_kubectl_run_recipe_checks_the_image_as_you_type() -> anyhow::Result
             b.wait_for_hydration().await?;
             b.fill("#image", "nginx").await?;
             b.wait_for_text("#field-errors", "image").await?;
+            // At the field too, in words, and marked for assistive technology; the summary
+            // names the field by its label, not by the API's JSON name.
+            b.wait_for_text("#image-error", "the platform's registry")
+                .await?;
+            anyhow::ensure!(
+                b.exists("#image[aria-invalid=true][aria-describedby=image-error]")
+                    .await?,
+                "the image input is not marked invalid"
+            );
+            let summary = b.text("#field-errors").await?;
+            anyhow::ensure!(
+                summary.contains("Image:") && !summary.contains("podName"),
+                "{summary}"
+            );
+            anyhow::ensure!(
+                !b.exists("#pod[aria-invalid=true]").await?,
+                "pod name is fine"
+            );
             b.fill("#image", "harbor.example.com/team/debug:latest")
                 .await?;
             b.wait_for_text("#field-errors", "latest").await?;
@@ -176,6 +194,49 @@ async fn the_prefilled_run_recipe_is_ready_at_once_with_a_command_for_each_step(
         "the namespace is filled in"
     );
     assert!(page.contains("-n team-a-shop"), "and used by the commands");
+}
+
+/// A submitted recipe with mistakes (JavaScript off: what the server renders) shows each at its
+/// field in words, marks the field invalid, and names fields by their labels, not JSON names.
+#[tokio::test]
+async fn a_run_recipe_with_mistakes_shows_each_at_its_field() {
+    let app = app().await;
+    let page = app
+        .get("/networkpolicies/run?pod=Bad+Name&image=harbor.example.com/team/debug:1.0&ns=demo&user=0&group=1000&cpu=100m&memory=64Mi")
+        .await
+        .text()
+        .await
+        .expect("a body");
+    for (id, words) in [
+        ("pod", "shell command"),
+        ("pod", "lowercase letters"),
+        ("user", "The user ID must not be 0"),
+    ] {
+        let at = page
+            .split(&format!("id=\"{id}-error\""))
+            .nth(1)
+            .unwrap_or_default();
+        let at = at.split("</div>").next().unwrap_or_default();
+        assert!(at.contains(words), "{id}: {words:?} not at the field: {at}");
+    }
+    for id in ["pod", "user"] {
+        assert!(
+            page.contains(&format!("aria-describedby=\"{id}-error\"")),
+            "{id} points at its message"
+        );
+    }
+    for fine in ["image", "ns", "group", "cpu", "memory"] {
+        assert!(
+            !page.contains(&format!("id=\"{fine}-error\"")),
+            "{fine} has no problem"
+        );
+    }
+    let summary = page.split("id=\"field-errors\"").nth(1).unwrap_or_default();
+    assert!(summary.contains("href=\"#pod\""), "{summary}");
+    assert!(
+        !summary.contains("podName") && !summary.contains("runAsUser"),
+        "{summary}"
+    );
 }
 
 /// Presses a key on whatever has the keyboard focus, as a person would.

@@ -104,6 +104,13 @@ async fn a_callers_mistakes_get_a_4xx_with_a_message_and_no_error_in_the_log() {
             404,
             "no FAQ entry called",
         ),
+        // Also from a reader who has not voted yet (no voter cookie).
+        (
+            "faq/my-vote",
+            "slug=no-such-entry",
+            404,
+            "no FAQ entry called",
+        ),
     ];
     for (endpoint, body, status, part) in cases {
         let (got, text) = call(&app, endpoint, *body).await;
@@ -130,6 +137,8 @@ async fn a_callers_mistakes_get_a_4xx_with_a_message_and_no_error_in_the_log() {
     assert_eq!(got, 200, "{text}");
     let (got, text) = call(&app, "faq/search", "input[q]=kubectl").await;
     assert_eq!(got, 200, "{text}");
+    let (got, text) = call(&app, "faq/my-vote", "slug=kubectl-run-refused").await;
+    assert_eq!((got, text.as_str()), (200, "null"));
 
     let lines = log.text();
     assert!(

@@ -191,17 +191,17 @@ pub fn run_recipe_errors(spec: &RunRecipeSpec, config: &RunRecipeConfig) -> Vec<
 
     check_image(&spec.image, config, &mut errors);
 
-    for (path, id) in [
-        ("runAsUser", spec.run_as_user),
-        ("runAsGroup", spec.run_as_group),
+    for (path, what, id) in [
+        ("runAsUser", "user ID", spec.run_as_user),
+        ("runAsGroup", "group ID", spec.run_as_group),
     ] {
         if id == 0 {
             errors.push(
                 path,
-                format!("{path} must not be 0: the platform does not run containers as root"),
+                format!("The {what} must not be 0: the platform does not run containers as root."),
             );
         } else if id > MAX_ID {
-            errors.push(path, format!("{path} must be at most {MAX_ID}"));
+            errors.push(path, format!("The {what} must be at most {MAX_ID}."));
         }
     }
 

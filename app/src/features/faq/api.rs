@@ -45,6 +45,8 @@ pub async fn my_faq_vote(slug: String) -> Result<Option<bool>, FaqApiError> {
     let context = super::server::faq()?;
     match super::server::voter() {
         Some(voter) => context.faq.vote_of(&slug, &voter).await,
+        // No vote yet from this reader, but an entry that does not exist is a mistake either way.
+        None if context.faq.entry(&slug).is_none() => Err(FaqApiError::UnknownEntry(slug)),
         None => Ok(None),
     }
 }

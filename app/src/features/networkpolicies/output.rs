@@ -1,27 +1,8 @@
-//! Rendering a generated policy: field errors, warnings, the explanation, YAML and commands.
+//! Rendering a generated policy: the problems that stop it, warnings, the explanation, YAML and commands.
 
-use crate::domain::networkpolicy::{FieldError, Generated, Severity};
+use crate::domain::networkpolicy::{Generated, Severity};
 use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
-
-/// The errors that stop generation, each with the field path it concerns (the run recipe's).
-#[component]
-pub fn FieldErrors(errors: Vec<FieldError>) -> impl IntoView {
-    view! {
-        <div class="notice error" role="alert" id="field-errors">
-            <p><strong>"Nothing is generated until these are fixed:"</strong></p>
-            <ul>
-                {errors
-                    .into_iter()
-                    .map(|error| {
-                        let field = if error.path.is_empty() { "the policy".to_owned() } else { error.path };
-                        view! { <li><code>{field}</code>": "{error.message}</li> }
-                    })
-                    .collect_view()}
-            </ul>
-        </div>
-    }
-}
 
 /// A problem of the policy form as the list beside it shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! `/networkpolicies/run`: the safe way to `kubectl run` a one-off Pod on the platform.
 
-use super::output::{FieldErrors, GeneratedPolicy};
+use super::output::{FormProblems, GeneratedPolicy, ShownProblem};
 use crate::AppConfig;
-use crate::domain::networkpolicy::{RunRecipeSpec, build_run_recipe};
+use crate::domain::networkpolicy::{FieldError, RunRecipeSpec, build_run_recipe};
 use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -79,32 +79,76 @@ fn RunForm(config: AppConfig) -> impl IntoView {
     let touched = RwSignal::new(was_submitted || recipe.with_untracked(Result::is_ok));
     let allowed = config.run_recipe.allowed_registry_prefixes.join(", ");
 
+    // The problems of one field (by its input's name), once the user has typed or submitted.
+    let problems_at = move |name: &'static str| {
+        move || -> Vec<String> {
+            if !touched.get() {
+                return Vec::new();
+            }
+            recipe.with(|recipe| match recipe {
+                Err(errors) => errors
+                    .iter()
+                    .filter(|error| field_of(&error.path).is_some_and(|(id, _)| id == name))
+                    .map(|error| error.message.clone())
+                    .collect(),
+                Ok(_) => Vec::new(),
+            })
+        }
+    };
+    let field_message = move |name: &'static str| {
+        let messages = problems_at(name);
+        move || {
+            let messages = messages();
+            (!messages.is_empty()).then(|| {
+                view! {
+                    <div class="field-error" id=format!("{name}-error")>
+                        {messages.into_iter().map(|m| view! { <p>{m}</p> }).collect_view()}
+                    </div>
+                }
+            })
+        }
+    };
+    let aria = move |name: &'static str| {
+        let messages = problems_at(name);
+        let again = problems_at(name);
+        (
+            move || (!messages().is_empty()).then_some("true"),
+            move || (!again().is_empty()).then(|| format!("{name}-error")),
+        )
+    };
+
     let number_input = move |label: &'static str,
                              name: &'static str,
                              value: u32,
                              set: fn(&mut RunRecipeSpec, u32)| {
+        let (aria_invalid, described_by) = aria(name);
         view! {
             <label for=name>{label}</label>
             <input type="number" id=name name=name min="1" value=value.to_string()
+                aria-invalid=aria_invalid aria-describedby=described_by
                 on:input=move |ev| {
                     let value = event_target_value(&ev).trim().parse::<u32>().unwrap_or(u32::MAX);
                     touched.set(true);
                     spec.update(|s| set(s, value));
                 }/>
+            {field_message(name)}
         }
     };
     let text_input = move |label: &'static str,
                            name: &'static str,
                            value: String,
                            set: fn(&mut RunRecipeSpec, String)| {
+        let (aria_invalid, described_by) = aria(name);
         view! {
             <label for=name>{label}</label>
             <input type="text" id=name name=name value=value autocomplete="off" spellcheck="false"
+                aria-invalid=aria_invalid aria-describedby=described_by
                 on:input=move |ev| {
                     let value = event_target_value(&ev);
                     touched.set(true);
                     spec.update(|s| set(s, value));
                 }/>
+            {field_message(name)}
         }
     };
 
@@ -128,7 +172,7 @@ fn RunForm(config: AppConfig) -> impl IntoView {
             <div class="card output" aria-live="polite">
                 {move || match (touched.get(), recipe.get()) {
                     (false, _) => view! { <p class="muted">"Fill in the form to get your recipe."</p> }.into_any(),
-                    (true, Err(errors)) => view! { <FieldErrors errors/> }.into_any(),
+                    (true, Err(errors)) => view! { <FormProblems problems=shown(errors)/> }.into_any(),
                     (true, Ok(recipe)) => {
                         let file_name = format!("{}.yaml", recipe.policy.manifest_json["metadata"]["name"].as_str().unwrap_or("policy"));
                         view! {
@@ -156,5 +200,57 @@ fn RunForm(config: AppConfig) -> impl IntoView {
                 }}
             </div>
         </div>
+    }
+}
+
+/// The input (its id, which is also its query name) and label of a recipe field, by the JSON
+/// name the domain's errors use.
+fn field_of(path: &str) -> Option<(&'static str, &'static str)> {
+    Some(match path {
+        "podName" => ("pod", "Pod name"),
+        "image" => ("image", "Image"),
+        "namespace" => ("ns", "Namespace"),
+        "runAsUser" => ("user", "Run as user"),
+        "runAsGroup" => ("group", "Run as group"),
+        "cpuRequest" => ("cpu", "CPU request"),
+        "memoryRequest" => ("memory", "Memory request"),
+        _ => return None,
+    })
+}
+
+/// The list beside the form: each problem linked to its field by the field's label.
+fn shown(errors: Vec<FieldError>) -> Vec<ShownProblem> {
+    errors
+        .into_iter()
+        .map(|error| ShownProblem {
+            at: field_of(&error.path).map(|(id, label)| (id.to_owned(), label.to_owned())),
+            message: error.message,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+    use crate::domain::networkpolicy::{RunRecipeSpec, build_run_recipe};
+
+    /// Every field the domain can complain about has an input to show it at.
+    #[test]
+    fn every_problem_of_a_bad_spec_has_its_field() {
+        let spec = RunRecipeSpec {
+            pod_name: "Bad Name".into(),
+            image: "nginx:latest".into(),
+            namespace: "Demo;".into(),
+            run_as_user: 0,
+            run_as_group: 0,
+            cpu_request: "lots".into(),
+            memory_request: "1 GB".into(),
+        };
+        let config = Default::default();
+        let errors = build_run_recipe(&spec, &config, &Default::default()).unwrap_err();
+        assert!(errors.len() >= 7, "{errors:#?}");
+        for error in errors {
+            assert!(field_of(&error.path).is_some(), "{error:?}");
+        }
     }
 }
