@@ -10,6 +10,7 @@ use crate::features::{
     namespaces::{AuditTrailPage, MyRequestsPage, NewRequestPage, QueuePage, RequestPage},
     networkpolicies::{PolicyPage, RunRecipePage},
     not_found::NotFound,
+    preflight::PreflightPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("faq"), ParamSegment("slug")) view=FaqEntryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("networkpolicies") view=PolicyPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("preflight") view=PreflightPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("kubeconfig") view=KubeconfigPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminHome ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("requests")) view=QueuePage ssr=SsrMode::Async/>
@@ -106,6 +108,7 @@ fn Header() -> impl IntoView {
         ("/access", "Access"),
         ("/faq", "FAQ"),
         ("/networkpolicies", "NetworkPolicies"),
+        ("/preflight", "Will it run?"),
     ];
     // The Admin entry is shown to administrators only (the pages check again on the server).
     let admin_link = crate::page_context::user()

@@ -152,6 +152,9 @@ impl Application {
                 view: access_view,
                 groups_seen: Arc::new(access::GroupsSeenAtLogin(stores.seen_groups.clone())),
             },
+            preflight: Arc::new(crate::preflight::service::PreflightService::new(
+                app::domain::provisioning::pod_security_labels(&config.provisioning_config()),
+            )),
         };
         let sessions = SessionBackend::for_database(&database)
             .await
@@ -327,6 +330,7 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/auth/logout", post(auth::login::logout))
         .route("/kubeconfig/download", get(crate::kubeconfig::download))
         .route("/namespaces/new", post(namespaces::http::submit))
+        .route("/preflight", post(crate::preflight::http::submit))
         .route("/namespaces/{id}/cancel", post(namespaces::http::cancel))
         .route(
             "/admin/requests/{id}/{action}",

@@ -252,6 +252,7 @@ fn pages_for(who: &str, id: i64) -> Vec<String> {
             "/networkpolicies".into(),
             "/networkpolicies?preset=default-deny&ns=team-a-shop".into(),
             "/networkpolicies/run".into(),
+            "/preflight".into(),
             "/kubeconfig".into(),
             "/no-such-page".into(),
         ],

@@ -118,14 +118,7 @@ impl ProvisioningPlan {
         labels.insert(MANAGED_BY_LABEL.into(), MANAGED_BY_VALUE.into());
         labels.insert(REQUEST_ID_LABEL.into(), request.id.to_string());
         labels.insert(REQUESTER_LABEL.into(), label_value(&request.requester));
-        if !config.pod_security_enforce.is_empty() {
-            for mode in POD_SECURITY_MODES {
-                labels.insert(
-                    format!("pod-security.kubernetes.io/{mode}"),
-                    config.pod_security_enforce.clone(),
-                );
-            }
-        }
+        labels.extend(pod_security_labels(config));
         let namespace = Namespace {
             metadata: ObjectMeta {
                 name: Some(name.to_owned()),
@@ -223,6 +216,23 @@ fn binding(
         },
         subjects: Some(subjects),
     }
+}
+
+/// The Pod Security labels every namespace the portal creates gets (`enforce`, `audit` and
+/// `warn` at the configured level; none when the operator leaves Pod Security to others).
+pub fn pod_security_labels(config: &ProvisioningConfig) -> BTreeMap<String, String> {
+    if config.pod_security_enforce.is_empty() {
+        return BTreeMap::new();
+    }
+    POD_SECURITY_MODES
+        .into_iter()
+        .map(|mode| {
+            (
+                format!("pod-security.kubernetes.io/{mode}"),
+                config.pod_security_enforce.clone(),
+            )
+        })
+        .collect()
 }
 
 fn managed_labels(request_id: i64) -> BTreeMap<String, String> {

@@ -13,11 +13,13 @@ pub mod faq;
 pub mod home;
 /// How to use kubectl with the platform's login, and the kubeconfig download.
 pub mod kubeconfig;
-/// The NetworkPolicy generator and the safe `kubectl run` recipe.
 /// Namespace requests, the approval queue and the audit trail.
 pub mod namespaces;
+/// The NetworkPolicy generator and the safe `kubectl run` recipe.
 pub mod networkpolicies;
 /// The 404 page.
 pub mod not_found;
+/// "Will it run here?": manifests checked against the platform's admission rules.
+pub mod preflight;
 /// Small helpers shared by pages (HTTP status of the rendered page).
 pub mod shared;

@@ -1,7 +1,7 @@
 //! The ports: what the UI's server functions need from the outside world, as traits.
 //!
 //! One file per capability the pages use: namespace requests, the FAQ, who has access, the audit
-//! trail. Each is a trait in the pages' own terms (who asks, what they see, errors that are safe to
+//! trail, preflight. Each is a trait in the pages' own terms (who asks, what they see, errors that are safe to
 //! show); how it is stored or fetched is the server's business (its storage traits live in
 //! `server::store`). The server implements them and hands one [`ServerContext`] to
 //! [`provide_server_context`], which both the page renderer and the server-function handler call,
@@ -11,11 +11,13 @@ mod access;
 mod audit;
 mod faq;
 mod namespaces;
+mod preflight;
 
 pub use access::{AccessContext, AccessView, GroupsSeen};
 pub use audit::Audit;
 pub use faq::{Faq, FaqContext, VoterId};
 pub use namespaces::Namespaces;
+pub use preflight::{Preflight, PreflightError};
 
 use crate::AppConfig;
 use leptos::prelude::{provide_context, use_context};
@@ -32,6 +34,7 @@ pub struct ServerContext {
     pub faq: FaqContext,
     pub namespaces: Arc<dyn Namespaces>,
     pub access: AccessContext,
+    pub preflight: Arc<dyn Preflight>,
 }
 
 /// The portal's one Content-Security-Policy, for pages and every other response alike: scripts
@@ -76,6 +79,7 @@ pub fn provide_server_context(context: &ServerContext) {
     provide_context(context.faq.clone());
     provide_context(context.namespaces.clone());
     provide_context(context.access.clone());
+    provide_context(context.preflight.clone());
 }
 
 /// The namespace requests, from inside a server function.
@@ -91,6 +95,11 @@ pub fn use_audit() -> Option<Arc<dyn Audit>> {
 /// The FAQ, from inside a server function. `None` if the server forgot to provide it.
 pub fn use_faq() -> Option<FaqContext> {
     use_context::<FaqContext>()
+}
+
+/// The preflight check, from inside a server function. `None` if the server forgot it.
+pub fn use_preflight() -> Option<Arc<dyn Preflight>> {
+    use_context::<Arc<dyn Preflight>>()
 }
 
 /// The access view, from inside a server function. `None` if the server forgot to provide it.

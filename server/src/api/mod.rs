@@ -2,6 +2,7 @@
 //! README), separate from the UI's server functions, whose paths are an implementation detail.
 
 mod networkpolicies;
+mod preflight;
 mod traffic;
 
 use crate::state::AppState;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
             post(networkpolicies::generate_policy),
         )
         .route("/api/v1/networkpolicies/check", post(traffic::check))
+        .route("/api/v1/preflight", post(preflight::check))
         .route(
             "/api/v1/run-recipes/generate",
             post(networkpolicies::generate_run_recipe),

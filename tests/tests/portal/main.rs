@@ -12,5 +12,6 @@ mod http;
 mod kubeconfig;
 mod namespace_requests_store;
 mod networkpolicies;
+mod preflight;
 mod server_fns;
 mod storage;

@@ -3,7 +3,11 @@
 //!
 //! Each admission rule of the platform gets its own pure module here, so the server and the
 //! browser give the same answer. Today that is Pod Security Admission
-//! ([`pod_security`](crate::domain::preflight::pod_security)).
+//! ([`pod_security`](crate::domain::preflight::pod_security)); [`report`] puts its answers for a
+//! developer's manifests together.
 
 /// Kubernetes' Pod Security Admission (`baseline` and `restricted`), as the API server runs it.
 pub mod pod_security;
+
+/// The answer for a set of manifests: each object's verdict, its Pods', and the fixed manifest.
+pub mod report;

@@ -39,10 +39,7 @@ pub fn FormProblems(problems: Vec<ShownProblem>) -> impl IntoView {
 /// Warnings, explanation, YAML and apply command of a valid policy.
 #[component]
 pub fn GeneratedPolicy(generated: Generated, file_name: String) -> impl IntoView {
-    let download = format!(
-        "data:application/yaml;charset=utf-8,{}",
-        percent_encode(&generated.yaml)
-    );
+    let download = crate::features::shared::yaml_download(&generated.yaml);
     view! {
         <div class="generated">
             {(!generated.warnings.is_empty()).then(|| view! {
@@ -82,26 +79,5 @@ pub fn GeneratedPolicy(generated: Generated, file_name: String) -> impl IntoView
                 </div>
             </section>
         </div>
-    }
-}
-
-/// Percent-encodes everything but unreserved characters, for a `data:` URL.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn percent_encoding_keeps_unreserved_and_escapes_the_rest() {
-        assert_eq!(super::percent_encode("a: \"b\"\n#"), "a%3A%20%22b%22%0A%23");
     }
 }

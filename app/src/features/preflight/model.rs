@@ -1,0 +1,43 @@
+//! The preflight page's error, in words safe to show.
+
+use serde::{Deserialize, Serialize};
+
+/// Why there is no answer, in words safe to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum PreflightError {
+    /// The text cannot be read: which document and line, and what is wrong (422).
+    #[error("{0}")]
+    Manifests(String),
+    /// The server did not provide the capability (503; a bug in the server's wiring).
+    #[error("the check is not available right now; try again later")]
+    Unavailable,
+    /// The call itself failed: its arguments could not be read, or the network failed.
+    #[error("{0}")]
+    Call(crate::status::CallError),
+}
+
+impl crate::status::HttpStatus for PreflightError {
+    fn http_status(&self) -> u16 {
+        match self {
+            Self::Manifests(_) => 422,
+            Self::Unavailable => 503,
+            Self::Call(call) => crate::status::HttpStatus::http_status(call),
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for PreflightError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        Self::Call(crate::status::CallError::from_machinery(value))
+    }
+
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        crate::status::encode_with_status(self)
+    }
+
+    fn de(data: leptos::server_fn::Bytes) -> Self {
+        crate::status::decode(&data)
+    }
+}

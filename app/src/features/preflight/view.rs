@@ -1,0 +1,193 @@
+//! The preflight page: the form, and the answer beside it.
+
+use super::PreflightError;
+use super::api::{check_manifests, submitted};
+use crate::domain::preflight::pod_security::Decision;
+use crate::domain::preflight::report::{Answer, Fix, ObjectReport, Verdict};
+use crate::features::shared::copy::CopyButton;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use std::time::Duration;
+
+/// How long typing must pause before the hydrated page checks again.
+const RECHECK_AFTER: Duration = Duration::from_millis(400);
+
+#[component]
+pub fn PreflightPage() -> impl IntoView {
+    // What was posted without JavaScript, answered on the server and sent with the page.
+    let posted = Resource::new(|| (), |()| submitted());
+    view! {
+        <Title text="Will it run here?"/>
+        <h1>"Will it run here?"</h1>
+        <p class="lead">
+            "Paste the manifests you are about to apply (a Deployment, Helm's output, a Pod) and "
+            "see what the platform's Pod Security will say: to each object, and to the Pods a "
+            "workload creates, which are refused long after the workload itself was accepted. "
+            "Where something breaks the rules, you get the manifest back with the safe fixes made."
+        </p>
+        <Suspense fallback=|| ()>
+            {move || posted.get().map(|initial| view! { <PreflightForm initial/> })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PreflightForm(initial: Option<(String, Result<Answer, PreflightError>)>) -> impl IntoView {
+    let (text, answer) = match initial {
+        Some((text, answer)) => (text, Some(answer)),
+        None => (String::new(), None),
+    };
+    let current = RwSignal::new(text.clone());
+    let answer = RwSignal::new(answer);
+    let check = Action::new(|text: &String| check_manifests(text.clone()));
+    Effect::new(move |_| {
+        if let Some(result) = check.value().get() {
+            answer.set(Some(result));
+        }
+    });
+    // Typing re-checks once it pauses; a later keystroke makes an earlier timer do nothing.
+    let typed = RwSignal::new(0_u64);
+    let on_input = move |ev| {
+        current.set(event_target_value(&ev));
+        let version = typed.get_untracked() + 1;
+        typed.set(version);
+        set_timeout(
+            move || {
+                if typed.get_untracked() == version && !current.get_untracked().trim().is_empty() {
+                    check.dispatch(current.get_untracked());
+                }
+            },
+            RECHECK_AFTER,
+        );
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        check.dispatch(current.get_untracked());
+    };
+
+    view! {
+        <div class="split">
+            <form method="post" action="/preflight" class="card" id="preflight-form" on:submit=on_submit>
+                <label for="manifests">"Your manifests"</label>
+                <p class="muted" id="manifests-hint">
+                    "YAML or JSON, as kubectl apply -f reads it: several documents separated by "
+                    "lines of ---, and List objects. Checked for a namespace as this portal "
+                    "creates it."
+                </p>
+                <textarea id="manifests" name="manifests" rows="20" spellcheck="false"
+                    autocomplete="off" aria-describedby="manifests-hint" on:input=on_input>
+                    {text}
+                </textarea>
+                <button type="submit" id="check">"Check"</button>
+            </form>
+            <div class="card output" aria-live="polite" id="preflight-answer">
+                {move || match answer.get() {
+                    None => view! {
+                        <p class="muted">"Paste a manifest and choose Check to see what the platform will say."</p>
+                    }.into_any(),
+                    Some(Err(error)) => view! {
+                        <p class="notice error" role="alert" id="preflight-error">{error.to_string()}</p>
+                    }.into_any(),
+                    Some(Ok(answer)) => view! { <AnswerView answer/> }.into_any(),
+                }}
+            </div>
+        </div>
+    }
+}
+
+fn verdict_words(verdict: Verdict) -> (&'static str, &'static str) {
+    match verdict {
+        Verdict::Refused => ("notice error", "Refused"),
+        Verdict::Warned => ("notice info", "Accepted with warnings"),
+        Verdict::Accepted => ("notice ok", "Accepted"),
+        Verdict::NotChecked => ("muted", "Not checked"),
+        Verdict::Unreadable => ("notice error", "Cannot be read"),
+    }
+}
+
+#[component]
+fn AnswerView(answer: Answer) -> impl IntoView {
+    let (class, words) = verdict_words(answer.verdict);
+    let overall = match answer.verdict {
+        Verdict::Refused => "Something here will be refused: see below for what and how to fix it.",
+        Verdict::Warned => "Everything will be accepted, with warnings worth fixing now.",
+        _ => "Pod Security accepts everything here.",
+    };
+    let policy = format!(
+        "Pod Security of the namespace: enforce {}, warn {}.",
+        answer.pod_security.enforce, answer.pod_security.warn
+    );
+    view! {
+        <section aria-labelledby="verdict-title">
+            <h2 id="verdict-title">"The answer"</h2>
+            <p class=class id="preflight-verdict"><strong>{words}</strong>": "{overall}</p>
+            <p class="muted">{policy}</p>
+            <ul class="lints">
+                {answer.not_checked.into_iter().map(|line| view! { <li class="notice info">{line}</li> }).collect_view()}
+            </ul>
+        </section>
+        {answer.objects.into_iter().enumerate().map(|(index, object)| view! { <ObjectView object index/> }).collect_view()}
+    }
+}
+
+#[component]
+fn ObjectView(object: ObjectReport, index: usize) -> impl IntoView {
+    let (class, words) = verdict_words(object.verdict);
+    let title = if object.name.is_empty() {
+        object.kind.clone()
+    } else {
+        format!("{} {}", object.kind, object.name)
+    };
+    let heading_id = format!("object-{index}");
+    let labelled_by = heading_id.clone();
+    let decisions = [
+        ("When it is applied", object.object),
+        ("For each Pod it creates", object.pods),
+    ];
+    view! {
+        <section class="preflight-object" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{title}</h2>
+            <p class="muted">{format!("Document {}, line {}", object.document, object.line)}</p>
+            <p class=class><strong>{words}</strong>": "{object.summary}</p>
+            {object.problem.map(|problem| view! { <pre class="prewrap">{problem}</pre> })}
+            {decisions.into_iter().filter_map(|(when, decision)| decision.filter(has_words).map(|d| view! { <DecisionView when decision=d/> })).collect_view()}
+            {object.fix.map(|fix| view! { <FixView fix index/> })}
+        </section>
+    }
+}
+
+fn has_words(decision: &Decision) -> bool {
+    decision.denial.is_some() || !decision.warnings.is_empty()
+}
+
+/// What the API server would answer, word for word, so it can be matched with what kubectl says.
+#[component]
+fn DecisionView(when: &'static str, decision: Decision) -> impl IntoView {
+    view! {
+        <h3>{when}</h3>
+        {decision.denial.map(|denial| view! { <p>"Refused with:"</p><pre class="prewrap">{denial}</pre> })}
+        {decision.warnings.into_iter().map(|warning| view! { <p>"Warning:"</p><pre class="prewrap">{warning}</pre> }).collect_view()}
+    }
+}
+
+#[component]
+fn FixView(fix: Fix, index: usize) -> impl IntoView {
+    let download = crate::features::shared::yaml_download(&fix.manifest);
+    let pre_id = format!("fixed-{index}");
+    view! {
+        <h3>"Fixed"</h3>
+        {(!fix.changes.is_empty()).then(|| view! {
+            <p>"Changed, nothing the application relies on:"</p>
+            <ul>{fix.changes.into_iter().map(|change| view! { <li>{change}</li> }).collect_view()}</ul>
+        })}
+        {(!fix.needs_human.is_empty()).then(|| view! {
+            <p><strong>"Still refused until a person decides:"</strong></p>
+            <ul class="needs-human">{fix.needs_human.into_iter().map(|item| view! { <li>{item.reason}</li> }).collect_view()}</ul>
+        })}
+        <div class="code-block">
+            <CopyButton text=fix.manifest.clone() label="Copy the fixed manifest"/>
+            <pre id=pre_id><code>{fix.manifest}</code></pre>
+        </div>
+        <p><a href=download download="fixed.yaml">"Download the fixed manifest"</a></p>
+    }
+}

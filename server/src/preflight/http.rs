@@ -1,0 +1,56 @@
+//! `POST /preflight`: the preflight form without JavaScript. The manifests are not put in the
+//! address or the session (they can be long, and they are the developer's); the page is rendered
+//! in answer to the post itself, whole (as every page is), with the text and its answer in it.
+
+use crate::state::AppState;
+use app::features::preflight::Submitted;
+use app::ports::provide_server_context;
+use app::shell;
+use axum::{
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::Method,
+    response::{IntoResponse, Response},
+};
+use leptos::prelude::provide_context;
+
+/// The posted form: one field, `manifests`; anything else is ignored, a missing field is an
+/// empty text (which the page answers with "nothing to check").
+fn manifests_of(body: &[u8]) -> String {
+    url::form_urlencoded::parse(body)
+        .find(|(key, _)| key == "manifests")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+/// Renders `/preflight` with the posted text and its answer.
+pub async fn submit(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let body: Bytes = match axum::body::to_bytes(body, app::status::MAX_CALL_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(_) => {
+            return crate::page_error::PageError::page(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "Too much to check at once",
+                "The manifests are larger than the portal reads in one check; check them in smaller sets.",
+                false,
+            )
+            .into_response();
+        }
+    };
+    let text = manifests_of(&body);
+    let context = state.server_context.clone();
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_server_context(&context);
+            provide_context(Submitted(text.clone()));
+        },
+        move || shell(options.clone()),
+    );
+    // The page renders as its GET would, with the submission in its context.
+    parts.method = Method::GET;
+    render(Request::from_parts(parts, Body::empty()))
+        .await
+        .into_response()
+}

@@ -1,0 +1,38 @@
+//! The preflight port: the text read as kubectl reads it, then the domain's answer.
+
+use super::manifests;
+use app::domain::preflight::pod_security::NamespacePolicy;
+use app::domain::preflight::report::{self, Answer};
+use app::ports::{Preflight, PreflightError};
+use std::collections::BTreeMap;
+
+/// Checks manifests; without a namespace's labels, against those the portal gives the
+/// namespaces it creates.
+#[derive(Debug, Clone)]
+pub struct PreflightService {
+    new_namespace_labels: BTreeMap<String, String>,
+}
+
+impl PreflightService {
+    pub fn new(new_namespace_labels: BTreeMap<String, String>) -> Self {
+        Self {
+            new_namespace_labels,
+        }
+    }
+}
+
+impl Preflight for PreflightService {
+    fn check(
+        &self,
+        manifests: &str,
+        namespace_labels: Option<&BTreeMap<String, String>>,
+    ) -> Result<Answer, PreflightError> {
+        let documents = manifests::read(manifests)
+            .map_err(|error| PreflightError::Manifests(error.to_string()))?;
+        let labels = namespace_labels.unwrap_or(&self.new_namespace_labels);
+        Ok(report::answer(
+            &documents,
+            NamespacePolicy::from_labels(labels),
+        ))
+    }
+}
