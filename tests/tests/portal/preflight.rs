@@ -297,6 +297,18 @@ async fn the_answer_follows_the_text_as_it_is_typed() -> anyhow::Result<()> {
                 .await?;
             let url = b.client.current_url().await?;
             anyhow::ensure!(url.path() == "/preflight", "no page load: {url}");
+            // The answer fits a phone: long field paths wrap, code scrolls in its own box.
+            b.client.set_window_size(390, 2000).await?;
+            let width = b
+                .client
+                .execute("return document.documentElement.scrollWidth", vec![])
+                .await?;
+            let width = width.as_i64().unwrap_or(i64::MAX);
+            anyhow::ensure!(
+                width <= 390,
+                "the answer scrolls sideways at 390 px: {width}"
+            );
+            b.client.set_window_size(1280, 2000).await?;
 
             // Only a Service: nothing Pod Security looks at.
             b.fill(
