@@ -309,8 +309,8 @@ async fn a_query_nothing_answers_well_gets_the_closest_entries_and_the_page_that
         image: harbor.example.com/team/billing:1.4.0";
     let connection = "can billing-worker reach kafka-broker-2 on 9092";
 
-    // A pasted manifest: the closest entries, marked as such, and the generator and the run
-    // recipe (the preflight page's route links the generator until that page exists).
+    // A pasted manifest: the closest entries, marked as such, then the preflight check, the
+    // generator and the run recipe.
     let (status, page) = html(&app, &format!("/faq?q={}", encode(manifest))).await;
     assert_eq!(status, 200);
     assert!(
@@ -320,14 +320,7 @@ async fn a_query_nothing_answers_well_gets_the_closest_entries_and_the_page_that
     assert!(!result_slugs(&page).is_empty(), "no closest entries");
     assert_eq!(
         pointer_links(&page),
-        [
-            app::features::faq::pointers::PREFLIGHT_ROUTE,
-            "/networkpolicies/run"
-        ]
-    );
-    assert_eq!(
-        app::features::faq::pointers::PREFLIGHT_ROUTE,
-        "/networkpolicies"
+        ["/preflight", "/networkpolicies", "/networkpolicies/run"]
     );
 
     // A question about one workload reaching another: the generator.

@@ -116,7 +116,7 @@ pub struct Answer {
 }
 
 /// What the answer does not cover yet, in words.
-pub const NOT_CHECKED: &str = "The cluster's Gatekeeper constraints (trusted registries, resource requests, image tags, NetworkPolicy selection and the others) are not part of this answer yet.";
+pub const NOT_CHECKED: &str = "Not part of this answer yet: the cluster's Gatekeeper constraints (trusted registries, resource requests, image tags, NetworkPolicy selection and the others), and its mutations, which on Welkin fill in unset securityContext fields of bare Pods before Pod Security looks (a bare Pod refused here may then be admitted; the Pod templates of workloads are never mutated).";
 
 /// `documents` checked against `policy`, with the overall verdict.
 pub fn answer(documents: &[Document], policy: NamespacePolicy) -> Answer {

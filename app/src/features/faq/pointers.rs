@@ -11,10 +11,9 @@ use super::model::Pointer;
 pub const NETWORKPOLICIES_ROUTE: &str = "/networkpolicies";
 /// A `kubectl run` command and NetworkPolicy the platform accepts.
 pub const RUN_RECIPE_ROUTE: &str = "/networkpolicies/run";
-/// Where a pasted manifest is sent. A preflight page at `/preflight` is planned, which will
-/// check a manifest against the cluster's rules; until it exists this links the NetworkPolicy
-/// generator, which writes the policy the manifest's Pods need to be admitted and reachable.
-pub const PREFLIGHT_ROUTE: &str = NETWORKPOLICIES_ROUTE;
+/// Where a pasted manifest is sent: the preflight check says what the platform's Pod Security
+/// will make of it and hands it back fixed.
+pub const PREFLIGHT_ROUTE: &str = "/preflight";
 
 /// What kind of question a query is, as far as pointing somewhere goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +71,12 @@ pub fn pointers(kind: QueryKind) -> Vec<Pointer> {
         QueryKind::Manifest => vec![
             pointer(
                 PREFLIGHT_ROUTE,
+                "Check it before you apply it",
+                "Paste it into the preflight check: it says what Pod Security will make of each \
+                 object and of the Pods a workload creates, and gives it back fixed.",
+            ),
+            pointer(
+                NETWORKPOLICIES_ROUTE,
                 "Write the NetworkPolicy for it",
                 "Every Pod must be selected by a NetworkPolicy: the generator writes one for \
                  your manifest's labels, explains it and warns about common mistakes.",
@@ -177,6 +182,7 @@ mod tests {
     fn each_kind_points_to_a_page_of_the_portal() {
         let manifest = pointers(QueryKind::Manifest);
         assert_eq!(manifest[0].href, PREFLIGHT_ROUTE);
+        assert!(manifest.iter().any(|p| p.href == NETWORKPOLICIES_ROUTE));
         assert!(manifest.iter().any(|p| p.href == RUN_RECIPE_ROUTE));
         assert_eq!(
             pointers(QueryKind::Connection)[0].href,
