@@ -1,8 +1,10 @@
-//! The preflight port: the text read as kubectl reads it, then the domain's answer.
+//! The preflight port: the text read as kubectl reads it (manifests, or a `kubectl run` command
+//! line as the Pod it creates), then the domain's answer.
 
 use super::manifests;
+use app::domain::preflight::kubectl_run;
 use app::domain::preflight::pod_security::NamespacePolicy;
-use app::domain::preflight::report::{self, Answer};
+use app::domain::preflight::report::{self, Answer, Document};
 use app::ports::{Preflight, PreflightError};
 use std::collections::BTreeMap;
 
@@ -27,8 +29,18 @@ impl Preflight for PreflightService {
         manifests: &str,
         namespace_labels: Option<&BTreeMap<String, String>>,
     ) -> Result<Answer, PreflightError> {
-        let documents = manifests::read(manifests)
-            .map_err(|error| PreflightError::Manifests(error.to_string()))?;
+        let documents = if kubectl_run::is_kubectl_run(manifests) {
+            let (_namespace, pod) = kubectl_run::pod_of(manifests.trim())
+                .map_err(|error| PreflightError::Manifests(error.to_string()))?;
+            vec![Document {
+                number: 1,
+                line: 1,
+                value: pod,
+            }]
+        } else {
+            manifests::read(manifests)
+                .map_err(|error| PreflightError::Manifests(error.to_string()))?
+        };
         let labels = namespace_labels.unwrap_or(&self.new_namespace_labels);
         Ok(report::answer(
             &documents,

@@ -337,3 +337,51 @@ async fn the_answer_follows_the_text_as_it_is_typed() -> anyhow::Result<()> {
         .await?;
     browser.close().await
 }
+
+/// A `kubectl run` line is checked as the Pod it creates: the FAQ's quick `kubectl run nginx`
+/// is refused, and the portal's own safe recipe passes its own preflight.
+#[tokio::test]
+async fn a_kubectl_run_line_is_checked_as_the_pod_it_creates() {
+    let app = TestApp::spawn_with(|config| {
+        config.allowed_registries = vec!["harbor.example.com/".into()];
+    })
+    .await;
+    let (status, answer) = post(
+        &app,
+        &json!({ "manifests": "kubectl run nginx --image=nginx -n demo" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer:#}");
+    assert_eq!(answer["verdict"], "refused", "{answer:#}");
+    assert_eq!(
+        (
+            answer["objects"][0]["kind"].as_str(),
+            answer["objects"][0]["name"].as_str()
+        ),
+        (Some("Pod"), Some("nginx"))
+    );
+
+    let response = app
+        .http
+        .post(app.url("/api/v1/run-recipes/generate"))
+        .json(&json!({ "podName": "blah", "image": "harbor.example.com/team/debug-tools:1.4.2", "namespace": "demo" }))
+        .send()
+        .await
+        .expect("answers");
+    let recipe: Value = response.json().await.expect("JSON");
+    let command = recipe["runCommand"].as_str().expect("a command");
+    let (status, answer) = post(&app, &json!({ "manifests": command })).await;
+    assert_eq!(status, 200, "{answer:#}");
+    assert_eq!(answer["verdict"], "accepted", "{command}\n{answer:#}");
+
+    let (status, answer) = post(
+        &app,
+        &json!({ "manifests": "kubectl run x --image=i --frobnicate" }),
+    )
+    .await;
+    assert_eq!(status, 422, "{answer:#}");
+    assert!(
+        answer.to_string().contains("--frobnicate is not a flag"),
+        "{answer:#}"
+    );
+}

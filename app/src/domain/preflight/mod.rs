@@ -11,3 +11,6 @@ pub mod pod_security;
 
 /// The answer for a set of manifests: each object's verdict, its Pods', and the fixed manifest.
 pub mod report;
+
+/// A `kubectl run` command line as the Pod it would create.
+pub mod kubectl_run;

@@ -20,7 +20,8 @@ pub fn PreflightPage() -> impl IntoView {
         <Title text="Will it run here?"/>
         <h1>"Will it run here?"</h1>
         <p class="lead">
-            "Paste the manifests you are about to apply (a Deployment, Helm's output, a Pod) and "
+            "Paste the manifests you are about to apply (a Deployment, Helm's output, a Pod) or "
+            "a kubectl run command, and "
             "see what the platform's Pod Security will say: to each object, and to the Pods a "
             "workload creates, which are refused long after the workload itself was accepted. "
             "Where something breaks the rules, you get the manifest back with the safe fixes made."
@@ -71,8 +72,8 @@ fn PreflightForm(initial: Option<(String, Result<Answer, PreflightError>)>) -> i
                 <label for="manifests">"Your manifests"</label>
                 <p class="muted" id="manifests-hint">
                     "YAML or JSON, as kubectl apply -f reads it: several documents separated by "
-                    "lines of ---, and List objects. Checked for a namespace as this portal "
-                    "creates it."
+                    "lines of ---, and List objects; or a kubectl run command line. Checked for a "
+                    "namespace as this portal creates it."
                 </p>
                 <textarea id="manifests" name="manifests" rows="20" spellcheck="false"
                     autocomplete="off" aria-describedby="manifests-hint" on:input=on_input>
