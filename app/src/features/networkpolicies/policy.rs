@@ -10,6 +10,7 @@ use crate::domain::networkpolicy::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use std::sync::Arc;
 
 #[component]
 pub fn PolicyPage() -> impl IntoView {
@@ -55,7 +56,7 @@ fn initial_form(config: &AppConfig) -> (PolicyForm, String) {
 }
 
 #[component]
-fn Editor(config: AppConfig) -> impl IntoView {
+fn Editor(config: Arc<AppConfig>) -> impl IntoView {
     let (initial, chosen_preset) = initial_form(&config);
     let form = RwSignal::new(initial.clone());
     let lint = config.lint.clone();
