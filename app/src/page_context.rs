@@ -16,13 +16,14 @@ use crate::auth::CurrentUser;
 use leptos::prelude::*;
 use leptos::server::SharedValue;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct PageContext {
     user: Option<CurrentUser>,
     /// `None` only where the server has no configuration to give (listing the routes at
     /// start-up renders the app without one).
-    config: Option<AppConfig>,
+    config: Option<Arc<AppConfig>>,
 }
 
 /// Reads who is asking and the settings (on the server, from the request; while hydrating, from
@@ -30,7 +31,7 @@ struct PageContext {
 pub fn provide() {
     let context = SharedValue::new(|| PageContext {
         user: server_user(),
-        config: use_context::<AppConfig>(),
+        config: use_context::<Arc<AppConfig>>(),
     });
     provide_context(context.into_inner());
 }
@@ -52,6 +53,6 @@ pub fn user() -> Option<CurrentUser> {
 }
 
 /// The portal's settings; `None` if the server had none to give.
-pub fn config() -> Option<AppConfig> {
+pub fn config() -> Option<Arc<AppConfig>> {
     use_context::<PageContext>().and_then(|context| context.config)
 }

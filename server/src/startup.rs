@@ -10,7 +10,7 @@ use crate::{
     health,
     namespaces::{self, NamespaceService, RequestRules, cluster, provisioner::Provisioner, worker},
     security, serve,
-    state::AppState,
+    state::{AppState, AppStateParts},
     store::Database,
 };
 use anyhow::Context;
@@ -140,7 +140,7 @@ impl Application {
             }),
         };
         let server_context = ServerContext {
-            config: config.app_config()?,
+            config: Arc::new(config.app_config()?),
             audit: Arc::new(audit.clone()),
             form_action_origins: form_action_origins.clone(),
             faq: FaqContext {
@@ -180,7 +180,7 @@ impl Application {
             drain: std::time::Duration::from_secs(config.shutdown_drain_seconds),
             grace: std::time::Duration::from_secs(config.shutdown_grace_seconds),
         };
-        let state = AppState {
+        let state = AppState::new(AppStateParts {
             draining: shutdown.draining.clone(),
             pending_logins: auth::pending::PendingLogins::new(
                 config.oidc_client_secret()?.as_ref(),
@@ -198,7 +198,7 @@ impl Application {
             login_everywhere: config.login_everywhere,
             cluster_access: config.cluster_access()?.map(Arc::new),
             request_timeout: std::time::Duration::from_secs(config.request_timeout_seconds),
-        };
+        });
         Ok(Self {
             listener,
             router: router(state, session_layer),
@@ -300,9 +300,11 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 /// server-function handler (`leptos_routes_with_context` registers both), so they cannot drift.
 pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) -> Router {
     let routes = route_list();
-    let context = state.server_context.clone();
+    // Axum clones every handler, and Leptos the context closure, per request: behind an `Arc`,
+    // that is a reference count, not a copy of the configuration.
+    let context = Arc::new(state.server_context.clone());
     let fallback_context = context.clone();
-    let options = state.leptos_options.clone();
+    let options = Arc::new(state.leptos_options.clone());
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -314,7 +316,7 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
             &state,
             routes,
             move || provide_server_context(&context),
-            move || shell(options.clone()),
+            move || shell((*options).clone()),
         )
         // Server functions read at most this much; past it they answer 413. (The API keeps its
         // own limit: the inner layer wins.)

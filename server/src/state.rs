@@ -1,6 +1,6 @@
 //! What every request handler can reach: one [`AppState`], built once by
-//! [`crate::startup::Application::build`] and cloned into each handler (everything in it is
-//! shared). Handlers take the parts they need from it; who is asking comes from the extractors in
+//! [`crate::startup::Application::build`] and cloned into each handler (one `Arc`: axum clones
+//! the state of every handler and middleware on every request). Handlers take the parts they need from it; who is asking comes from the extractors in
 //! [`crate::auth::extract`].
 
 use crate::audit::AuditService;
@@ -13,9 +13,30 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
 
-/// What every request handler can reach. Cheap to clone: everything inside is shared.
+/// What every request handler can reach. Cheap to clone: one reference count.
+///
+/// Axum clones each handler's and middleware's state per request. With the parts held inline,
+/// those clones (and their drops) of the server context, the options and the stores were about
+/// 17 % of the CPU time of serving `/faq` (`perf`, BENCHMARKS.md).
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateParts>);
+
+impl AppState {
+    pub fn new(parts: AppStateParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateParts;
+    fn deref(&self) -> &AppStateParts {
+        &self.0
+    }
+}
+
+/// The parts of an [`AppState`].
+#[derive(Debug)]
+pub struct AppStateParts {
     pub leptos_options: LeptosOptions,
     /// What the pages' server functions reach (the app's ports).
     pub server_context: ServerContext,

@@ -26,7 +26,8 @@ use std::sync::Arc;
 /// Everything a server function may reach, handed in by the server at start-up.
 #[derive(Clone, Debug)]
 pub struct ServerContext {
-    pub config: AppConfig,
+    /// Shared: every page and server function is handed it (as `Arc<AppConfig>`).
+    pub config: Arc<AppConfig>,
     pub audit: Arc<dyn Audit>,
     /// Origins besides the portal's own that forms may submit to (the identity provider, where
     /// logout continues), for the Content-Security-Policy's `form-action`.

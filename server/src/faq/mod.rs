@@ -60,6 +60,8 @@ pub struct FaqLibrary {
     entries: BTreeMap<String, Record>,
     index: SearchIndex,
     platform_version: Option<Version>,
+    /// The categories with their entries, sorted once: the library never changes.
+    overview: Overview,
 }
 
 impl FaqLibrary {
@@ -108,10 +110,12 @@ impl FaqLibrary {
             })
         }))
         .context("could not build the FAQ search index")?;
+        let overview = overview(&entries, platform_version.as_ref());
         Ok(Self {
             entries,
             index,
             platform_version,
+            overview,
         })
     }
 
@@ -141,32 +145,7 @@ impl FaqLibrary {
     }
 
     pub fn overview(&self) -> Overview {
-        let mut categories: BTreeMap<&str, Vec<EntrySummary>> = BTreeMap::new();
-        let mut hidden = 0;
-        for record in self.entries.values() {
-            if record.applies {
-                categories
-                    .entry(&record.summary.category)
-                    .or_default()
-                    .push(record.summary.clone());
-            } else {
-                hidden += 1;
-            }
-        }
-        Overview {
-            categories: categories
-                .into_iter()
-                .map(|(name, mut entries)| {
-                    entries.sort_by(|a, b| a.title.cmp(&b.title));
-                    Category {
-                        name: name.to_owned(),
-                        entries,
-                    }
-                })
-                .collect(),
-            platform_version: self.platform_version.as_ref().map(ToString::to_string),
-            hidden,
-        }
+        self.overview.clone()
     }
 
     pub fn entry(&self, slug: &str) -> Option<Entry> {
@@ -258,6 +237,37 @@ impl FaqLibrary {
     }
 }
 
+/// The categories with their entries (those that apply to the platform version), each sorted
+/// by title.
+fn overview(entries: &BTreeMap<String, Record>, platform_version: Option<&Version>) -> Overview {
+    let mut categories: BTreeMap<&str, Vec<EntrySummary>> = BTreeMap::new();
+    let mut hidden = 0;
+    for record in entries.values() {
+        if record.applies {
+            categories
+                .entry(&record.summary.category)
+                .or_default()
+                .push(record.summary.clone());
+        } else {
+            hidden += 1;
+        }
+    }
+    Overview {
+        categories: categories
+            .into_iter()
+            .map(|(name, mut entries)| {
+                entries.sort_by(|a, b| a.title.cmp(&b.title));
+                Category {
+                    name: name.to_owned(),
+                    entries,
+                }
+            })
+            .collect(),
+        platform_version: platform_version.map(ToString::to_string),
+        hidden,
+    }
+}
+
 /// A search as it is recorded when it found nothing: lower case, single spaces, at most
 /// [`MAX_RECORDED_QUERY`] characters; `None` when it has no letters or digits at all.
 pub fn recordable_query(query: &str) -> Option<String> {
@@ -272,11 +282,41 @@ pub fn recordable_query(query: &str) -> Option<String> {
     Some(text::truncate_chars(&collapsed, MAX_RECORDED_QUERY).to_owned())
 }
 
+/// How many searches [`FaqService`] remembers the results of.
+const REMEMBERED_SEARCHES: usize = 128;
+/// Longer queries (pasted manifests and logs) are searched every time: they rarely repeat.
+const MAX_REMEMBERED_QUERY_BYTES: usize = 256;
+
+/// The results of the latest searches, by query, oldest first out. The library never changes
+/// while the portal runs, so a query always finds the same; searching, with its snippets, is
+/// most of the cost of a results page (about 60 % of its instructions, callgrind).
+#[derive(Debug, Default)]
+struct RecentSearches {
+    results: std::collections::HashMap<String, SearchResults>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl RecentSearches {
+    fn remember(&mut self, query: &str, results: &SearchResults) {
+        if self.results.contains_key(query) {
+            return;
+        }
+        if self.order.len() >= REMEMBERED_SEARCHES
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.results.remove(&oldest);
+        }
+        self.order.push_back(query.to_owned());
+        self.results.insert(query.to_owned(), results.clone());
+    }
+}
+
 /// The [`Faq`] port: the library, and the database for feedback.
 #[derive(Debug, Clone)]
 pub struct FaqService {
     library: Arc<FaqLibrary>,
     store: Arc<dyn FaqStore>,
+    recent: Arc<std::sync::Mutex<RecentSearches>>,
 }
 
 impl FaqService {
@@ -284,7 +324,28 @@ impl FaqService {
         Self {
             library: Arc::new(library),
             store,
+            recent: Arc::default(),
         }
+    }
+
+    /// [`FaqLibrary::search`], remembering the latest short queries' results.
+    fn search_library(&self, query: &str) -> SearchResults {
+        if query.len() > MAX_REMEMBERED_QUERY_BYTES {
+            return self.library.search(query);
+        }
+        let remembered = self
+            .recent
+            .lock()
+            .ok()
+            .and_then(|recent| recent.results.get(query).cloned());
+        if let Some(results) = remembered {
+            return results;
+        }
+        let results = self.library.search(query);
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.remember(query, &results);
+        }
+        results
     }
 
     fn known(&self, slug: &str) -> Result<(), FaqApiError> {
@@ -316,7 +377,7 @@ impl Faq for FaqService {
 
     #[tracing::instrument(skip(self), fields(hits))]
     async fn search(&self, query: &str, record: bool) -> SearchResults {
-        let results = self.library.search(query);
+        let results = self.search_library(query);
         tracing::Span::current().record("hits", results.hits.len());
         if record && !results.query.trim().is_empty() {
             crate::metrics::faq_search(results.answered);

@@ -193,3 +193,28 @@ fn helpfulness_lists_the_least_helpful_first_and_unvoted_last() {
     assert_eq!(rows.len(), 27);
     assert!(rows[3..].iter().all(|r| r.helpful + r.not_helpful == 0));
 }
+
+/// Remembered searches stay bounded, forget the oldest first, and answer what a fresh search
+/// answers.
+#[test]
+fn remembered_searches_are_bounded_and_the_same_as_fresh_ones() {
+    let library = shipped(None);
+    let mut recent = RecentSearches::default();
+    for n in 0..REMEMBERED_SEARCHES + 3 {
+        recent.remember(&format!("query {n}"), &SearchResults::default());
+    }
+    assert_eq!(recent.results.len(), REMEMBERED_SEARCHES);
+    assert_eq!(recent.order.len(), REMEMBERED_SEARCHES);
+    assert!(!recent.results.contains_key("query 0"));
+    assert!(
+        recent
+            .results
+            .contains_key(&format!("query {}", REMEMBERED_SEARCHES + 2))
+    );
+
+    let query = "why cant i kubectl run";
+    let fresh = library.search(query);
+    recent.remember(query, &fresh);
+    assert_eq!(recent.results.get(query), Some(&fresh));
+    assert_eq!(recent.results.len(), REMEMBERED_SEARCHES);
+}

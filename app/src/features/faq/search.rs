@@ -37,7 +37,19 @@ pub fn FaqPage() -> impl IntoView {
             }
         },
     );
-    let overview = Resource::new(|| (), |()| faq_overview());
+    // The categories show only while there is no query, so a results page neither loads nor
+    // carries them (they were a quarter of its bytes, sent for hydration and never shown);
+    // when the query is cleared in the browser, they load then.
+    let overview = Resource::new(
+        move || search.with(|input| input.q.trim().is_empty()),
+        |browsing| async move {
+            if browsing {
+                faq_overview().await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
     // Hydrated, a settled search goes into the address (replacing, not adding, a history
     // entry), so results can be shared and survive a reload, as they do without JavaScript.
     Effect::new(move |_| {
@@ -147,7 +159,8 @@ pub fn FaqPage() -> impl IntoView {
                             overview
                                 .get()
                                 .map(|overview| match overview {
-                                    Ok(overview) => view! { <Browse overview/> }.into_any(),
+                                    Ok(Some(overview)) => view! { <Browse overview/> }.into_any(),
+                                    Ok(None) => ().into_any(),
                                     Err(error) => view! { <p class="notice error">{error.to_string()}</p> }.into_any(),
                                 })
                                 .into_any()

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 /// The public part of the configuration, so the browser checks names exactly as the server does.
 #[server(endpoint = "public-config")]
 pub async fn public_config() -> Result<AppConfig, CallError> {
-    use_context::<AppConfig>()
+    use_context::<std::sync::Arc<AppConfig>>()
+        .map(|config| (*config).clone())
         .ok_or_else(|| CallError::Failed("the configuration is not available".to_owned()))
 }
 

@@ -107,7 +107,7 @@ fn Capability(href: &'static str, title: &'static str, children: Children) -> im
 /// `?name=…` and the server renders the verdict; hydrated, the verdict follows every keystroke.
 #[component]
 fn NameChecker() -> impl IntoView {
-    let naming = crate::page_context::config().map(|config| config.naming);
+    let naming = crate::page_context::config().map(|config| config.naming.clone());
     let initial = use_query_map()
         .read_untracked()
         .get("name")

@@ -20,8 +20,8 @@ fn service() -> Result<std::sync::Arc<dyn crate::ports::Namespaces>, RequestErro
 pub async fn namespace_form() -> Result<FormState, RequestError> {
     let user = crate::auth::require_user()?;
     let options = service()?.form_options(&user).await?;
-    let naming = use_context::<crate::AppConfig>()
-        .map(|config| config.naming)
+    let naming = use_context::<std::sync::Arc<crate::AppConfig>>()
+        .map(|config| config.naming.clone())
         .unwrap_or_default();
     let refused = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<super::model::RefusedForm>().cloned());

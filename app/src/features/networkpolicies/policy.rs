@@ -19,6 +19,7 @@ use crate::domain::networkpolicy::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use std::sync::Arc;
 
 #[component]
 pub fn PolicyPage() -> impl IntoView {
@@ -151,7 +152,7 @@ fn FieldMessage(problems: Problems, #[prop(into)] field: Signal<FormField>) -> i
 }
 
 #[component]
-fn Editor(config: AppConfig) -> impl IntoView {
+fn Editor(config: Arc<AppConfig>) -> impl IntoView {
     let Initial {
         form: initial,
         preset: chosen_preset,

@@ -7,6 +7,7 @@ use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use std::sync::Arc;
 
 #[component]
 pub fn RunRecipePage() -> impl IntoView {
@@ -48,7 +49,7 @@ fn submitted_spec() -> Option<RunRecipeSpec> {
 }
 
 #[component]
-fn RunForm(config: AppConfig) -> impl IntoView {
+fn RunForm(config: Arc<AppConfig>) -> impl IntoView {
     let submitted = submitted_spec();
     let was_submitted = submitted.is_some();
     // A link may name the namespace alone (`?ns=team-a-shop`, from a ready request's page).
