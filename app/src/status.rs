@@ -118,6 +118,30 @@ struct Wire<E> {
     error: E,
 }
 
+/// `FromServerFnError` for one of the portal's error enums, the same way for all of them: a
+/// failure in the machinery becomes its `Call(CallError)` variant, and the error travels with
+/// its status ([`encode_with_status`]) and comes back with [`decode`].
+#[macro_export]
+macro_rules! server_fn_error {
+    ($error:ty) => {
+        impl leptos::server_fn::error::FromServerFnError for $error {
+            type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+            fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+                Self::Call($crate::status::CallError::from_machinery(value))
+            }
+
+            fn ser(&self) -> leptos::server_fn::Bytes {
+                $crate::status::encode_with_status(self)
+            }
+
+            fn de(data: leptos::server_fn::Bytes) -> Self {
+                $crate::status::decode(&data)
+            }
+        }
+    };
+}
+
 /// What `FromServerFnError::ser` does for each of the portal's errors: sets the answer's status
 /// to the error's, then encodes the error with its message.
 pub fn encode_with_status<E>(error: &E) -> Bytes

@@ -180,18 +180,4 @@ impl crate::status::HttpStatus for FaqApiError {
     }
 }
 
-impl leptos::server_fn::error::FromServerFnError for FaqApiError {
-    type Encoder = leptos::server_fn::codec::JsonEncoding;
-
-    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        Self::Call(crate::status::CallError::from_machinery(value))
-    }
-
-    fn ser(&self) -> leptos::server_fn::Bytes {
-        crate::status::encode_with_status(self)
-    }
-
-    fn de(data: leptos::server_fn::Bytes) -> Self {
-        crate::status::decode(&data)
-    }
-}
+crate::server_fn_error!(FaqApiError);
