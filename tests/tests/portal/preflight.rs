@@ -276,6 +276,33 @@ async fn the_page_answers_a_post_without_javascript_and_keeps_the_text() {
         .await
         .expect("answers");
     assert_eq!(response.status(), 403);
+
+    // More than the portal reads at once: a page that says so, not a half-read answer.
+    let huge = format!("{SHOP}# {}\n", "x".repeat(300 * 1024));
+    let response = app
+        .http
+        .post(app.url("/preflight"))
+        .header("Origin", app.url("").trim_end_matches('/'))
+        .form(&[("manifests", huge.as_str())])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 413);
+    let page = response.text().await.expect("a body");
+    assert!(page.contains("smaller sets"), "{page}");
+
+    // No field at all: "nothing to check", in words.
+    let response = app
+        .http
+        .post(app.url("/preflight"))
+        .header("Origin", app.url("").trim_end_matches('/'))
+        .form(&[("other", "x")])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.expect("a body");
+    assert!(page.contains("no manifest to check"), "{page}");
 }
 
 /// Hydrated, the answer follows the text: paste a Deployment and the verdict, its Pods' refusal
