@@ -92,7 +92,11 @@ pub fn read(text: &str) -> Result<Vec<Document>, ManifestError> {
         let number = documents.len() + 1;
         let source = chunk.join("\n") + "\n";
         let value: Value = yaml_serde::from_str(&source).map_err(|error| {
-            let line_in_chunk = error.location().map_or(1, |at| at.line().max(1));
+            // The parser may place an error at the end of input, one line past the document's
+            // last (the newline added above): keep it on a line of the document.
+            let line_in_chunk = error
+                .location()
+                .map_or(1, |at| at.line().clamp(1, chunk.len()));
             ManifestError::Syntax {
                 document: number,
                 line: first + line_in_chunk,
@@ -168,6 +172,18 @@ mod tests {
         assert!((5..=6).contains(line), "{error}");
         assert!(
             error.to_string().starts_with("document 2, line "),
+            "{error}"
+        );
+
+        // An error at the very end of a one-line document is on that line, not the next.
+        let error = read("kind: [oops").unwrap_err();
+        assert!(
+            error.to_string().starts_with("document 1, line 1:"),
+            "{error}"
+        );
+        let error = read("kind: Service\n---\nkind: [oops").unwrap_err();
+        assert!(
+            error.to_string().starts_with("document 2, line 3:"),
             "{error}"
         );
     }
