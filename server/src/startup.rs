@@ -43,6 +43,8 @@ pub struct Application {
     worker: Option<worker::Worker>,
     /// The access view's watchers, when a cluster is connected; stopped at shutdown.
     access: Option<AccessCache>,
+    /// The watchers of the cluster's Gatekeeper rules, for preflight; stopped at shutdown.
+    gatekeeper: Option<crate::preflight::cluster::GatekeeperCache>,
     shutdown: serve::Shutdown,
     header_read_timeout: std::time::Duration,
     /// `/metrics`, on its own listener; `None` with `metrics_addr = "off"`.
@@ -129,6 +131,19 @@ impl Application {
             .map(cluster::watch_client)
             .transpose()?
             .map(|client| AccessCache::spawn(client, &access_settings));
+        let gatekeeper = connection
+            .as_ref()
+            .map(cluster::watch_client)
+            .transpose()?
+            .map(crate::preflight::cluster::GatekeeperCache::spawn);
+        let preflight_rules = match &gatekeeper {
+            Some(cache) => cache.rules(),
+            None => crate::preflight::cluster::LiveRules::fixed(
+                crate::preflight::cluster::RulesSnapshot::empty(
+                    app::domain::preflight::rules::RulesStatus::NoCluster,
+                ),
+            ),
+        };
         let access_view = match &access_cache {
             Some(cache) => cache.view(),
             None => Arc::new(NoCluster {
@@ -154,6 +169,7 @@ impl Application {
             },
             preflight: Arc::new(crate::preflight::service::PreflightService::new(
                 app::domain::provisioning::pod_security_labels(&config.provisioning_config()),
+                preflight_rules,
             )),
         };
         let sessions = SessionBackend::for_database(&database)
@@ -206,6 +222,7 @@ impl Application {
             address,
             worker,
             access: access_cache,
+            gatekeeper,
             shutdown,
             header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_seconds),
             metrics,
@@ -270,6 +287,9 @@ impl Application {
         }
         if let Some(mut access) = self.access {
             access.stop();
+        }
+        if let Some(mut gatekeeper) = self.gatekeeper {
+            gatekeeper.stop();
         }
         // Prometheus may scrape until here; a scrape in flight does not hold the exit.
         let _ = stop_metrics.send(());

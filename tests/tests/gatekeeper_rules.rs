@@ -6,6 +6,8 @@
 
 #[path = "gatekeeper_rules/corpus.rs"]
 mod corpus;
+#[path = "gatekeeper_rules/portal.rs"]
+mod portal;
 
 use portal_tests::{TestCluster, TestGatekeeper, helm};
 use serde_json::Value;
@@ -238,5 +240,9 @@ async fn the_portal_evaluates_gatekeeper_rules_exactly_as_gatekeeper_does() {
         objects.len(),
         disagreements.join("\n")
     );
+
+    // The same Gatekeeper, through the running portal (one Gatekeeper per control plane, so in
+    // this test).
+    portal::answers_with_the_live_rules_and_follows_them(cluster, &admin, &gatekeeper).await;
     drop(gatekeeper);
 }

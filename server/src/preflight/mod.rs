@@ -7,6 +7,9 @@
 /// object and evaluated with an embedded Rego interpreter.
 pub mod gatekeeper;
 
+/// Those rules kept current by watching the cluster.
+pub mod cluster;
+
 /// Manifests as `kubectl apply -f` reads them, each document with its line.
 pub mod manifests;
 

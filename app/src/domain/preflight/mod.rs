@@ -12,5 +12,9 @@ pub mod pod_security;
 /// The answer for a set of manifests: each object's verdict, its Pods', and the fixed manifest.
 pub mod report;
 
+/// The cluster's own rules (its Gatekeeper constraints) as the answer asks them, one object at a
+/// time; the server evaluates them.
+pub mod rules;
+
 /// A `kubectl run` command line as the Pod it would create.
 pub mod kubectl_run;

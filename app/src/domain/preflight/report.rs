@@ -10,9 +10,10 @@ use super::pod_security::{
     Decision, FixOutcome, NamespacePolicy, NeedsHuman, PodObject, WorkloadKind, admit_create,
     fix_for_restricted, pod_object,
 };
+use super::rules::{ClusterRules, NoRules, RuleFinding, RulesStatus};
 use crate::domain::networkpolicy::yaml::to_yaml;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// One document of the input, as the caller read it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +47,12 @@ pub struct ObjectReport {
     /// For a workload, Pod Security's answer to each Pod it will create.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pods: Option<Decision>,
+    /// The cluster's rules that apply to creating the object itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleFinding>,
+    /// For a workload, the cluster's rules that apply to each Pod it will create.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pod_rules: Vec<RuleFinding>,
     /// What was wrong with the document when it could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -76,8 +83,12 @@ pub enum Verdict {
 pub struct Fix {
     /// What was changed, one line each.
     pub changes: Vec<String>,
-    /// What still fails and needs a person, with the reason.
+    /// What still fails Pod Security and needs a person, with the reason.
     pub needs_human: Vec<NeedsHuman>,
+    /// The cluster's rules the fixed manifest still breaks (`[constraint] message`): what a
+    /// person must change, such as an image's registry or tag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules_left: Vec<String>,
     /// The whole manifest with the changes, as YAML.
     pub manifest: String,
 }
@@ -110,17 +121,33 @@ pub struct Answer {
     pub verdict: Verdict,
     /// The Pod Security policy checked against, as the namespace's labels set it.
     pub pod_security: NamespacePolicy,
+    /// How far the cluster's own rules (Gatekeeper) could be read for this answer.
+    pub rules: RulesStatus,
     pub objects: Vec<ObjectReport>,
     /// Admission rules this answer does not cover: never read as passed.
     pub not_checked: Vec<String>,
 }
 
-/// What the answer does not cover yet, in words.
-pub const NOT_CHECKED: &str = "Not part of this answer yet: the cluster's Gatekeeper constraints (trusted registries, resource requests, image tags, NetworkPolicy selection and the others), and its mutations, which on Welkin fill in unset securityContext fields of bare Pods before Pod Security looks (a bare Pod refused here may then be admitted; the Pod templates of workloads are never mutated).";
+/// What the answer does not cover, in words, whatever the cluster.
+pub const NOT_CHECKED: &str = "Not part of this answer: the cluster's mutations, which on Welkin fill in unset securityContext fields of bare Pods before Pod Security looks (a bare Pod refused here may then be admitted; the Pod templates of workloads are never mutated).";
 
-/// `documents` checked against `policy`, with the overall verdict.
+/// `documents` checked against `policy` alone, as without a cluster.
 pub fn answer(documents: &[Document], policy: NamespacePolicy) -> Answer {
-    let objects = check(documents, &policy);
+    answer_with(documents, policy, &NoRules::default(), None)
+}
+
+/// `documents` checked against `policy` and the cluster's `rules`, for creating them in
+/// `namespace` (an object's own `metadata.namespace` wins), with the overall verdict.
+pub fn answer_with(
+    documents: &[Document],
+    policy: NamespacePolicy,
+    rules: &dyn ClusterRules,
+    namespace: Option<&str>,
+) -> Answer {
+    let objects: Vec<ObjectReport> = objects(documents)
+        .into_iter()
+        .map(|(document, value)| check_object(document, value, &policy, rules, namespace))
+        .collect();
     let any = |verdict| objects.iter().any(|object| object.verdict == verdict);
     let verdict = if any(Verdict::Refused) || any(Verdict::Unreadable) {
         Verdict::Refused
@@ -129,19 +156,46 @@ pub fn answer(documents: &[Document], policy: NamespacePolicy) -> Answer {
     } else {
         Verdict::Accepted
     };
+    let status = rules.status();
+    let mut not_checked = Vec::new();
+    if !status.has_rules() {
+        not_checked.push(status.words());
+    }
+    not_checked.push(NOT_CHECKED.to_owned());
+    for problem in rules.unreadable() {
+        not_checked.push(format!(
+            "A rule of the cluster that the portal cannot read, so not checked: {problem}."
+        ));
+    }
+    let rules_not_checked: Vec<String> = objects
+        .iter()
+        .flat_map(|object| object.rules.iter().chain(&object.pod_rules))
+        .filter_map(|finding| match &finding.outcome {
+            super::rules::RuleOutcome::NotChecked { reason } => {
+                Some(format!("The constraint {} ({}) could not be checked here: {reason}. Its answer is unknown, not passed.", finding.name, finding.kind))
+            }
+            _ => None,
+        })
+        .collect();
+    for line in rules_not_checked {
+        if !not_checked.contains(&line) {
+            not_checked.push(line);
+        }
+    }
     Answer {
         verdict,
         pod_security: policy,
+        rules: status,
         objects,
-        not_checked: vec![NOT_CHECKED.to_owned()],
+        not_checked,
     }
 }
 
-/// Every object of `documents` checked against `policy`.
+/// Every object of `documents` checked against `policy` alone.
 pub fn check(documents: &[Document], policy: &NamespacePolicy) -> Vec<ObjectReport> {
     objects(documents)
         .into_iter()
-        .map(|(document, value)| check_object(document, value, policy))
+        .map(|(document, value)| check_object(document, value, policy, &NoRules::default(), None))
         .collect()
 }
 
@@ -151,7 +205,13 @@ fn text_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
         .and_then(Value::as_str)
 }
 
-fn check_object(document: &Document, value: &Value, policy: &NamespacePolicy) -> ObjectReport {
+fn check_object(
+    document: &Document,
+    value: &Value,
+    policy: &NamespacePolicy,
+    rules: &dyn ClusterRules,
+    namespace: Option<&str>,
+) -> ObjectReport {
     let kind = text_at(value, &["kind"]).unwrap_or("").to_owned();
     let name = match (
         text_at(value, &["metadata", "name"]),
@@ -170,20 +230,31 @@ fn check_object(document: &Document, value: &Value, policy: &NamespacePolicy) ->
         summary: String::new(),
         object: None,
         pods: None,
+        rules: Vec::new(),
+        pod_rules: Vec::new(),
         problem: None,
         fix: None,
     };
     let object = match pod_object(value) {
         Ok(Some(object)) => object,
         Ok(None) => {
-            report.summary = format!(
-                "Pod Security does not look at a {}; nothing to check here.",
-                if report.kind.is_empty() {
-                    "document without a kind"
-                } else {
-                    &report.kind
-                }
-            );
+            // Pod Security does not look at it, but the cluster's rules may (a Service, a
+            // PodDisruptionBudget).
+            report.rules = rules.check(value, namespace);
+            let what = if report.kind.is_empty() {
+                "document without a kind".to_owned()
+            } else {
+                report.kind.clone()
+            };
+            report.verdict = rules_verdict(&report.rules, &[]);
+            report.summary = match report.verdict {
+                Verdict::NotChecked => format!(
+                    "Pod Security does not look at a {what}, and none of the cluster's rules \
+                     checked here applies to it."
+                ),
+                _ => rules_summary(&subject(&report), &report.rules, &[])
+                    .unwrap_or_else(|| format!("{} passes the cluster's rules.", subject(&report))),
+            };
             return report;
         }
         Err(error) => {
@@ -197,18 +268,167 @@ fn check_object(document: &Document, value: &Value, policy: &NamespacePolicy) ->
 
     let decision = admit_create(policy, &object);
     let pods = (object.kind != WorkloadKind::Pod).then(|| admit_create(policy, &as_pod(&object)));
-    report.verdict = verdict(&decision, pods.as_ref());
-    report.summary = summary(&report, &decision, pods.as_ref(), policy);
-    let failing = !decision.violations.is_empty()
+    report.rules = rules.check(value, namespace);
+    if object.kind != WorkloadKind::Pod {
+        report.pod_rules = pod_value(value, object.kind)
+            .map(|pod| rules.check(&pod, namespace))
+            .unwrap_or_default();
+    }
+    let pod_security = verdict(&decision, pods.as_ref());
+    let cluster = rules_verdict(&report.rules, &report.pod_rules);
+    report.verdict = worst(pod_security, cluster);
+    let what = subject(&report);
+    let mut summary = summary(&what, &decision, pods.as_ref(), policy);
+    if let Some(more) = rules_summary(&what, &report.rules, &report.pod_rules) {
+        summary = if pod_security == Verdict::Accepted {
+            more
+        } else {
+            format!("{summary} {more}")
+        };
+    }
+    report.summary = summary;
+    let pod_security_failing = !decision.violations.is_empty()
         || pods
             .as_ref()
             .is_some_and(|pods| !pods.violations.is_empty());
+    let failing = pod_security_failing
+        || report
+            .rules
+            .iter()
+            .chain(&report.pod_rules)
+            .any(|finding| finding.refuses() || finding.warns());
     if failing {
-        report.fix = Some(fix(value, &object));
+        report.fix = Some(fix(value, &object, pod_security_failing, rules, namespace));
     }
     report.object = Some(decision);
     report.pods = pods;
     report
+}
+
+/// `Deployment shop`, or `This Deployment` without a name.
+fn subject(report: &ObjectReport) -> String {
+    if report.name.is_empty() {
+        format!("This {}", report.kind)
+    } else {
+        format!("{} {}", report.kind, report.name)
+    }
+}
+
+/// The worse of two verdicts.
+fn worst(a: Verdict, b: Verdict) -> Verdict {
+    let rank = |verdict| match verdict {
+        Verdict::Unreadable | Verdict::Refused => 3,
+        Verdict::Warned => 2,
+        Verdict::Accepted => 1,
+        Verdict::NotChecked => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// What the cluster's rules add up to: refused, warned, accepted, or not checked when none
+/// applies.
+fn rules_verdict(object: &[RuleFinding], pods: &[RuleFinding]) -> Verdict {
+    let all = || object.iter().chain(pods);
+    if all().any(RuleFinding::refuses) {
+        Verdict::Refused
+    } else if all().any(RuleFinding::warns) {
+        Verdict::Warned
+    } else if object.is_empty() && pods.is_empty() {
+        Verdict::NotChecked
+    } else {
+        Verdict::Accepted
+    }
+}
+
+/// One sentence on what the cluster's rules say, or `None` when they say nothing.
+fn rules_summary(what: &str, object: &[RuleFinding], pods: &[RuleFinding]) -> Option<String> {
+    fn names(findings: &[RuleFinding], pick: fn(&RuleFinding) -> bool) -> Vec<&str> {
+        let mut names: Vec<&str> = findings
+            .iter()
+            .filter(|finding| pick(finding))
+            .map(|finding| finding.name.as_str())
+            .collect();
+        names.dedup();
+        names
+    }
+    let list = |names: &[&str]| {
+        let quoted: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
+        match quoted.as_slice() {
+            [one] => format!("the cluster's rule {one}"),
+            [init @ .., last] => format!("the cluster's rules {} and {last}", init.join(", ")),
+            [] => String::new(),
+        }
+    };
+    let refused = names(object, RuleFinding::refuses);
+    let pods_refused: Vec<&str> = names(pods, RuleFinding::refuses)
+        .into_iter()
+        .filter(|name| !refused.contains(name))
+        .collect();
+    let warned: Vec<&str> = names(object, RuleFinding::warns)
+        .into_iter()
+        .chain(names(pods, RuleFinding::warns))
+        .fold(Vec::new(), |mut all, name| {
+            if !all.contains(&name) {
+                all.push(name);
+            }
+            all
+        });
+    let mut sentences = Vec::new();
+    if !refused.is_empty() {
+        sentences.push(format!("{what} will be refused by {}.", list(&refused)));
+    }
+    if !pods_refused.is_empty() {
+        sentences.push(format!(
+            "Every Pod it creates will be refused by {}, while the workload itself shows no error.",
+            list(&pods_refused)
+        ));
+    }
+    if !warned.is_empty() {
+        sentences.push(format!(
+            "{} warn{} about it: accepted, but worth fixing now.",
+            capitalise(&list(&warned)),
+            if warned.len() == 1 { "s" } else { "" }
+        ));
+    }
+    (!sentences.is_empty()).then(|| sentences.join(" "))
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The Pod a workload's controller would create from its template, as JSON: the template's
+/// labels and annotations, a generated name, the workload's namespace.
+fn pod_value(value: &Value, kind: WorkloadKind) -> Option<Value> {
+    let template = kind
+        .template_path()
+        .iter()
+        .try_fold(value, |value, key| value.get(*key))?;
+    let mut metadata = template
+        .get("metadata")
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    let prefix = match text_at(value, &["metadata", "name"]) {
+        Some(name) if !name.is_empty() => format!("{name}-"),
+        _ => text_at(value, &["metadata", "generateName"])
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    metadata["generateName"] = json!(prefix);
+    if let Some(namespace) = text_at(value, &["metadata", "namespace"]) {
+        metadata["namespace"] = json!(namespace);
+    }
+    Some(json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": metadata,
+        "spec": template.get("spec").cloned().unwrap_or_else(|| json!({})),
+    }))
 }
 
 /// A Pod made from a workload's template, as its controller would create it (named by the API
@@ -238,16 +458,11 @@ fn verdict(object: &Decision, pods: Option<&Decision>) -> Verdict {
 }
 
 fn summary(
-    report: &ObjectReport,
+    what: &str,
     object: &Decision,
     pods: Option<&Decision>,
     policy: &NamespacePolicy,
 ) -> String {
-    let what = if report.name.is_empty() {
-        format!("This {}", report.kind)
-    } else {
-        format!("{} {}", report.kind, report.name)
-    };
     let enforce = policy.enforce.level.as_str();
     let warn = policy.warn.level.as_str();
     match (object.allowed(), pods) {
@@ -271,30 +486,151 @@ fn report_has_warnings(object: &Decision, pods: Option<&Decision>) -> bool {
     !object.warnings.is_empty() || pods.is_some_and(|pods| !pods.warnings.is_empty())
 }
 
-/// The manifest with the pod spec replaced by its fixed version. Only `spec` is replaced: the
-/// fixes never touch the template's metadata, so labels and annotations stay as written.
-fn fix(value: &Value, object: &PodObject) -> Fix {
-    let FixOutcome {
-        pod,
-        changes,
-        needs_human,
-    } = fix_for_restricted(&object.pod);
-    let mut fixed = value.clone();
-    let template = object
-        .kind
-        .template_path()
-        .iter()
-        .try_fold(&mut fixed, |value, key| value.get_mut(*key));
-    if let (Some(template), Ok(spec)) = (template, serde_json::to_value(&pod.spec))
-        && let Some(map) = template.as_object_mut()
+/// The violations the cluster's rules find in `value` and the Pods it creates, as admission
+/// would print them (deny and warn only: dryrun says nothing at admission).
+fn admission_lines(
+    value: &Value,
+    kind: WorkloadKind,
+    rules: &dyn ClusterRules,
+    namespace: Option<&str>,
+) -> Vec<String> {
+    let mut findings = rules.check(value, namespace);
+    if kind != WorkloadKind::Pod
+        && let Some(pod) = pod_value(value, kind)
     {
-        map.insert("spec".into(), spec);
+        findings.extend(rules.check(&pod, namespace));
+    }
+    let mut lines = Vec::new();
+    for finding in findings {
+        if !(finding.refuses() || finding.warns()) {
+            continue;
+        }
+        if let super::rules::RuleOutcome::Violated { messages } = finding.outcome {
+            for message in messages {
+                if !lines.contains(&message) {
+                    lines.push(message);
+                }
+            }
+        }
+    }
+    lines
+}
+
+/// The manifest with the safe fixes made: the pod spec made to pass `restricted` (when it does
+/// not), then CPU and
+/// memory requests added where that makes one of the cluster's rules pass. Only `spec` of the
+/// pod template is replaced, so labels and annotations stay as written. What the cluster's rules
+/// still find afterwards is listed for a person.
+fn fix(
+    value: &Value,
+    object: &PodObject,
+    pod_security_failing: bool,
+    rules: &dyn ClusterRules,
+    namespace: Option<&str>,
+) -> Fix {
+    let mut fixed = value.clone();
+    let (mut changes, needs_human) = if pod_security_failing {
+        let FixOutcome {
+            pod,
+            changes,
+            needs_human,
+        } = fix_for_restricted(&object.pod);
+        let template = object
+            .kind
+            .template_path()
+            .iter()
+            .try_fold(&mut fixed, |value, key| value.get_mut(*key));
+        if let (Some(template), Ok(spec)) = (template, serde_json::to_value(&pod.spec))
+            && let Some(map) = template.as_object_mut()
+        {
+            map.insert("spec".into(), spec);
+        }
+        (changes, needs_human)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut left = admission_lines(&fixed, object.kind, rules, namespace);
+    if !left.is_empty() {
+        let mut with_requests = fixed.clone();
+        let added = add_requests(&mut with_requests, object.kind);
+        if !added.is_empty() {
+            let after = admission_lines(&with_requests, object.kind, rules, namespace);
+            if after.len() < left.len() {
+                fixed = with_requests;
+                changes.extend(added);
+                left = after;
+            }
+        }
     }
     Fix {
         changes,
         needs_human,
+        rules_left: left,
         manifest: to_yaml(&fixed),
     }
+}
+
+/// The CPU and memory requests a starting point needs: the container's limit where it has one
+/// (what the API server would copy), else a small default.
+const DEFAULT_REQUESTS: [(&str, &str); 2] = [("cpu", "100m"), ("memory", "128Mi")];
+
+/// Adds missing CPU and memory requests to every container of the pod template; what was added,
+/// one line per container.
+fn add_requests(value: &mut Value, kind: WorkloadKind) -> Vec<String> {
+    let Some(spec) = kind
+        .template_path()
+        .iter()
+        .chain(&["spec"])
+        .try_fold(value, |value, key| value.get_mut(*key))
+    else {
+        return Vec::new();
+    };
+    let mut changes = Vec::new();
+    for list in ["initContainers", "containers"] {
+        let Some(containers) = spec.get_mut(list).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for container in containers {
+            let name = container["name"].as_str().unwrap_or_default().to_owned();
+            let limits = container
+                .pointer("/resources/limits")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let mut added = Vec::new();
+            for (resource, default) in DEFAULT_REQUESTS {
+                if container
+                    .pointer(&format!("/resources/requests/{resource}"))
+                    .is_some_and(|value| !value.is_null())
+                {
+                    continue;
+                }
+                let quantity = limits
+                    .get(resource)
+                    .cloned()
+                    .unwrap_or_else(|| json!(default));
+                if !container["resources"].is_object() {
+                    container["resources"] = json!({});
+                }
+                if !container["resources"]["requests"].is_object() {
+                    container["resources"]["requests"] = json!({});
+                }
+                added.push(format!(
+                    "{resource} {}",
+                    quantity
+                        .as_str()
+                        .map_or_else(|| quantity.to_string(), str::to_owned)
+                ));
+                container["resources"]["requests"][resource] = quantity;
+            }
+            if !added.is_empty() {
+                changes.push(format!(
+                    "Container \"{name}\": requests {} added, a starting point: set what it really uses.",
+                    added.join(" and ")
+                ));
+            }
+        }
+    }
+    changes
 }
 
 #[cfg(test)]

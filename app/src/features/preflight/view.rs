@@ -4,6 +4,7 @@ use super::PreflightError;
 use super::api::{check_manifests, submitted};
 use crate::domain::preflight::pod_security::Decision;
 use crate::domain::preflight::report::{Answer, Fix, ObjectReport, Verdict};
+use crate::domain::preflight::rules::{RuleAction, RuleFinding, RuleOutcome};
 use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,9 +23,10 @@ pub fn PreflightPage() -> impl IntoView {
         <p class="lead">
             "Paste the manifests you are about to apply (a Deployment, Helm's output, a Pod) or "
             "a kubectl run command, and "
-            "see what the platform's Pod Security will say: to each object, and to the Pods a "
-            "workload creates, which are refused long after the workload itself was accepted. "
-            "Where something breaks the rules, you get the manifest back with the safe fixes made."
+            "see what this cluster's admission rules will say (Pod Security and its Gatekeeper "
+            "constraints, as they are now): to each object, and to the Pods a workload creates, "
+            "which are refused long after the workload itself was accepted. Where something "
+            "breaks the rules, you get the manifest back with the safe fixes made."
         </p>
         <Suspense fallback=|| ()>
             {move || posted.get().map(|initial| view! { <PreflightForm initial/> })}
@@ -112,8 +114,9 @@ fn AnswerView(answer: Answer) -> impl IntoView {
     let overall = match answer.verdict {
         Verdict::Refused => "Something here will be refused: see below for what and how to fix it.",
         Verdict::Warned => "Everything will be accepted, with warnings worth fixing now.",
-        _ => "Pod Security accepts everything here.",
+        _ => "The rules checked here accept everything.",
     };
+    let rules_status = answer.rules.has_rules().then(|| answer.rules.words());
     let policy = format!(
         "Pod Security of the namespace: enforce {}, warn {}.",
         answer.pod_security.enforce, answer.pod_security.warn
@@ -123,6 +126,7 @@ fn AnswerView(answer: Answer) -> impl IntoView {
             <h2 id="verdict-title">"The answer"</h2>
             <p class=class id="preflight-verdict"><strong>{words}</strong>": "{overall}</p>
             <p class="muted">{policy}</p>
+            {rules_status.map(|words| view! { <p class="muted" id="preflight-rules">{words}</p> })}
             <ul class="lints">
                 {answer.not_checked.into_iter().map(|line| view! { <li class="notice info">{line}</li> }).collect_view()}
             </ul>
@@ -152,6 +156,8 @@ fn ObjectView(object: ObjectReport, index: usize) -> impl IntoView {
             <p class=class><strong>{words}</strong>": "{object.summary}</p>
             {object.problem.map(|problem| view! { <pre class="prewrap">{problem}</pre> })}
             {decisions.into_iter().filter_map(|(when, decision)| decision.filter(has_words).map(|d| view! { <DecisionView when decision=d/> })).collect_view()}
+            <RulesView when="The cluster's rules, when it is applied" findings=object.rules/>
+            <RulesView when="The cluster's rules, for each Pod it creates" findings=object.pod_rules/>
             {object.fix.map(|fix| view! { <FixView fix index/> })}
         </section>
     }
@@ -185,10 +191,73 @@ fn FixView(fix: Fix, index: usize) -> impl IntoView {
             <p><strong>"Still refused until a person decides:"</strong></p>
             <ul class="needs-human">{fix.needs_human.into_iter().map(|item| view! { <li>{item.reason}</li> }).collect_view()}</ul>
         })}
+        {(!fix.rules_left.is_empty()).then(|| view! {
+            <p><strong>"The cluster's rules still refuse or warn until you change it yourself:"</strong></p>
+            <ul class="needs-human">{fix.rules_left.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+        })}
         <div class="code-block">
             <CopyButton text=fix.manifest.clone() label="Copy the fixed manifest"/>
             <pre id=pre_id><code>{fix.manifest}</code></pre>
         </div>
         <p><a href=download download="fixed.yaml">"Download the fixed manifest"</a></p>
     }
+}
+
+/// Each of the cluster's rules that applies, violated ones first: what it does, its own message
+/// word for word, why it exists and where to read more. Rules that pass are listed by name.
+#[component]
+fn RulesView(when: &'static str, findings: Vec<RuleFinding>) -> impl IntoView {
+    if findings.is_empty() {
+        return ().into_any();
+    }
+    let (mut violated, rest): (Vec<_>, Vec<_>) =
+        findings.into_iter().partition(RuleFinding::violated);
+    violated.sort_by_key(|finding| std::cmp::Reverse(finding.action));
+    let (passed, not_checked): (Vec<_>, Vec<_>) = rest
+        .into_iter()
+        .partition(|finding| finding.outcome == RuleOutcome::Passes);
+    view! {
+        <h3>{when}</h3>
+        <ul class="rules">
+            {violated.into_iter().map(|finding| {
+                let (class, words) = match finding.action {
+                    RuleAction::Deny => ("notice error", "Refused by"),
+                    RuleAction::Warn => ("notice info", "Warned by"),
+                    RuleAction::Dryrun => ("muted", "Recorded in the audit by"),
+                };
+                let reason = finding.reason();
+                let faq = format!("/faq/{}", finding.faq_slug());
+                let messages = match &finding.outcome {
+                    RuleOutcome::Violated { messages } => messages.clone(),
+                    _ => Vec::new(),
+                };
+                view! {
+                    <li class=class data-rule=finding.id.clone()>
+                        <strong>{format!("{words} {}", finding.name)}</strong>
+                        {format!(" ({}, {})", finding.kind, finding.action.as_str())}
+                        {messages.into_iter().map(|message| view! { <pre class="prewrap">{message}</pre> }).collect_view()}
+                        {reason.map(|reason| view! { <p>{reason}</p> })}
+                        <p><a href=faq>"Why, and what to do"</a></p>
+                    </li>
+                }
+            }).collect_view()}
+            {not_checked.into_iter().map(|finding| {
+                let reason = match &finding.outcome {
+                    RuleOutcome::NotChecked { reason } => reason.clone(),
+                    _ => String::new(),
+                };
+                view! {
+                    <li class="notice info" data-rule=finding.id.clone()>
+                        <strong>{format!("Not checked: {}", finding.name)}</strong>
+                        {format!(" ({}): {reason}", finding.kind)}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        {(!passed.is_empty()).then(|| {
+            let names: Vec<String> = passed.iter().map(|finding| finding.name.clone()).collect();
+            view! { <p class="muted">"Passes: "{names.join(", ")}"."</p> }
+        })}
+    }
+    .into_any()
 }

@@ -169,6 +169,8 @@ struct Compiled {
     engine: Result<regorus::Engine, String>,
     /// `data.<package>.violation`.
     rule: String,
+    /// Whether the Rego reads `data.inventory` (objects Gatekeeper syncs from the cluster).
+    reads_inventory: bool,
 }
 
 /// The cluster's templates and constraints, ready to evaluate objects against.
@@ -210,7 +212,11 @@ fn compile(template: &ConstraintTemplate) -> Compiled {
         Ok(())
     };
     let result = add();
+    let reads_inventory = std::iter::once(&template.rego)
+        .chain(&template.libs)
+        .any(|module| module.contains("data.inventory"));
     Compiled {
+        reads_inventory,
         engine: result
             .map(|()| engine)
             .map_err(|error| format!("{error:#}")),
@@ -267,6 +273,17 @@ impl Rules {
                 constraint.kind
             ));
         };
+        if compiled.reads_inventory
+            && self
+                .inventory
+                .as_object()
+                .is_none_or(|tree| tree.is_empty())
+        {
+            return Outcome::NotChecked(
+                "its rule reads other objects of the cluster that Gatekeeper syncs (data.inventory), which the portal does not hold"
+                    .into(),
+            );
+        }
         let mut engine = match &compiled.engine {
             Ok(engine) => engine.clone(),
             Err(error) => {

@@ -211,3 +211,277 @@ fn a_document_that_is_not_an_object_is_unreadable_not_a_panic() {
         );
     }
 }
+
+/// Rules for these tests, written as plain functions of the object: a requests rule that denies
+/// any container without a CPU request, a tag rule that denies `:latest`, and a warn-only
+/// replicas rule for Deployments. (The server's evaluation of real Gatekeeper templates is
+/// tested against a real Gatekeeper in `tests/tests/gatekeeper_rules.rs`.)
+struct TestRules;
+
+fn containers(object: &Value) -> Vec<Value> {
+    let spec = if object["kind"] == "Pod" {
+        &object["spec"]
+    } else {
+        &object["spec"]["template"]["spec"]
+    };
+    spec["containers"].as_array().cloned().unwrap_or_default()
+}
+
+impl ClusterRules for TestRules {
+    fn check(&self, object: &Value, namespace: Option<&str>) -> Vec<RuleFinding> {
+        use super::super::rules::{RuleAction, RuleOutcome};
+        let finding = |kind: &str, name: &str, action, broken: Vec<String>| RuleFinding {
+            id: format!("gatekeeper/{kind}/{name}"),
+            kind: kind.into(),
+            name: name.into(),
+            action,
+            outcome: if broken.is_empty() {
+                RuleOutcome::Passes
+            } else {
+                RuleOutcome::Violated {
+                    messages: broken.iter().map(|m| format!("[{name}] {m}")).collect(),
+                }
+            },
+        };
+        if namespace == Some("kube-system")
+            || !["Pod", "Deployment", "Service"].contains(&object["kind"].as_str().unwrap_or(""))
+        {
+            return Vec::new();
+        }
+        let containers = containers(object);
+        let mut findings = vec![
+            finding(
+                "K8sRequiredRequests",
+                "resource-requests",
+                RuleAction::Deny,
+                containers
+                    .iter()
+                    .filter(|c| c.pointer("/resources/requests/cpu").is_none())
+                    .map(|c| format!("container {} has no cpu request", c["name"]))
+                    .collect(),
+            ),
+            finding(
+                "K8sDisallowedTags",
+                "image-tags",
+                RuleAction::Deny,
+                containers
+                    .iter()
+                    .filter(|c| c["image"].as_str().is_some_and(|i| i.ends_with(":latest")))
+                    .map(|c| format!("container {} uses :latest", c["name"]))
+                    .collect(),
+            ),
+        ];
+        if object["kind"] == "Deployment" {
+            let replicas = object["spec"]["replicas"].as_i64().unwrap_or(1);
+            findings.push(finding(
+                "K8sMinimumReplicas",
+                "minimum-replicas",
+                RuleAction::Warn,
+                if replicas < 2 {
+                    vec![format!("{replicas} replica")]
+                } else {
+                    Vec::new()
+                },
+            ));
+        }
+        if object["kind"] == "Service" {
+            findings.push(RuleFinding {
+                id: "gatekeeper/K8sNoLoadBalancer/no-lb".into(),
+                kind: "K8sNoLoadBalancer".into(),
+                name: "no-lb".into(),
+                action: RuleAction::Deny,
+                outcome: if object["spec"]["type"] == "LoadBalancer" {
+                    RuleOutcome::Violated {
+                        messages: vec!["[no-lb] LoadBalancer Services are not allowed".into()],
+                    }
+                } else {
+                    RuleOutcome::Passes
+                },
+            });
+        }
+        findings
+    }
+
+    fn status(&self) -> RulesStatus {
+        RulesStatus::Current {
+            templates: 3,
+            constraints: 3,
+        }
+    }
+}
+
+fn with_rules(value: Value) -> Answer {
+    answer_with(&[document(value)], restricted(), &TestRules, Some("shop"))
+}
+
+#[test]
+fn a_rule_of_the_cluster_refuses_the_workload_and_the_answer_names_it() {
+    let mut container = hardened_container();
+    container["image"] = json!("harbor.example.com/shop/web:latest");
+    container["resources"] = json!({"requests": {"cpu": "10m"}});
+    let answer = with_rules(deployment(container));
+    assert_eq!(answer.verdict, Verdict::Refused);
+    let report = &answer.objects[0];
+    assert_eq!(report.verdict, Verdict::Refused);
+    assert!(
+        report
+            .summary
+            .starts_with("Deployment shop will be refused by the cluster's rule \"image-tags\"."),
+        "{}",
+        report.summary
+    );
+    assert!(
+        report.summary.contains("\"minimum-replicas\" warns"),
+        "{}",
+        report.summary
+    );
+    // The Pods are checked by the rules too.
+    assert!(
+        report.pod_rules.iter().any(|finding| finding.refuses()),
+        "{report:#?}"
+    );
+    assert_eq!(
+        answer.rules.words(),
+        "Checked against this cluster's 3 Gatekeeper constraints of 3 templates, as they are now."
+    );
+    assert!(
+        answer
+            .not_checked
+            .iter()
+            .all(|line| !line.contains("not connected")),
+        "{:?}",
+        answer.not_checked
+    );
+}
+
+#[test]
+fn requests_are_added_only_where_a_rule_asks_and_what_is_left_is_listed() {
+    let mut container = hardened_container();
+    container["image"] = json!("harbor.example.com/shop/web:latest");
+    let answer = with_rules(deployment(container));
+    let fix = answer.objects[0].fix.as_ref().expect("a fix");
+    assert!(
+        fix.changes
+            .iter()
+            .any(|change| change.contains("requests cpu 100m and memory 128Mi added")),
+        "{fix:#?}"
+    );
+    assert!(fix.manifest.contains("cpu: \"100m\""), "{}", fix.manifest);
+    // The tag needs a person; the replicas warning stays too.
+    assert_eq!(
+        fix.rules_left,
+        [
+            "[image-tags] container \"web\" uses :latest",
+            "[minimum-replicas] 1 replica"
+        ],
+        "{fix:#?}"
+    );
+
+    // A workload that only breaks the tag rule gets no requests it did not need.
+    let mut tagged = hardened_container();
+    tagged["image"] = json!("harbor.example.com/shop/web:latest");
+    tagged["resources"] = json!({"requests": {"cpu": "10m"}});
+    let answer = with_rules(deployment(tagged));
+    let fix = answer.objects[0].fix.as_ref().expect("a fix");
+    assert!(fix.changes.is_empty(), "{fix:#?}");
+    assert!(!fix.manifest.contains("128Mi"), "{}", fix.manifest);
+}
+
+#[test]
+fn a_limit_becomes_the_request_the_fix_adds() {
+    let mut container = hardened_container();
+    container["resources"] = json!({"limits": {"cpu": "250m", "memory": "64Mi"}});
+    let pod = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "debug"},
+        "spec": {"containers": [container]}
+    });
+    let answer = with_rules(pod);
+    let fix = answer.objects[0].fix.as_ref().expect("a fix");
+    assert!(
+        fix.changes
+            .iter()
+            .any(|change| change.contains("requests cpu 250m and memory 64Mi added")),
+        "{fix:#?}"
+    );
+    assert!(fix.rules_left.is_empty(), "{fix:#?}");
+}
+
+#[test]
+fn a_kind_without_a_pod_spec_is_checked_by_the_rules_that_apply_to_it() {
+    let service = |kind: &str| {
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "shop"},
+               "spec": {"type": kind, "ports": [{"port": 80}]}})
+    };
+    let answer = with_rules(service("LoadBalancer"));
+    assert_eq!(answer.objects[0].verdict, Verdict::Refused, "{answer:#?}");
+    assert!(
+        answer.objects[0].summary.contains("\"no-lb\""),
+        "{}",
+        answer.objects[0].summary
+    );
+    assert!(answer.objects[0].fix.is_none());
+    let answer = with_rules(service("ClusterIP"));
+    assert_eq!(answer.objects[0].verdict, Verdict::Accepted, "{answer:#?}");
+    // A ConfigMap no rule looks at stays not checked.
+    let answer =
+        with_rules(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}));
+    assert_eq!(
+        answer.objects[0].verdict,
+        Verdict::NotChecked,
+        "{answer:#?}"
+    );
+}
+
+#[test]
+fn without_a_cluster_the_answer_says_the_rules_are_not_part_of_it() {
+    let answer = answer(&[document(deployment(hardened_container()))], restricted());
+    assert_eq!(answer.rules, RulesStatus::NoCluster);
+    assert!(
+        answer.not_checked[0].contains("not connected to a cluster"),
+        "{:?}",
+        answer.not_checked
+    );
+    assert_eq!(answer.verdict, Verdict::Accepted);
+}
+
+#[test]
+fn a_rule_that_cannot_be_evaluated_is_listed_as_not_checked_never_passed() {
+    struct Unknown;
+    impl ClusterRules for Unknown {
+        fn check(&self, _: &Value, _: Option<&str>) -> Vec<RuleFinding> {
+            vec![RuleFinding {
+                id: "gatekeeper/K8sRequireSelectedPods/np".into(),
+                kind: "K8sRequireSelectedPods".into(),
+                name: "np".into(),
+                action: super::super::rules::RuleAction::Warn,
+                outcome: super::super::rules::RuleOutcome::NotChecked {
+                    reason: "its rule reads data.inventory".into(),
+                },
+            }]
+        }
+        fn status(&self) -> RulesStatus {
+            RulesStatus::Current {
+                templates: 1,
+                constraints: 1,
+            }
+        }
+        fn unreadable(&self) -> Vec<String> {
+            vec!["constraint K8sX/broken: spec.match is not an object".into()]
+        }
+    }
+    let answer = answer_with(
+        &[document(deployment(hardened_container()))],
+        restricted(),
+        &Unknown,
+        None,
+    );
+    assert_eq!(answer.verdict, Verdict::Accepted, "{answer:#?}");
+    let lines = answer.not_checked.join("\n");
+    assert!(
+        lines.contains("The constraint np (K8sRequireSelectedPods) could not be checked here: its rule reads data.inventory"),
+        "{lines}"
+    );
+    assert!(lines.contains("constraint K8sX/broken"), "{lines}");
+}

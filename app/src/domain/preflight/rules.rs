@@ -1,0 +1,200 @@
+//! The cluster's own admission rules (its Gatekeeper constraints) as the preflight answer sees
+//! them: for one object, every rule that applies and what it says.
+//!
+//! Evaluating a rule needs the cluster's templates and a Rego interpreter, which only the server
+//! has; the server implements [`ClusterRules`] and the answer ([`super::report`]) asks it about
+//! each object, about the Pods a workload will create, and about the fixed manifest, so that a
+//! fix is only offered as one when the rules agree.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What a rule does to a violating object at admission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleAction {
+    /// Records it in the audit only: admission says nothing.
+    Dryrun,
+    /// Admits it with a `Warning:` line.
+    Warn,
+    /// Refuses it.
+    Deny,
+}
+
+impl RuleAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deny => "deny",
+            Self::Warn => "warn",
+            Self::Dryrun => "dryrun",
+        }
+    }
+}
+
+/// What one rule says about one object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum RuleOutcome {
+    /// It passes this rule.
+    Passes,
+    /// It breaks the rule: the rule's own messages, as admission prints them
+    /// (`[constraint] message`).
+    Violated { messages: Vec<String> },
+    /// The rule could not be evaluated here; this says nothing about whether it passes.
+    NotChecked { reason: String },
+}
+
+/// One rule of the cluster that applies to an object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleFinding {
+    /// Stable across answers: `gatekeeper/<constraint kind>/<constraint name>`.
+    pub id: String,
+    /// The constraint's kind, such as `K8sRequiredRequests`.
+    pub kind: String,
+    /// The constraint's name.
+    pub name: String,
+    /// The strongest action it takes at admission.
+    pub action: RuleAction,
+    #[serde(flatten)]
+    pub outcome: RuleOutcome,
+}
+
+impl RuleFinding {
+    /// Whether admission refuses the object for this rule.
+    pub fn refuses(&self) -> bool {
+        self.action == RuleAction::Deny && matches!(self.outcome, RuleOutcome::Violated { .. })
+    }
+
+    /// Whether admission warns about the object for this rule.
+    pub fn warns(&self) -> bool {
+        self.action == RuleAction::Warn && matches!(self.outcome, RuleOutcome::Violated { .. })
+    }
+
+    pub fn violated(&self) -> bool {
+        matches!(self.outcome, RuleOutcome::Violated { .. })
+    }
+
+    /// The FAQ entry that explains this kind of rule, guessed from the constraint's kind (the
+    /// names Gatekeeper's library and Welkin give them); the entry on the cluster's rules
+    /// otherwise.
+    pub fn faq_slug(&self) -> &'static str {
+        let kind = self.kind.to_ascii_lowercase();
+        if kind.contains("repo") || kind.contains("registr") {
+            "push-image-to-harbor"
+        } else if kind.contains("networkpolic") {
+            "deny-all-silent-timeouts"
+        } else {
+            "cluster-rules"
+        }
+    }
+
+    /// One sentence on why the rule exists, for the kinds the platform ships; `None` for others.
+    pub fn reason(&self) -> Option<&'static str> {
+        let kind = self.kind.to_ascii_lowercase();
+        let reason = if kind.contains("repo") || kind.contains("registr") {
+            "Images must come from the platform's registry, which scans them for known vulnerabilities."
+        } else if kind.contains("tag") {
+            "A fixed tag makes every rollout and rollback run the same code; :latest and a missing tag do not."
+        } else if kind.contains("request") || kind.contains("resource") {
+            "The scheduler places Pods by their requests; without them one Pod can starve its neighbours."
+        } else if kind.contains("replica") {
+            "One replica means downtime on every node drain, and nodes are drained for every security patch."
+        } else if kind.contains("networkpolic") {
+            "Someone should have decided what the Pod may talk to."
+        } else if kind.contains("disruption") || kind.contains("pdb") {
+            "A budget that allows no disruption blocks node drains."
+        } else {
+            return None;
+        };
+        Some(reason)
+    }
+}
+
+/// How far the answer could read the cluster's rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum RulesStatus {
+    /// The portal has no cluster: only Pod Security and the portal's own knowledge answer.
+    NoCluster,
+    /// The cluster serves no Gatekeeper templates: it has no such rules.
+    NoGatekeeper,
+    /// The rules are being read for the first time.
+    Starting,
+    /// Read and current: how many templates and constraints.
+    Current {
+        templates: usize,
+        constraints: usize,
+    },
+    /// The cluster stopped answering; the rules as last read, since when.
+    Stale {
+        since: String,
+        templates: usize,
+        constraints: usize,
+    },
+}
+
+impl RulesStatus {
+    /// Whether the answer includes the cluster's Gatekeeper rules at all.
+    pub fn has_rules(&self) -> bool {
+        matches!(self, Self::Current { .. } | Self::Stale { .. })
+    }
+
+    /// What the answer does and does not cover, in words, for the page.
+    pub fn words(&self) -> String {
+        match self {
+            Self::NoCluster => "The portal is not connected to a cluster, so the cluster's Gatekeeper constraints are not part of this answer.".into(),
+            Self::NoGatekeeper => "This cluster runs no Gatekeeper (it serves no ConstraintTemplates), so Pod Security is its only admission rule checked here.".into(),
+            Self::Starting => "The cluster's Gatekeeper constraints are still being read; check again in a moment to include them.".into(),
+            Self::Current { templates, constraints } => format!(
+                "Checked against this cluster's {constraints} Gatekeeper constraint{} of {templates} template{}, as they are now.",
+                plural(*constraints),
+                plural(*templates)
+            ),
+            Self::Stale { since, templates, constraints } => format!(
+                "The cluster has not answered since {since}: checked against its {constraints} Gatekeeper constraint{} of {templates} template{} as they were then.",
+                plural(*constraints),
+                plural(*templates)
+            ),
+        }
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// The cluster's rules, asked about one object at a time.
+pub trait ClusterRules {
+    /// Every rule that applies to creating `object` in `namespace` (the object's own
+    /// `metadata.namespace` wins), with what it says.
+    fn check(&self, object: &Value, namespace: Option<&str>) -> Vec<RuleFinding>;
+
+    /// How far the rules could be read.
+    fn status(&self) -> RulesStatus;
+
+    /// Rules of the cluster that could not be read at all, as `what: problem`: never passed.
+    fn unreadable(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// No rules: the answer without a cluster.
+#[derive(Debug, Clone, Copy)]
+pub struct NoRules(pub fn() -> RulesStatus);
+
+impl Default for NoRules {
+    fn default() -> Self {
+        Self(|| RulesStatus::NoCluster)
+    }
+}
+
+impl ClusterRules for NoRules {
+    fn check(&self, _object: &Value, _namespace: Option<&str>) -> Vec<RuleFinding> {
+        Vec::new()
+    }
+
+    fn status(&self) -> RulesStatus {
+        (self.0)()
+    }
+}

@@ -1,0 +1,474 @@
+//! The cluster's Gatekeeper rules, kept current by watching: every `ConstraintTemplate`, and the
+//! constraints of each template's kind, so a preflight check reads a compiled snapshot and never
+//! waits on the API server.
+//!
+//! Constraint kinds are not known in advance: each template makes one (Gatekeeper creates its
+//! CRD under `constraints.gatekeeper.sh`). The templates' watcher wakes a task that starts a
+//! watcher for each new kind and stops those of kinds that went away, then compiles the rules
+//! again. A cluster without Gatekeeper answers 404 for the templates; the answer then says it
+//! has no such rules. When the API server stops answering, the last rules stay in use and the
+//! answer says since when.
+
+use super::gatekeeper::{
+    Constraint, ConstraintReport, ConstraintTemplate, EnforcementAction, Outcome, Review, Rules,
+};
+use app::domain::preflight::rules::{
+    ClusterRules, RuleAction, RuleFinding, RuleOutcome, RulesStatus,
+};
+use chrono::{DateTime, Utc};
+use futures::{Stream, StreamExt};
+use kube::{
+    Api,
+    api::{ApiResource, DynamicObject},
+    runtime::{
+        WatchStreamExt,
+        reflector::{self, Store},
+        watcher::{self, Event},
+    },
+};
+use serde_json::Value;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError, RwLock},
+    time::Duration,
+};
+use tokio::{sync::Notify, task::JoinHandle};
+
+/// How long a rebuild waits after a change for more, so a burst compiles once.
+const DEBOUNCE: Duration = Duration::from_millis(100);
+
+/// Gatekeeper's templates.
+fn template_resource() -> ApiResource {
+    ApiResource {
+        group: "templates.gatekeeper.sh".into(),
+        version: "v1".into(),
+        api_version: "templates.gatekeeper.sh/v1".into(),
+        kind: "ConstraintTemplate".into(),
+        plural: "constrainttemplates".into(),
+    }
+}
+
+/// The constraints of one kind: Gatekeeper names the resource by the kind in lower case.
+fn constraint_resource(kind: &str) -> ApiResource {
+    ApiResource {
+        group: "constraints.gatekeeper.sh".into(),
+        version: "v1beta1".into(),
+        api_version: "constraints.gatekeeper.sh/v1beta1".into(),
+        kind: kind.into(),
+        plural: kind.to_ascii_lowercase(),
+    }
+}
+
+/// The compiled rules and how current they are: what a check reads.
+#[derive(Debug, Clone)]
+pub struct RulesSnapshot {
+    rules: Arc<Rules>,
+    status: RulesStatus,
+    /// Templates or constraints that could not be read, as `what: problem`.
+    unreadable: Arc<Vec<String>>,
+}
+
+impl RulesSnapshot {
+    /// No rules, for the reason `status` gives.
+    pub fn empty(status: RulesStatus) -> Self {
+        Self {
+            rules: Arc::new(Rules::new(&[], Vec::new())),
+            status,
+            unreadable: Arc::default(),
+        }
+    }
+
+    /// `rules` as read now (tests, and the cache below).
+    pub fn current(
+        templates: &[ConstraintTemplate],
+        constraints: Vec<Constraint>,
+        status: RulesStatus,
+    ) -> Self {
+        Self {
+            rules: Arc::new(Rules::new(templates, constraints)),
+            status,
+            unreadable: Arc::default(),
+        }
+    }
+
+    /// The templates and constraints that could not be read.
+    pub fn unreadable(&self) -> &[String] {
+        &self.unreadable
+    }
+}
+
+impl ClusterRules for RulesSnapshot {
+    fn check(&self, object: &Value, namespace: Option<&str>) -> Vec<RuleFinding> {
+        self.rules
+            .evaluate(&Review::create(object.clone(), namespace))
+            .into_iter()
+            .map(finding)
+            .collect()
+    }
+
+    fn status(&self) -> RulesStatus {
+        self.status.clone()
+    }
+
+    fn unreadable(&self) -> Vec<String> {
+        self.unreadable.to_vec()
+    }
+}
+
+/// A constraint's report in the domain's words.
+pub fn finding(report: ConstraintReport) -> RuleFinding {
+    let action = report
+        .enforcement_action
+        .at_admission()
+        .into_iter()
+        .map(|action| match action {
+            EnforcementAction::Deny => RuleAction::Deny,
+            EnforcementAction::Warn => RuleAction::Warn,
+            _ => RuleAction::Dryrun,
+        })
+        .max()
+        .unwrap_or(RuleAction::Dryrun);
+    let outcome = match report.outcome {
+        Outcome::Checked(found) if found.is_empty() => RuleOutcome::Passes,
+        Outcome::Checked(found) => RuleOutcome::Violated {
+            messages: found
+                .into_iter()
+                .map(|violation| format!("[{}] {}", report.name, violation.msg))
+                .collect(),
+        },
+        Outcome::NotChecked(reason) => RuleOutcome::NotChecked { reason },
+    };
+    RuleFinding {
+        id: format!("gatekeeper/{}/{}", report.kind, report.name),
+        kind: report.kind,
+        name: report.name,
+        action,
+        outcome,
+    }
+}
+
+/// Where the templates' watch stands.
+#[derive(Debug, Clone, Default)]
+enum Watch {
+    #[default]
+    Starting,
+    /// The cluster serves no templates (404): no Gatekeeper.
+    NotInstalled,
+    Synced,
+    /// Failing since then, after having synced (or not) before.
+    Failing {
+        since: DateTime<Utc>,
+        synced: bool,
+    },
+}
+
+#[derive(Debug)]
+struct Shared {
+    snapshot: RwLock<RulesSnapshot>,
+    watch: Mutex<Watch>,
+    changed: Notify,
+}
+
+impl Shared {
+    fn watch(&self) -> std::sync::MutexGuard<'_, Watch> {
+        self.watch.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The running watchers and the snapshot they keep current. Dropping it stops them.
+#[derive(Debug)]
+pub struct GatekeeperCache {
+    shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// The rules a check reads: a handle on the cache's snapshot, or fixed rules.
+#[derive(Debug, Clone)]
+pub struct LiveRules(Source);
+
+#[derive(Debug, Clone)]
+enum Source {
+    Cache(Arc<Shared>),
+    Fixed(RulesSnapshot),
+}
+
+impl LiveRules {
+    /// Always `snapshot` (no cluster, or tests).
+    pub fn fixed(snapshot: RulesSnapshot) -> Self {
+        Self(Source::Fixed(snapshot))
+    }
+
+    /// The rules as they are now.
+    pub fn snapshot(&self) -> RulesSnapshot {
+        match &self.0 {
+            Source::Cache(shared) => shared
+                .snapshot
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+            Source::Fixed(snapshot) => snapshot.clone(),
+        }
+    }
+}
+
+impl GatekeeperCache {
+    /// Starts watching with `client`; must be called inside a Tokio runtime.
+    pub fn spawn(client: kube::Client) -> Self {
+        let shared = Arc::new(Shared {
+            snapshot: RwLock::new(RulesSnapshot::empty(RulesStatus::Starting)),
+            watch: Mutex::new(Watch::Starting),
+            changed: Notify::new(),
+        });
+        let resource = template_resource();
+        let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
+        let templates = writer.as_reader();
+        let stream = watcher::watcher(
+            Api::<DynamicObject>::all_with(client.clone(), &resource),
+            watcher::Config::default(),
+        )
+        .modify(|template| {
+            template.metadata.managed_fields = None;
+            template.metadata.annotations = None;
+            if let Some(map) = template.data.as_object_mut() {
+                map.remove("status");
+            }
+        })
+        .default_backoff()
+        .reflect(writer);
+        let mut tasks = vec![tokio::spawn(drive_templates(stream, shared.clone()))];
+
+        // A watch that resumes after an outage says nothing until something changes: while the
+        // templates' watch is failing, ask for the version every two seconds to learn it is back.
+        let probe_shared = shared.clone();
+        let probe_client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let failing = matches!(*probe_shared.watch(), Watch::Failing { .. });
+                if failing && probe_client.apiserver_version().await.is_ok() {
+                    let mut watch = probe_shared.watch();
+                    if let Watch::Failing { synced: true, .. } = *watch {
+                        *watch = Watch::Synced;
+                        drop(watch);
+                        probe_shared.changed.notify_one();
+                    }
+                }
+            }
+        }));
+
+        let rebuild_shared = shared.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut kinds: HashMap<String, (Store<DynamicObject>, JoinHandle<()>)> = HashMap::new();
+            loop {
+                rebuild_shared.changed.notified().await;
+                tokio::time::sleep(DEBOUNCE).await;
+                let snapshot = rebuild(&templates, &mut kinds, &client, &rebuild_shared);
+                *rebuild_shared
+                    .snapshot
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = snapshot;
+            }
+        }));
+        Self { shared, tasks }
+    }
+
+    /// The handle checks read.
+    pub fn rules(&self) -> LiveRules {
+        LiveRules(Source::Cache(self.shared.clone()))
+    }
+
+    /// Stops the watchers; the last snapshot stays readable.
+    pub fn stop(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for GatekeeperCache {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn is_not_found(error: &watcher::Error) -> bool {
+    match error {
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.code == 404,
+        _ => false,
+    }
+}
+
+async fn drive_templates(
+    stream: impl Stream<Item = watcher::Result<Event<DynamicObject>>> + Send,
+    shared: Arc<Shared>,
+) {
+    let mut stream = std::pin::pin!(stream);
+    while let Some(item) = stream.next().await {
+        let mut watch = shared.watch();
+        match item {
+            Ok(event) => {
+                if matches!(event, Event::InitDone) {
+                    *watch = Watch::Synced;
+                } else if let Watch::Failing { synced: true, .. } = *watch {
+                    *watch = Watch::Synced;
+                }
+                drop(watch);
+                if matches!(event, Event::InitDone | Event::Apply(_) | Event::Delete(_)) {
+                    shared.changed.notify_one();
+                }
+            }
+            Err(error) if is_not_found(&error) => {
+                if !matches!(*watch, Watch::NotInstalled) {
+                    tracing::info!(
+                        "the cluster serves no Gatekeeper ConstraintTemplates: preflight checks Pod Security only"
+                    );
+                    *watch = Watch::NotInstalled;
+                    drop(watch);
+                    shared.changed.notify_one();
+                }
+            }
+            Err(error) => {
+                let synced = matches!(*watch, Watch::Synced);
+                if !matches!(*watch, Watch::Failing { .. }) {
+                    tracing::warn!(error = %error, "the cluster stopped answering; preflight uses the Gatekeeper rules as last read");
+                    *watch = Watch::Failing {
+                        since: Utc::now(),
+                        synced,
+                    };
+                    drop(watch);
+                    shared.changed.notify_one();
+                }
+            }
+        }
+    }
+}
+
+/// Follows one constraint kind's watcher, waking the rebuild on every change. A kind whose CRD
+/// Gatekeeper has not made yet answers 404 until it has; the backoff retries.
+async fn drive_constraints(
+    stream: impl Stream<Item = watcher::Result<Event<DynamicObject>>> + Send,
+    kind: String,
+    shared: Arc<Shared>,
+) {
+    let mut stream = std::pin::pin!(stream);
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(Event::InitDone | Event::Apply(_) | Event::Delete(_)) => shared.changed.notify_one(),
+            Ok(_) => {}
+            Err(error) => tracing::debug!(%kind, error = %error, "constraints not readable yet"),
+        }
+    }
+}
+
+/// Brings the constraint watchers in line with the templates, then compiles the rules.
+fn rebuild(
+    templates: &Store<DynamicObject>,
+    kinds: &mut HashMap<String, (Store<DynamicObject>, JoinHandle<()>)>,
+    client: &kube::Client,
+    shared: &Arc<Shared>,
+) -> RulesSnapshot {
+    let watch = shared.watch().clone();
+    let status_with = |templates: usize, constraints: usize| match &watch {
+        Watch::Starting => RulesStatus::Starting,
+        Watch::NotInstalled => RulesStatus::NoGatekeeper,
+        Watch::Synced => RulesStatus::Current {
+            templates,
+            constraints,
+        },
+        Watch::Failing { since, synced } => {
+            if *synced {
+                RulesStatus::Stale {
+                    since: since.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                    templates,
+                    constraints,
+                }
+            } else {
+                RulesStatus::Starting
+            }
+        }
+    };
+    if matches!(watch, Watch::NotInstalled) {
+        for (_, (_, task)) in kinds.drain() {
+            task.abort();
+        }
+        return RulesSnapshot::empty(RulesStatus::NoGatekeeper);
+    }
+
+    let mut unreadable = Vec::new();
+    let mut parsed = Vec::new();
+    for template in templates.state() {
+        match serde_json::to_value(template.as_ref())
+            .map_err(|error| error.to_string())
+            .and_then(|value| ConstraintTemplate::from_value(&value).map_err(|e| e.to_string()))
+        {
+            Ok(template) => parsed.push(template),
+            Err(problem) => unreadable.push(problem),
+        }
+    }
+    parsed.sort_by(|a, b| a.name.cmp(&b.name));
+
+    kinds.retain(|kind, (_, task)| {
+        let keep = parsed.iter().any(|template| &template.kind == kind);
+        if !keep {
+            task.abort();
+        }
+        keep
+    });
+    for template in &parsed {
+        if kinds.contains_key(&template.kind) {
+            continue;
+        }
+        let resource = constraint_resource(&template.kind);
+        let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
+        let reader = writer.as_reader();
+        let stream = watcher::watcher(
+            Api::<DynamicObject>::all_with(client.clone(), &resource),
+            watcher::Config::default(),
+        )
+        .modify(|constraint| {
+            constraint.metadata.managed_fields = None;
+            constraint.metadata.annotations = None;
+        })
+        .default_backoff()
+        .reflect(writer);
+        let task = tokio::spawn(drive_constraints(
+            stream,
+            template.kind.clone(),
+            shared.clone(),
+        ));
+        kinds.insert(template.kind.clone(), (reader, task));
+    }
+
+    let mut constraints = Vec::new();
+    let mut names: Vec<&String> = kinds.keys().collect();
+    names.sort();
+    for kind in names {
+        let (store, _) = &kinds[kind];
+        let mut objects = store.state();
+        objects.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        for object in objects {
+            let parsed = serde_json::to_value(object.as_ref())
+                .map_err(|error| error.to_string())
+                .and_then(|mut value| {
+                    // Items of a list carry no kind; the watcher's resource says it.
+                    value["kind"] = Value::String(kind.clone());
+                    Constraint::from_value(&value).map_err(|e| e.to_string())
+                });
+            match parsed {
+                Ok(constraint) => constraints.push(constraint),
+                Err(problem) => unreadable.push(problem),
+            }
+        }
+    }
+    for problem in &unreadable {
+        tracing::warn!(%problem, "a Gatekeeper object the preflight check cannot read");
+    }
+    let status = status_with(parsed.len(), constraints.len());
+    RulesSnapshot {
+        rules: Arc::new(Rules::new(&parsed, constraints)),
+        status,
+        unreadable: Arc::new(unreadable),
+    }
+}
