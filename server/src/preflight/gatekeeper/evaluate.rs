@@ -202,13 +202,14 @@ fn compile(template: &ConstraintTemplate) -> Compiled {
             engine.add_policy(format!("{}.lib{index}.rego", template.name), lib.clone())?;
         }
         // Evaluating once with an empty review makes the engine analyse every module now, so
-        // what it refuses is found here rather than on the first object.
+        // what it refuses is found here rather than on the first object. The engine keeps that
+        // analysis (and the data) for every clone; changing data or policies would throw it
+        // away, so evaluations only set the input.
         engine.set_input(regorus::Value::from(
             json!({ "review": {}, "parameters": {} }),
         ));
         engine.add_data(regorus::Value::from(json!({ "inventory": {} })))?;
         engine.eval_rule(rule.clone())?;
-        engine.clear_data();
         Ok(())
     };
     let result = add();
@@ -241,14 +242,29 @@ impl Rules {
 
     /// Sets what templates see as `data.inventory` (Gatekeeper's synced cluster objects:
     /// `cluster` and `namespace` trees keyed by group-version, kind and name). Empty by default.
+    /// The inventory is put into each compiled engine once, which is analysed again here, so
+    /// evaluations stay cheap.
     pub fn with_inventory(mut self, inventory: Value) -> Self {
+        for compiled in self.templates.values_mut() {
+            let Ok(engine) = &mut compiled.engine else {
+                continue;
+            };
+            engine.clear_data();
+            let prepared = engine
+                .add_data(regorus::Value::from(json!({ "inventory": inventory })))
+                .and_then(|()| engine.eval_rule(compiled.rule.clone()));
+            if let Err(error) = prepared {
+                compiled.engine = Err(format!("{error:#}"));
+            }
+        }
         self.inventory = inventory;
         self
     }
 
     /// Every constraint that applies to `review`, with its violations or why it was not checked.
     pub fn evaluate(&self, review: &Review) -> Vec<ConstraintReport> {
-        let request = review.admission_request();
+        // Converted once for all constraints: regorus values share their contents on clone.
+        let request = regorus::Value::from(review.admission_request());
         let mut reports = Vec::new();
         for constraint in &self.constraints {
             let outcome = match constraint.matches.applies_to(review) {
@@ -266,7 +282,7 @@ impl Rules {
         reports
     }
 
-    fn run(&self, constraint: &Constraint, request: &Value) -> Outcome {
+    fn run(&self, constraint: &Constraint, request: &regorus::Value) -> Outcome {
         let Some(compiled) = self.templates.get(&constraint.kind) else {
             return Outcome::NotChecked(format!(
                 "no ConstraintTemplate defines the kind {}",
@@ -290,11 +306,16 @@ impl Rules {
                 return Outcome::NotChecked(format!("the template does not compile here: {error}"));
             }
         };
-        let input = json!({ "review": request, "parameters": constraint.parameters });
+        let input: std::collections::BTreeMap<regorus::Value, regorus::Value> = [
+            (regorus::Value::from("review"), request.clone()),
+            (
+                regorus::Value::from("parameters"),
+                regorus::Value::from(constraint.parameters.clone()),
+            ),
+        ]
+        .into();
         engine.set_input(regorus::Value::from(input));
-        let evaluated = engine
-            .add_data(regorus::Value::from(json!({ "inventory": self.inventory })))
-            .and_then(|()| engine.eval_rule(compiled.rule.clone()));
+        let evaluated = engine.eval_rule(compiled.rule.clone());
         match evaluated {
             Ok(value) => match violations(&value) {
                 Ok(found) => Outcome::Checked(found),

@@ -290,3 +290,62 @@ violation[{"msg": msg}] {
     }
     assert_eq!(admission_messages(&reports), (vec![], vec![]));
 }
+
+#[test]
+fn a_rule_that_reads_the_synced_inventory_is_not_checked_without_it() {
+    let selected = r#"package selected
+violation[{"msg": "no NetworkPolicy selects this Pod"}] {
+  count(data.inventory.namespace[input.review.namespace]["networking.k8s.io/v1"].NetworkPolicy) == 0
+}"#;
+    let rules = Rules::new(
+        &[template("K8sRequireSelectedPods", selected)],
+        vec![constraint("K8sRequireSelectedPods", "np", json!({}))],
+    );
+    let reports = rules.evaluate(&pod("shop", json!({})));
+    let Outcome::NotChecked(reason) = &reports[0].outcome else {
+        panic!("checked without the inventory: {reports:?}");
+    };
+    assert!(reason.contains("data.inventory"), "{reason}");
+}
+
+#[test]
+fn reports_become_findings_with_stable_ids_and_the_strongest_action() {
+    use crate::preflight::cluster::finding;
+    use app::domain::preflight::rules::{RuleAction, RuleOutcome};
+    let report = |action: EnforcementAction, outcome: Outcome| ConstraintReport {
+        kind: "K8sDisallowedTags".into(),
+        name: "image-tags".into(),
+        enforcement_action: action,
+        outcome,
+    };
+    let violated = || {
+        Outcome::Checked(vec![Violation {
+            msg: "uses :latest".into(),
+            details: json!({}),
+        }])
+    };
+    let denied = finding(report(EnforcementAction::Deny, violated()));
+    assert_eq!(denied.id, "gatekeeper/K8sDisallowedTags/image-tags");
+    assert_eq!(denied.action, RuleAction::Deny);
+    assert_eq!(
+        denied.outcome,
+        RuleOutcome::Violated {
+            messages: vec!["[image-tags] uses :latest".into()]
+        }
+    );
+    let scoped = EnforcementAction::Scoped(vec![EnforcementAction::Warn, EnforcementAction::Deny]);
+    assert_eq!(finding(report(scoped, violated())).action, RuleAction::Deny);
+    let nowhere = EnforcementAction::Scoped(Vec::new());
+    assert_eq!(
+        finding(report(nowhere, violated())).action,
+        RuleAction::Dryrun
+    );
+    assert_eq!(
+        finding(report(
+            EnforcementAction::Warn,
+            Outcome::Checked(Vec::new())
+        ))
+        .outcome,
+        RuleOutcome::Passes
+    );
+}
