@@ -91,6 +91,10 @@ pub struct Fix {
     pub rules_left: Vec<String>,
     /// The whole manifest with the changes, as YAML.
     pub manifest: String,
+    /// The changes as a unified diff, from the object as pasted (written as YAML the same way,
+    /// so only what changed shows) to `manifest`; empty when nothing changed.
+    #[serde(default)]
+    pub diff: String,
 }
 
 /// The documents' objects, with `List`s opened (`items` in order), each with the document it
@@ -298,7 +302,20 @@ fn check_object(
             .chain(&report.pod_rules)
             .any(|finding| finding.refuses() || finding.warns());
     if failing {
-        report.fix = Some(fix(value, &object, pod_security_failing, rules, namespace));
+        let found: Vec<RuleFinding> = report
+            .rules
+            .iter()
+            .chain(&report.pod_rules)
+            .cloned()
+            .collect();
+        report.fix = Some(fix(
+            value,
+            &object,
+            pod_security_failing,
+            &found,
+            rules,
+            namespace,
+        ));
     }
     report.object = Some(decision);
     report.pods = pods;
@@ -500,6 +517,11 @@ fn admission_lines(
     {
         findings.extend(rules.check(&pod, namespace));
     }
+    lines_of(findings)
+}
+
+/// The admission lines of `findings` (deny and warn), each once.
+fn lines_of(findings: Vec<RuleFinding>) -> Vec<String> {
     let mut lines = Vec::new();
     for finding in findings {
         if !(finding.refuses() || finding.warns()) {
@@ -525,6 +547,7 @@ fn fix(
     value: &Value,
     object: &PodObject,
     pod_security_failing: bool,
+    found: &[RuleFinding],
     rules: &dyn ClusterRules,
     namespace: Option<&str>,
 ) -> Fix {
@@ -549,7 +572,12 @@ fn fix(
     } else {
         (Vec::new(), Vec::new())
     };
-    let mut left = admission_lines(&fixed, object.kind, rules, namespace);
+    // Unchanged by Pod Security's fix, the object gets the rules' answer it already had.
+    let mut left = if pod_security_failing {
+        admission_lines(&fixed, object.kind, rules, namespace)
+    } else {
+        lines_of(found.to_vec())
+    };
     if !left.is_empty() {
         let mut with_requests = fixed.clone();
         let added = add_requests(&mut with_requests, object.kind);
@@ -562,12 +590,26 @@ fn fix(
             }
         }
     }
+    let manifest = to_yaml(&fixed);
     Fix {
         changes,
         needs_human,
         rules_left: left,
-        manifest: to_yaml(&fixed),
+        diff: diff(&to_yaml(value), &manifest),
+        manifest,
     }
+}
+
+/// `before` to `after` as a unified diff with three lines of context.
+fn diff(before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header("pasted", "fixed")
+        .to_string()
 }
 
 /// The CPU and memory requests a starting point needs: the container's limit where it has one

@@ -195,6 +195,19 @@ fn FixView(fix: Fix, index: usize) -> impl IntoView {
             <p><strong>"The cluster's rules still refuse or warn until you change it yourself:"</strong></p>
             <ul class="needs-human">{fix.rules_left.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
         })}
+        {(!fix.diff.is_empty()).then(|| view! {
+            <details class="diff">
+                <summary>"What changed, as a diff"</summary>
+                <pre><code>{fix.diff.lines().map(|line| {
+                    let class = match line.as_bytes().first() {
+                        Some(b'+') if !line.starts_with("+++") => "add",
+                        Some(b'-') if !line.starts_with("---") => "del",
+                        _ => "",
+                    };
+                    view! { <span class=class>{format!("{line}\n")}</span> }
+                }).collect_view()}</code></pre>
+            </details>
+        })}
         <div class="code-block">
             <CopyButton text=fix.manifest.clone() label="Copy the fixed manifest"/>
             <pre id=pre_id><code>{fix.manifest}</code></pre>

@@ -367,6 +367,31 @@ fn requests_are_added_only_where_a_rule_asks_and_what_is_left_is_listed() {
         "{fix:#?}"
     );
     assert!(fix.manifest.contains("cpu: \"100m\""), "{}", fix.manifest);
+    // The diff shows the added lines and nothing that did not change.
+    let added: Vec<&str> = fix
+        .diff
+        .lines()
+        .filter(|line| line.starts_with('+') && !line.starts_with("+++"))
+        .collect();
+    assert!(
+        added
+            .iter()
+            .any(|line| line.trim_start_matches('+').trim() == "cpu: \"100m\""),
+        "{}",
+        fix.diff
+    );
+    assert!(
+        fix.diff
+            .lines()
+            .all(|line| !line.starts_with('-') || line.starts_with("---")),
+        "only additions: {}",
+        fix.diff
+    );
+    assert!(
+        fix.diff.starts_with("--- pasted\n+++ fixed\n"),
+        "{}",
+        fix.diff
+    );
     // The tag needs a person; the replicas warning stays too.
     assert_eq!(
         fix.rules_left,
