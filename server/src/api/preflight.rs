@@ -1,11 +1,11 @@
-//! `POST /api/v1/preflight`: what Pod Security will say to these manifests, before they are
-//! applied, with each refused object's fixed manifest.
+//! `POST /api/v1/preflight`: what Pod Security and the cluster's Gatekeeper constraints (as the
+//! portal last read them) will say to these manifests, before they are applied, with each
+//! refused object's fixed manifest.
 //!
-//! Offline: the caller sends the manifests (YAML or JSON, several documents, `List`s) and,
-//! optionally, the target namespace's labels (`kubectl get namespace NAME -o
-//! jsonpath='{.metadata.labels}'`). Without labels the answer is for a namespace the portal
-//! creates. The cluster's Gatekeeper constraints are not part of this answer yet, and the answer
-//! says so rather than passing them.
+//! The caller sends the manifests (YAML or JSON, several documents, `List`s) and, optionally,
+//! the target namespace's labels (`kubectl get namespace NAME -o jsonpath='{.metadata.labels}'`)
+//! for Pod Security. Without labels the answer is for a namespace the portal creates. What the
+//! answer could not check is listed in it, never passed.
 
 use super::{ApiError, ApiJson};
 use crate::state::AppState;
