@@ -163,7 +163,7 @@ async fn not_yet(start: Instant, what: &str, gatekeeper: &TestGatekeeper) {
 #[tokio::test]
 async fn the_portal_evaluates_gatekeeper_rules_exactly_as_gatekeeper_does() {
     let cluster = TestCluster::shared();
-    let gatekeeper = TestGatekeeper::start(cluster, 60);
+    let gatekeeper = TestGatekeeper::start(cluster, 5);
     let admin = cluster.admin_client().await;
     for namespace in [corpus::DEMO, corpus::EXCLUDED] {
         let yaml = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n");

@@ -1,6 +1,7 @@
 //! What the preflight page and API need: manifests as text in, the answer out.
 
 use crate::domain::preflight::report::Answer;
+use crate::domain::preflight::rules::NamespaceAudit;
 pub use crate::features::preflight::model::PreflightError;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,4 +16,8 @@ pub trait Preflight: Send + Sync + fmt::Debug {
         manifests: &str,
         namespace_labels: Option<&BTreeMap<String, String>>,
     ) -> Result<Answer, PreflightError>;
+
+    /// What Gatekeeper's audit found among `namespace`'s existing objects, from the
+    /// constraints' status as last read. The caller decides who may see it.
+    fn audit(&self, namespace: &str) -> NamespaceAudit;
 }

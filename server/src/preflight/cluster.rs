@@ -13,7 +13,7 @@ use super::gatekeeper::{
     Constraint, ConstraintReport, ConstraintTemplate, EnforcementAction, Outcome, Review, Rules,
 };
 use app::domain::preflight::rules::{
-    ClusterRules, RuleAction, RuleFinding, RuleOutcome, RulesStatus,
+    AuditViolation, ClusterRules, NamespaceAudit, RuleAction, RuleFinding, RuleOutcome, RulesStatus,
 };
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
@@ -28,7 +28,7 @@ use kube::{
 };
 use serde_json::Value;
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex, PoisonError, RwLock},
     time::Duration,
 };
@@ -66,6 +66,52 @@ pub struct RulesSnapshot {
     status: RulesStatus,
     /// Templates or constraints that could not be read, as `what: problem`.
     unreadable: Arc<Vec<String>>,
+    /// Gatekeeper's audit, from the constraints' status: violations by namespace.
+    audit: Arc<Audit>,
+}
+
+/// The constraints' audit results, by namespace.
+#[derive(Debug, Default)]
+struct Audit {
+    by_namespace: BTreeMap<String, Vec<AuditViolation>>,
+    /// Constraints whose status lists fewer violations than `totalViolations`.
+    incomplete: Vec<String>,
+}
+
+impl Audit {
+    /// Reads `status.violations` and `status.totalViolations` of one constraint.
+    fn add(&mut self, kind: &str, constraint: &Value) {
+        let name = constraint["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let status = &constraint["status"];
+        let listed = status["violations"].as_array().cloned().unwrap_or_default();
+        if status["totalViolations"]
+            .as_u64()
+            .is_some_and(|total| total > listed.len() as u64)
+        {
+            self.incomplete.push(name.clone());
+        }
+        for violation in listed {
+            let text = |key: &str| violation[key].as_str().unwrap_or_default().to_owned();
+            let namespace = text("namespace");
+            if namespace.is_empty() {
+                continue;
+            }
+            self.by_namespace
+                .entry(namespace)
+                .or_default()
+                .push(AuditViolation {
+                    kind: kind.to_owned(),
+                    constraint: name.clone(),
+                    action: text("enforcementAction"),
+                    object_kind: text("kind"),
+                    object_name: text("name"),
+                    message: text("message"),
+                });
+        }
+    }
 }
 
 impl RulesSnapshot {
@@ -75,6 +121,7 @@ impl RulesSnapshot {
             rules: Arc::new(Rules::new(&[], Vec::new())),
             status,
             unreadable: Arc::default(),
+            audit: Arc::default(),
         }
     }
 
@@ -88,6 +135,30 @@ impl RulesSnapshot {
             rules: Arc::new(Rules::new(templates, constraints)),
             status,
             unreadable: Arc::default(),
+            audit: Arc::default(),
+        }
+    }
+
+    /// What Gatekeeper's audit found in `namespace`.
+    pub fn audit(&self, namespace: &str) -> NamespaceAudit {
+        let mut violations = self
+            .audit
+            .by_namespace
+            .get(namespace)
+            .cloned()
+            .unwrap_or_default();
+        violations.sort_by(|a, b| {
+            (&a.constraint, &a.object_kind, &a.object_name, &a.message).cmp(&(
+                &b.constraint,
+                &b.object_kind,
+                &b.object_name,
+                &b.message,
+            ))
+        });
+        NamespaceAudit {
+            status: self.status.clone(),
+            violations,
+            incomplete: self.audit.incomplete.clone(),
         }
     }
 
@@ -442,6 +513,7 @@ fn rebuild(
     }
 
     let mut constraints = Vec::new();
+    let mut audit = Audit::default();
     let mut names: Vec<&String> = kinds.keys().collect();
     names.sort();
     for kind in names {
@@ -454,6 +526,7 @@ fn rebuild(
                 .and_then(|mut value| {
                     // Items of a list carry no kind; the watcher's resource says it.
                     value["kind"] = Value::String(kind.clone());
+                    audit.add(kind, &value);
                     Constraint::from_value(&value).map_err(|e| e.to_string())
                 });
             match parsed {
@@ -470,5 +543,49 @@ fn rebuild(
         rules: Arc::new(Rules::new(&parsed, constraints)),
         status,
         unreadable: Arc::new(unreadable),
+        audit: Arc::new(audit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_audit_is_read_by_namespace_and_says_when_gatekeeper_kept_fewer() {
+        let mut audit = Audit::default();
+        audit.add(
+            "K8sMinimumReplicas",
+            &json!({
+                "metadata": { "name": "minimum-replicas" },
+                "status": { "totalViolations": 5, "violations": [
+                    { "enforcementAction": "warn", "kind": "Deployment", "name": "web",
+                      "namespace": "shop", "message": "1 replica" },
+                    { "enforcementAction": "warn", "kind": "Deployment", "name": "api",
+                      "namespace": "other", "message": "1 replica" },
+                    { "enforcementAction": "warn", "kind": "Namespace", "name": "x",
+                      "message": "cluster-scoped, no namespace" }
+                ] }
+            }),
+        );
+        audit.add(
+            "K8sDisallowedTags",
+            &json!({ "metadata": { "name": "image-tags" }, "status": { "totalViolations": 0 } }),
+        );
+        let snapshot = RulesSnapshot {
+            audit: Arc::new(audit),
+            ..RulesSnapshot::empty(RulesStatus::Current {
+                templates: 2,
+                constraints: 2,
+            })
+        };
+        let shop = snapshot.audit("shop");
+        assert_eq!(shop.violations.len(), 1);
+        assert_eq!(shop.violations[0].constraint, "minimum-replicas");
+        assert_eq!(shop.violations[0].object_name, "web");
+        assert_eq!(shop.violations[0].action, "warn");
+        assert_eq!(shop.incomplete, ["minimum-replicas"]);
+        assert!(snapshot.audit("empty").violations.is_empty());
     }
 }

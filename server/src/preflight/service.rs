@@ -6,6 +6,7 @@ use super::manifests;
 use app::domain::preflight::kubectl_run;
 use app::domain::preflight::pod_security::NamespacePolicy;
 use app::domain::preflight::report::{self, Answer, Document};
+use app::domain::preflight::rules::NamespaceAudit;
 use app::ports::{Preflight, PreflightError};
 use std::collections::BTreeMap;
 
@@ -53,5 +54,9 @@ impl Preflight for PreflightService {
             &self.rules.snapshot(),
             namespace.as_deref(),
         ))
+    }
+
+    fn audit(&self, namespace: &str) -> NamespaceAudit {
+        self.rules.snapshot().audit(namespace)
     }
 }

@@ -4,7 +4,7 @@
 //! Hub, tagged `latest`, without requests) with each refusal and a fixed manifest, and follows a
 //! constraint that changes without a restart.
 
-use portal_tests::{TestApp, TestCluster, TestGatekeeper, helm};
+use portal_tests::{TestApp, TestCluster, TestGatekeeper, helm, login};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -110,6 +110,21 @@ async fn create(
     )
 }
 
+/// The text of `html` without its tags, as a reader sees it run together.
+fn visible(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
 /// Server-side apply of the constraint `no-edge` (Gatekeeper's resource name is the kind in
 /// lower case, which helm's path guess does not make).
 async fn apply_no_edge(admin: &kube::Client, yaml: &str) {
@@ -159,7 +174,7 @@ pub async fn answers_with_the_live_rules_and_follows_them(
         .expect("create the namespace");
     cluster.install_portal_rbac().await;
     let kubeconfig = cluster.portal_kubeconfig(&cluster.server);
-    let app = TestApp::spawn_with(|config| config.kubeconfig = Some(kubeconfig)).await;
+    let app = TestApp::spawn_with_login_and(|config| config.kubeconfig = Some(kubeconfig)).await;
 
     // The portal reads the rules as its ServiceAccount: five constraints of four templates.
     let answer = answer_until(
@@ -262,6 +277,47 @@ pub async fn answers_with_the_live_rules_and_follows_them(
         "the real API server admits the fixed manifest: {body}"
     );
     assert!(warnings.is_empty(), "{warnings:?}");
+
+    // An object already running that a warn rule flags (one replica) shows on the namespace's
+    // access page once Gatekeeper's audit has found it, in the preflight's words.
+    let mut single = adopted.clone();
+    single["metadata"]["name"] = json!("single");
+    single["spec"]["replicas"] = json!(1);
+    let (status, warnings, body) = create(admin, &single, false).await;
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        warnings
+            .iter()
+            .any(|warning| warning.contains("[minimum-replicas]")),
+        "{warnings:?}"
+    );
+    let root = login::logged_in(&app, "root").await;
+    let start = Instant::now();
+    let page = loop {
+        let response = root
+            .get(app.url(&format!("/access/{NAMESPACE}")))
+            .send()
+            .await
+            .expect("the access page answers");
+        let html = visible(&response.text().await.expect("HTML"));
+        if html.contains("Deployment single breaks minimum-replicas") {
+            break html;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "the audit's violation on the access page within 90 s; Gatekeeper's log:\n{}",
+            gatekeeper.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert!(
+        page.contains("(K8sMinimumReplicas, warn)"),
+        "the action is named"
+    );
+    assert!(
+        !page.contains("Deployment web breaks"),
+        "the Deployment that passes every rule is not listed"
+    );
 
     // A constraint that appears, changes and goes away is followed without a restart.
     let live = format!(

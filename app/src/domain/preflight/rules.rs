@@ -75,40 +75,80 @@ impl RuleFinding {
         matches!(self.outcome, RuleOutcome::Violated { .. })
     }
 
-    /// The FAQ entry that explains this kind of rule, guessed from the constraint's kind (the
-    /// names Gatekeeper's library and Welkin give them); the entry on the cluster's rules
-    /// otherwise.
+    /// The FAQ entry that explains this kind of rule.
     pub fn faq_slug(&self) -> &'static str {
-        let kind = self.kind.to_ascii_lowercase();
-        if kind.contains("repo") || kind.contains("registr") {
-            "push-image-to-harbor"
-        } else if kind.contains("networkpolic") {
-            "deny-all-silent-timeouts"
-        } else {
-            "cluster-rules"
-        }
+        faq_slug(&self.kind)
     }
 
-    /// One sentence on why the rule exists, for the kinds the platform ships; `None` for others.
+    /// One sentence on why the rule exists, for the kinds the platform ships.
     pub fn reason(&self) -> Option<&'static str> {
-        let kind = self.kind.to_ascii_lowercase();
-        let reason = if kind.contains("repo") || kind.contains("registr") {
-            "Images must come from the platform's registry, which scans them for known vulnerabilities."
-        } else if kind.contains("tag") {
-            "A fixed tag makes every rollout and rollback run the same code; :latest and a missing tag do not."
-        } else if kind.contains("request") || kind.contains("resource") {
-            "The scheduler places Pods by their requests; without them one Pod can starve its neighbours."
-        } else if kind.contains("replica") {
-            "One replica means downtime on every node drain, and nodes are drained for every security patch."
-        } else if kind.contains("networkpolic") {
-            "Someone should have decided what the Pod may talk to."
-        } else if kind.contains("disruption") || kind.contains("pdb") {
-            "A budget that allows no disruption blocks node drains."
-        } else {
-            return None;
-        };
-        Some(reason)
+        reason(&self.kind)
     }
+}
+
+/// The FAQ entry that explains a constraint kind, guessed from the names Gatekeeper's library
+/// and Welkin give them; the entry on the cluster's rules otherwise.
+pub fn faq_slug(kind: &str) -> &'static str {
+    let kind = kind.to_ascii_lowercase();
+    if kind.contains("repo") || kind.contains("registr") {
+        "push-image-to-harbor"
+    } else if kind.contains("networkpolic") {
+        "deny-all-silent-timeouts"
+    } else {
+        "cluster-rules"
+    }
+}
+
+/// One sentence on why a constraint kind exists, for the kinds the platform ships; `None` for
+/// others.
+pub fn reason(kind: &str) -> Option<&'static str> {
+    let kind = kind.to_ascii_lowercase();
+    let reason = if kind.contains("repo") || kind.contains("registr") {
+        "Images must come from the platform's registry, which scans them for known vulnerabilities."
+    } else if kind.contains("tag") {
+        "A fixed tag makes every rollout and rollback run the same code; :latest and a missing tag do not."
+    } else if kind.contains("request") || kind.contains("resource") {
+        "The scheduler places Pods by their requests; without them one Pod can starve its neighbours."
+    } else if kind.contains("replica") {
+        "One replica means downtime on every node drain, and nodes are drained for every security patch."
+    } else if kind.contains("networkpolic") {
+        "Someone should have decided what the Pod may talk to."
+    } else if kind.contains("disruption") || kind.contains("pdb") {
+        "A budget that allows no disruption blocks node drains."
+    } else {
+        return None;
+    };
+    Some(reason)
+}
+
+/// One violation Gatekeeper's audit found among a namespace's existing objects, as a
+/// constraint's `status.violations` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditViolation {
+    /// The constraint's kind and name.
+    pub kind: String,
+    pub constraint: String,
+    /// Its `enforcementAction` as the audit recorded it (`deny`, `warn`, `dryrun`).
+    pub action: String,
+    /// The object that breaks it.
+    pub object_kind: String,
+    pub object_name: String,
+    /// The rule's message, word for word.
+    pub message: String,
+}
+
+/// What Gatekeeper's audit says about one namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceAudit {
+    /// How far the rules could be read.
+    pub status: RulesStatus,
+    /// The violations in the namespace, by constraint, then object.
+    pub violations: Vec<AuditViolation>,
+    /// Constraints whose status lists fewer violations than it counts (Gatekeeper keeps 20 per
+    /// constraint): this namespace may have more than shown.
+    pub incomplete: Vec<String>,
 }
 
 /// How far the answer could read the cluster's rules.

@@ -43,6 +43,7 @@ pub async fn namespace_access(namespace: String) -> Result<Option<NamespacePage>
     };
     Ok(Some(NamespacePage {
         status: access.view.cluster_status(),
+        audit: crate::ports::use_preflight().map(|preflight| preflight.audit(&page.namespace)),
         access: page,
         primary_binding: access.view.primary_binding(),
     }))

@@ -2,6 +2,7 @@
 //! cluster's access RoleBindings.
 
 use crate::domain::access::{Matrix, MyNamespace, NamespaceAccess};
+use crate::domain::preflight::rules::NamespaceAudit;
 use serde::{Deserialize, Serialize};
 
 /// How current the portal's copy of the cluster's RoleBindings is.
@@ -35,6 +36,9 @@ pub struct NamespacePage {
     pub status: ClusterStatus,
     pub access: NamespaceAccess,
     pub primary_binding: String,
+    /// What Gatekeeper's audit found among the namespace's objects; `None` without the
+    /// preflight service.
+    pub audit: Option<NamespaceAudit>,
 }
 
 /// `/admin/access`.

@@ -4,6 +4,7 @@ use super::api::{my_namespaces, namespace_access};
 use super::model::{AccessApiError, MyAccess, NamespacePage};
 use super::parts::{ClusterBanner, SubjectName, error_view, via_text};
 use crate::domain::access::{Binding, MyNamespace};
+use crate::domain::preflight::rules::NamespaceAudit;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -121,6 +122,7 @@ fn NamespaceView(page: NamespacePage) -> AnyView {
         status,
         access,
         primary_binding,
+        audit,
     } = page;
     let namespace = access.namespace.clone();
     let kubectl = format!(
@@ -169,6 +171,7 @@ fn NamespaceView(page: NamespacePage) -> AnyView {
             <h2>"The same with kubectl"</h2>
             <pre><code id="kubectl-get-rolebinding">{kubectl}</code></pre>
         </section>
+        {audit.map(|audit| view! { <AuditView audit namespace=namespace.clone()/> })}
         </div>
     }
     .into_any()
@@ -201,4 +204,82 @@ fn BindingView(binding: Binding) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// What Gatekeeper's audit found among the namespace's existing objects, in the words the
+/// preflight check uses: the rule, what it does, the object, the message, why the rule exists.
+#[component]
+fn AuditView(audit: NamespaceAudit, namespace: String) -> impl IntoView {
+    use crate::domain::preflight::rules::{RulesStatus, faq_slug, reason};
+    let NamespaceAudit {
+        status,
+        violations,
+        incomplete,
+    } = audit;
+    let body = match status {
+        RulesStatus::NoCluster | RulesStatus::NoGatekeeper => return ().into_any(),
+        RulesStatus::Starting => view! {
+            <p class="muted">"The cluster's Gatekeeper constraints are still being read."</p>
+        }
+        .into_any(),
+        _ if violations.is_empty() => view! {
+            <p class="notice ok" id="audit-clean">
+                "Gatekeeper's last audit found nothing here that breaks the cluster's rules."
+            </p>
+        }
+        .into_any(),
+        _ => {
+            let count = violations.len();
+            view! {
+                <p id="audit-count">{format!(
+                    "Gatekeeper's last audit found {count} object{} here that break{} the cluster's rules. \
+                     Objects already running keep running; the next change to them will be refused or warned about the same way.",
+                    if count == 1 { "" } else { "s" },
+                    if count == 1 { "s" } else { "" },
+                )}</p>
+                <ul class="rules" id="audit-violations">
+                    {violations.into_iter().map(|violation| {
+                        let class = match violation.action.as_str() {
+                            "deny" => "notice error",
+                            "warn" => "notice info",
+                            _ => "muted",
+                        };
+                        let faq = format!("/faq/{}", faq_slug(&violation.kind));
+                        view! {
+                            <li class=class data-constraint=violation.constraint.clone()>
+                                <strong>{format!("{} {}", violation.object_kind, violation.object_name)}</strong>
+                                {format!(" breaks {} ({}, {})", violation.constraint, violation.kind, violation.action)}
+                                <pre class="prewrap">{violation.message}</pre>
+                                {reason(&violation.kind).map(|reason| view! { <p>{reason}</p> })}
+                                <p><a href=faq>"Why, and what to do"</a></p>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        }
+    };
+    let incomplete = (!incomplete.is_empty()).then(|| {
+        view! {
+            <p class="muted">{format!(
+                "Gatekeeper keeps only the first violations of each constraint; {} count more than they list, so there may be more here.",
+                incomplete.join(", ")
+            )}</p>
+        }
+    });
+    let kubectl = format!(
+        "kubectl get constraints -o json | jq '.items[].status.violations[]? | select(.namespace == \"{namespace}\")'"
+    );
+    view! {
+        <section class="card" id="namespace-audit">
+            <h2>"What the cluster's rules say about what runs here"</h2>
+            {body}
+            {incomplete}
+            <p>"Check a change before you apply it at " <a href="/preflight">"Will it run here?"</a> "."</p>
+            <h3>"The same with kubectl"</h3>
+            <pre><code>{kubectl}</code></pre>
+        </section>
+    }
+    .into_any()
 }
