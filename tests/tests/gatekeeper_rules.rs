@@ -118,6 +118,11 @@ async fn list(client: &kube::Client, path: &str) -> Vec<Value> {
 
 /// The rules as the portal reads them: every ConstraintTemplate, and the constraints of each.
 async fn rules_from_cluster(client: &kube::Client) -> Rules {
+    let (templates, constraints) = read_rules(client).await;
+    Rules::new(&templates, constraints)
+}
+
+async fn read_rules(client: &kube::Client) -> (Vec<ConstraintTemplate>, Vec<Constraint>) {
     let mut templates = Vec::new();
     let mut constraints = Vec::new();
     for item in list(
@@ -136,7 +141,7 @@ async fn rules_from_cluster(client: &kube::Client) -> Rules {
         }
         templates.push(template);
     }
-    Rules::new(&templates, constraints)
+    (templates, constraints)
 }
 
 fn portal_answer(rules: &Rules, object: &Value) -> Answer {
@@ -232,7 +237,11 @@ async fn the_portal_evaluates_gatekeeper_rules_exactly_as_gatekeeper_does() {
             disagreements.push(format!("{what}:\n  portal  {portal:?}\n  cluster {real:?}"));
         }
     }
-    assert!(objects.len() >= 20);
+    assert!(
+        objects.len() >= 40,
+        "the corpus has {} objects",
+        objects.len()
+    );
     assert!(
         disagreements.is_empty(),
         "{} of {} disagree:\n{}",
@@ -240,6 +249,61 @@ async fn the_portal_evaluates_gatekeeper_rules_exactly_as_gatekeeper_does() {
         objects.len(),
         disagreements.join("\n")
     );
+
+    // Every fix the answer offers leaves exactly what the cluster still says to it: applying
+    // the fix to a refused or warned object gives one the API server admits, or the answer names
+    // what a person must change (`rulesLeft`), message for message.
+    let (templates, constraints) = read_rules(&admin).await;
+    let count = constraints.len();
+    let snapshot = server::preflight::cluster::RulesSnapshot::current(
+        &templates,
+        constraints,
+        app::domain::preflight::rules::RulesStatus::Current {
+            templates: templates.len(),
+            constraints: count,
+        },
+    );
+    let (mut fixed_count, mut admitted, mut wrong) = (0, 0, Vec::new());
+    for (what, object) in &objects {
+        let documents = [app::domain::preflight::report::Document {
+            number: 1,
+            line: 1,
+            value: object.clone(),
+        }];
+        // The corpus's namespaces carry no Pod Security labels: privileged.
+        let answer = app::domain::preflight::report::answer_with(
+            &documents,
+            app::domain::preflight::pod_security::NamespacePolicy::from_labels(&Default::default()),
+            &snapshot,
+            None,
+        );
+        let Some(fix) = &answer.objects[0].fix else {
+            continue;
+        };
+        fixed_count += 1;
+        let fixed = server::preflight::manifests::read(&fix.manifest).expect("the fix reads back")
+            [0]
+        .value
+        .clone();
+        let real = real_answer(&admin, &fixed).await;
+        let mut said: Vec<String> = real.denied.iter().chain(&real.warned).cloned().collect();
+        said.sort();
+        let mut left = fix.rules_left.clone();
+        left.sort();
+        if said.is_empty() {
+            admitted += 1;
+        }
+        if said != left {
+            wrong.push(format!("{what}:\n  left    {left:?}\n  cluster {said:?}"));
+        }
+    }
+    println!("{fixed_count} fixes checked, {admitted} admitted without a word");
+    assert!(fixed_count >= 20, "only {fixed_count} objects got a fix");
+    assert!(
+        admitted >= 5,
+        "only {admitted} fixes were admitted outright"
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 
     // The same Gatekeeper, through the running portal (one Gatekeeper per control plane, so in
     // this test).

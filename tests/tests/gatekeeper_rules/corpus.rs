@@ -251,5 +251,158 @@ pub fn objects() -> Vec<(&'static str, Value)> {
             "zero replicas",
             deployment("zero", DEMO, Some(0), json!({}), vec![good("app")]),
         ),
+        (
+            "a look-alike of the trusted registry",
+            pod(
+                "look-alike",
+                DEMO,
+                vec![container("app", "harbor.example.com.evil.io/x:1", "both")],
+            ),
+        ),
+        (
+            "the second registry without a tag",
+            pod(
+                "pause-untagged",
+                DEMO,
+                vec![container("app", "registry.k8s.io/pause", "both")],
+            ),
+        ),
+        (
+            "an upper-case LATEST tag",
+            pod(
+                "upper-latest",
+                DEMO,
+                vec![container("app", &format!("{HARBOR}:LATEST"), "both")],
+            ),
+        ),
+        (
+            "a tag that only starts with latest",
+            pod(
+                "latest-1",
+                DEMO,
+                vec![container("app", &format!("{HARBOR}:latest-1"), "both")],
+            ),
+        ),
+        (
+            "a tag and a digest",
+            pod(
+                "tag-and-digest",
+                DEMO,
+                vec![container(
+                    "app",
+                    &format!("{HARBOR}:1.2@sha256:{}", "b".repeat(64)),
+                    "both",
+                )],
+            ),
+        ),
+        (
+            "a memory request only",
+            pod("memory-only", DEMO, {
+                let mut only = container("app", &format!("{HARBOR}:1.2"), "none");
+                only["resources"] = json!({ "requests": { "memory": "16Mi" } });
+                vec![only]
+            }),
+        ),
+        (
+            "a CPU request and a memory limit (defaulted into a request)",
+            pod("cpu-and-memory-limit", DEMO, {
+                let mut mixed = container("app", &format!("{HARBOR}:1.2"), "none");
+                mixed["resources"] =
+                    json!({ "requests": { "cpu": "10m" }, "limits": { "memory": "32Mi" } });
+                vec![mixed]
+            }),
+        ),
+        (
+            "three good containers",
+            pod("three", DEMO, vec![good("a"), good("b"), good("c")]),
+        ),
+        (
+            "an init container without requests",
+            pod_with(
+                "init-no-requests",
+                DEMO,
+                vec![good("app")],
+                vec![container("init", &format!("{HARBOR}:1.2"), "none")],
+            ),
+        ),
+        (
+            "an untrusted registry in the excluded namespace (only kube-* is excluded from it)",
+            pod(
+                "docker-hub",
+                EXCLUDED,
+                vec![container("app", "nginx:1.27", "both")],
+            ),
+        ),
+        (
+            "exactly the minimum of replicas",
+            deployment("two", DEMO, Some(2), json!({}), vec![good("app")]),
+        ),
+        (
+            "the label selector's key with another value (still excluded)",
+            deployment(
+                "single-no",
+                DEMO,
+                Some(1),
+                json!({ "labels": { "preflight.example/single": "no" } }),
+                vec![good("app")],
+            ),
+        ),
+        (
+            "one replica in the excluded namespace",
+            deployment("one", EXCLUDED, Some(1), json!({}), vec![good("app")]),
+        ),
+        (
+            "a Deployment with one container from an untrusted registry",
+            deployment(
+                "mixed",
+                DEMO,
+                Some(2),
+                json!({}),
+                vec![good("app"), container("proxy", "quay.io/x/proxy:2", "both")],
+            ),
+        ),
+        (
+            "a Deployment whose init container is :latest",
+            with_init(
+                deployment("init-latest", DEMO, Some(2), json!({}), vec![good("app")]),
+                container("init", &format!("{HARBOR}:latest"), "both"),
+            ),
+        ),
+        (
+            "a Deployment with limits only (templates are not defaulted)",
+            deployment(
+                "limits-only",
+                DEMO,
+                Some(2),
+                json!({}),
+                vec![container("app", &format!("{HARBOR}:1.2"), "limits")],
+            ),
+        ),
+        (
+            "one replica, annotation \"True\"",
+            deployment(
+                "capital-true",
+                DEMO,
+                Some(1),
+                json!({ "annotations": { "elastisys.io/ignore-minimum-replicas": "True" } }),
+                vec![good("app")],
+            ),
+        ),
+        (
+            "a Deployment with everything wrong",
+            deployment(
+                "all-wrong",
+                DEMO,
+                Some(1),
+                json!({}),
+                vec![container("app", "nginx", "none")],
+            ),
+        ),
     ]
+}
+
+/// A Deployment with `init` as its template's init container.
+fn with_init(mut deployment: Value, init: Value) -> Value {
+    deployment["spec"]["template"]["spec"]["initContainers"] = json!([init]);
+    deployment
 }
