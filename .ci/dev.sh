@@ -22,6 +22,7 @@ cluster_dir="$REPO_ROOT/data/cluster"
 children=()
 cleanup() {
   for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  [[ -n "${gatekeeper_dir:-}" ]] && "$REPO_ROOT/tests/gatekeeper/start.sh" --stop "$gatekeeper_dir" 2>/dev/null
   [[ -f "$cluster_dir/env" ]] && "$REPO_ROOT/tests/kube/start.sh" --stop "$cluster_dir" 2>/dev/null
   rm -rf "$run_dir"
 }
@@ -113,6 +114,24 @@ current-context: local
 KUBECONFIG
       chmod 600 "$REPO_ROOT/data/kubeconfig-$user"
     done
+    # Gatekeeper as Welkin runs it, with rules in the shape of Welkin's (tests/gatekeeper/preflight/:
+    # registries, tags, requests, replicas), so preflight and the access pages answer with a
+    # cluster's real rules. Built once from its Go module (~7 minutes), then cached.
+    log "starting Gatekeeper (built once from its Go module, ~7 minutes)"
+    if gatekeeper_dir="$("$REPO_ROOT/tests/gatekeeper/start.sh" --kubeconfig "$KUBECONFIG" --audit-interval 30 --failure-policy Ignore 2>"$run_dir/gatekeeper.log" | tail -n 1)" &&
+      [[ -n "$gatekeeper_dir" ]]; then
+      kubectl --kubeconfig "$KUBECONFIG" apply --server-side -f "$REPO_ROOT/tests/gatekeeper/preflight/templates.yaml" >/dev/null
+      # Each constraint kind exists once Gatekeeper has made its CRD from the template.
+      for _ in $(seq 120); do
+        kubectl --kubeconfig "$KUBECONFIG" apply --server-side \
+          -f "$REPO_ROOT/tests/gatekeeper/preflight/constraints.yaml" >/dev/null 2>&1 && break
+        sleep 0.5
+      done
+      log "Gatekeeper enforces tests/gatekeeper/preflight/ (see them: KUBECONFIG=$KUBECONFIG kubectl get constraints)"
+    else
+      gatekeeper_dir=""
+      log "Gatekeeper did not start ($run_dir/gatekeeper.log): preflight checks Pod Security only"
+    fi
     log "kubectl as a test user: KUBECONFIG=data/kubeconfig-alice kubectl get pods -n team-a-shop (also bob, carol, root)"
     log "Kubernetes API server at $KUBE_SERVER; approved namespaces are created there (see them: KUBECONFIG=$KUBECONFIG kubectl get ns)"
   else

@@ -213,6 +213,7 @@ pub async fn answers_with_the_live_rules_and_follows_them(
         ),
         "{summary}"
     );
+    assert!(!summary.contains("will be accepted"), "{summary}");
 
     // The portal's messages are the API server's, word for word.
     let pasted = value_of(ROOT_LATEST_NO_REQUESTS);

@@ -282,15 +282,32 @@ fn check_object(
     let cluster = rules_verdict(&report.rules, &report.pod_rules);
     report.verdict = worst(pod_security, cluster);
     let what = subject(&report);
-    let mut summary = summary(&what, &decision, pods.as_ref(), policy);
-    if let Some(more) = rules_summary(&what, &report.rules, &report.pod_rules) {
-        summary = if pod_security == Verdict::Accepted {
-            more
-        } else {
-            format!("{summary} {more}")
-        };
-    }
-    report.summary = summary;
+    let cluster_words = rules_summary(&what, &report.rules, &report.pod_rules);
+    let refused_by_rules = report.rules.iter().any(RuleFinding::refuses);
+    report.summary = match cluster_words {
+        None => summary(&what, &decision, pods.as_ref(), policy),
+        Some(words) if pod_security == Verdict::Accepted => words,
+        // The object itself is refused by a rule: Pod Security's part follows as "also", so the
+        // answer never says "will be accepted" first.
+        Some(words) if refused_by_rules && decision.allowed() => {
+            let enforce = policy.enforce.level.as_str();
+            let also = if pods.as_ref().is_some_and(|pods| !pods.allowed()) {
+                format!(
+                    "Once that is fixed, every Pod it creates would still be refused for breaking Pod Security \"{enforce}\"."
+                )
+            } else {
+                format!(
+                    "It also breaks Pod Security \"{}\", which this namespace warns about.",
+                    policy.warn.level.as_str()
+                )
+            };
+            format!("{words} {also}")
+        }
+        Some(words) => format!(
+            "{} {words}",
+            summary(&what, &decision, pods.as_ref(), policy)
+        ),
+    };
     let pod_security_failing = !decision.violations.is_empty()
         || pods
             .as_ref()

@@ -143,6 +143,13 @@ fn ObjectView(object: ObjectReport, index: usize) -> impl IntoView {
     } else {
         format!("{} {}", object.kind, object.name)
     };
+    // A Pod meets most of the workload's rules with the same answer: list only what differs.
+    let pod_rules: Vec<RuleFinding> = object
+        .pod_rules
+        .iter()
+        .filter(|finding| !object.rules.contains(finding))
+        .cloned()
+        .collect();
     let heading_id = format!("object-{index}");
     let labelled_by = heading_id.clone();
     let decisions = [
@@ -156,8 +163,8 @@ fn ObjectView(object: ObjectReport, index: usize) -> impl IntoView {
             <p class=class><strong>{words}</strong>": "{object.summary}</p>
             {object.problem.map(|problem| view! { <pre class="prewrap">{problem}</pre> })}
             {decisions.into_iter().filter_map(|(when, decision)| decision.filter(has_words).map(|d| view! { <DecisionView when decision=d/> })).collect_view()}
-            <RulesView when="The cluster's rules, when it is applied" findings=object.rules/>
-            <RulesView when="The cluster's rules, for each Pod it creates" findings=object.pod_rules/>
+            <RulesView when="The cluster's rules, when it is applied" findings=object.rules.clone()/>
+            <RulesView when="The cluster's rules, for each Pod it creates, where they say more" findings=pod_rules/>
             {object.fix.map(|fix| view! { <FixView fix index/> })}
         </section>
     }

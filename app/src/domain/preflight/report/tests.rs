@@ -510,3 +510,20 @@ fn a_rule_that_cannot_be_evaluated_is_listed_as_not_checked_never_passed() {
     );
     assert!(lines.contains("constraint K8sX/broken"), "{lines}");
 }
+
+#[test]
+fn an_object_a_rule_refuses_is_never_called_accepted_first() {
+    let mut container = plain_container();
+    container["image"] = json!("harbor.example.com/shop/web:latest");
+    let answer = with_rules(deployment(container));
+    let summary = &answer.objects[0].summary;
+    assert!(
+        summary.starts_with("Deployment shop will be refused by the cluster's rules \"resource-requests\" and \"image-tags\"."),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Once that is fixed, every Pod it creates would still be refused for breaking Pod Security \"restricted\"."),
+        "{summary}"
+    );
+    assert!(!summary.contains("will be accepted"), "{summary}");
+}
