@@ -290,22 +290,8 @@ impl GatekeeperCache {
             watch: Mutex::new(Watch::Starting),
             changed: Notify::new(),
         });
-        let resource = template_resource();
-        let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
-        let templates = writer.as_reader();
-        let stream = watcher::watcher(
-            Api::<DynamicObject>::all_with(client.clone(), &resource),
-            watcher::Config::default(),
-        )
-        .modify(|template| {
-            template.metadata.managed_fields = None;
-            template.metadata.annotations = None;
-            if let Some(map) = template.data.as_object_mut() {
-                map.remove("status");
-            }
-        })
-        .default_backoff()
-        .reflect(writer);
+        // A template's status is Gatekeeper's bookkeeping; nothing here reads it.
+        let (templates, stream) = watch_all(&client, template_resource(), false);
         let mut tasks = vec![tokio::spawn(drive_templates(stream, shared.clone()))];
 
         // A watch that resumes after an outage says nothing until something changes: while the
@@ -330,10 +316,17 @@ impl GatekeeperCache {
         let rebuild_shared = shared.clone();
         tasks.push(tokio::spawn(async move {
             let mut kinds: HashMap<String, (Store<DynamicObject>, JoinHandle<()>)> = HashMap::new();
+            let mut compiled: Option<(Vec<ConstraintTemplate>, Arc<Rules>)> = None;
             loop {
                 rebuild_shared.changed.notified().await;
                 tokio::time::sleep(DEBOUNCE).await;
-                let snapshot = rebuild(&templates, &mut kinds, &client, &rebuild_shared);
+                let snapshot = rebuild(
+                    &templates,
+                    &mut kinds,
+                    &mut compiled,
+                    &client,
+                    &rebuild_shared,
+                );
                 *rebuild_shared
                     .snapshot
                     .write()
@@ -360,6 +353,34 @@ impl Drop for GatekeeperCache {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A watcher on every object of `resource`, kept in the returned store; managed fields and
+/// annotations are dropped, and `status` too unless `keep_status`.
+fn watch_all(
+    client: &kube::Client,
+    resource: ApiResource,
+    keep_status: bool,
+) -> (
+    Store<DynamicObject>,
+    impl Stream<Item = watcher::Result<Event<DynamicObject>>> + Send + use<>,
+) {
+    let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
+    let reader = writer.as_reader();
+    let stream = watcher::watcher(
+        Api::<DynamicObject>::all_with(client.clone(), &resource),
+        watcher::Config::default(),
+    )
+    .modify(move |object| {
+        object.metadata.managed_fields = None;
+        object.metadata.annotations = None;
+        if !keep_status && let Some(map) = object.data.as_object_mut() {
+            map.remove("status");
+        }
+    })
+    .default_backoff()
+    .reflect(writer);
+    (reader, stream)
 }
 
 fn is_not_found(error: &watcher::Error) -> bool {
@@ -437,6 +458,7 @@ async fn drive_constraints(
 fn rebuild(
     templates: &Store<DynamicObject>,
     kinds: &mut HashMap<String, (Store<DynamicObject>, JoinHandle<()>)>,
+    compiled: &mut Option<(Vec<ConstraintTemplate>, Arc<Rules>)>,
     client: &kube::Client,
     shared: &Arc<Shared>,
 ) -> RulesSnapshot {
@@ -491,19 +513,8 @@ fn rebuild(
         if kinds.contains_key(&template.kind) {
             continue;
         }
-        let resource = constraint_resource(&template.kind);
-        let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
-        let reader = writer.as_reader();
-        let stream = watcher::watcher(
-            Api::<DynamicObject>::all_with(client.clone(), &resource),
-            watcher::Config::default(),
-        )
-        .modify(|constraint| {
-            constraint.metadata.managed_fields = None;
-            constraint.metadata.annotations = None;
-        })
-        .default_backoff()
-        .reflect(writer);
+        // A constraint's status holds the audit's violations, for the namespace pages.
+        let (reader, stream) = watch_all(client, constraint_resource(&template.kind), true);
         let task = tokio::spawn(drive_constraints(
             stream,
             template.kind.clone(),
@@ -539,8 +550,16 @@ fn rebuild(
         tracing::warn!(%problem, "a Gatekeeper object the preflight check cannot read");
     }
     let status = status_with(parsed.len(), constraints.len());
+    // Constraints change far more often than templates (every audit updates their status):
+    // compile only when the templates changed.
+    let rules = match compiled {
+        Some((templates, rules)) if *templates == parsed => rules.with_constraints(constraints),
+        _ => Rules::new(&parsed, constraints),
+    };
+    let rules = Arc::new(rules);
+    *compiled = Some((parsed, rules.clone()));
     RulesSnapshot {
-        rules: Arc::new(Rules::new(&parsed, constraints)),
+        rules,
         status,
         unreadable: Arc::new(unreadable),
         audit: Arc::new(audit),

@@ -137,7 +137,7 @@ pub const NOT_CHECKED: &str = "Not part of this answer: the cluster's mutations,
 
 /// `documents` checked against `policy` alone, as without a cluster.
 pub fn answer(documents: &[Document], policy: NamespacePolicy) -> Answer {
-    answer_with(documents, policy, &NoRules::default(), None)
+    answer_with(documents, policy, &NoRules, None)
 }
 
 /// `documents` checked against `policy` and the cluster's `rules`, for creating them in
@@ -199,7 +199,7 @@ pub fn answer_with(
 pub fn check(documents: &[Document], policy: &NamespacePolicy) -> Vec<ObjectReport> {
     objects(documents)
         .into_iter()
-        .map(|(document, value)| check_object(document, value, policy, &NoRules::default(), None))
+        .map(|(document, value)| check_object(document, value, policy, &NoRules, None))
         .collect()
 }
 

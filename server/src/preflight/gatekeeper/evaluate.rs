@@ -240,6 +240,16 @@ impl Rules {
         }
     }
 
+    /// The same compiled templates with other constraints: what a change to constraints alone
+    /// (a new one, or Gatekeeper's audit updating their status) needs, without compiling again.
+    pub fn with_constraints(&self, constraints: Vec<Constraint>) -> Self {
+        Self {
+            templates: self.templates.clone(),
+            constraints,
+            inventory: self.inventory.clone(),
+        }
+    }
+
     /// Sets what templates see as `data.inventory` (Gatekeeper's synced cluster objects:
     /// `cluster` and `namespace` trees keyed by group-version, kind and name). Empty by default.
     /// The inventory is put into each compiled engine once, which is analysed again here, so
