@@ -8,6 +8,7 @@
 
 mod evaluate;
 mod matching;
+pub mod mutation;
 #[cfg(test)]
 mod tests;
 
