@@ -21,6 +21,15 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// The user in the terms the access rules match on.
+    pub fn viewer(&self) -> crate::domain::access::Viewer {
+        crate::domain::access::Viewer {
+            username: self.username.clone(),
+            groups: self.groups.clone(),
+            is_admin: self.is_admin,
+        }
+    }
+
     /// What to call the user on a page.
     pub fn display_name(&self) -> &str {
         self.name

@@ -10,7 +10,7 @@
 //! `cargo bench -p server --bench preflight -- --quick`
 
 use app::domain::preflight::rules::RulesStatus;
-use app::ports::Preflight;
+use app::ports::{Preflight, PreflightTarget};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use server::preflight::{
@@ -134,9 +134,17 @@ fn bench(c: &mut Criterion) {
             )
         })
         .collect();
-    let service = PreflightService::new(labels, LiveRules::fixed(snapshot));
+    let service = PreflightService::new(
+        labels,
+        LiveRules::fixed(snapshot),
+        std::sync::Arc::new(server::access::NoCluster {
+            primary_binding: "workload-admin".into(),
+        }),
+    );
     let text = helm_output();
-    let answer = service.check(&text, None).expect("an answer");
+    let answer = service
+        .check(&text, &PreflightTarget::NewNamespace)
+        .expect("an answer");
     assert_eq!(answer.objects.len(), 20);
     let refused = answer
         .objects
@@ -154,7 +162,7 @@ fn bench(c: &mut Criterion) {
             let started = Instant::now();
             let _ = black_box(
                 service
-                    .check(black_box(&text), None)
+                    .check(black_box(&text), &PreflightTarget::NewNamespace)
                     .map(|a| a.objects.len()),
             );
             started.elapsed().as_micros()
@@ -175,7 +183,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 service
-                    .check(black_box(&text), None)
+                    .check(black_box(&text), &PreflightTarget::NewNamespace)
                     .map(|a| a.objects.len()),
             )
         })

@@ -164,12 +164,13 @@ impl Application {
             },
             namespaces: Arc::new(namespace_service),
             access: AccessContext {
-                view: access_view,
+                view: access_view.clone(),
                 groups_seen: Arc::new(access::GroupsSeenAtLogin(stores.seen_groups.clone())),
             },
             preflight: Arc::new(crate::preflight::service::PreflightService::new(
                 app::domain::provisioning::pod_security_labels(&config.provisioning_config()),
                 preflight_rules,
+                access_view,
             )),
         };
         let sessions = SessionBackend::for_database(&database)

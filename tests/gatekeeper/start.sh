@@ -3,7 +3,8 @@
 # given cluster, as that cluster's validating admission webhook and audit controller:
 # installs Gatekeeper's CRDs and the gatekeeper-system namespace, starts the manager with a
 # serving certificate for 127.0.0.1, waits until it answers, then registers a
-# ValidatingWebhookConfiguration whose clientConfig is `url: https://127.0.0.1:PORT/v1/admit`.
+# ValidatingWebhookConfiguration whose clientConfig is `url: https://127.0.0.1:PORT/v1/admit`
+# and a MutatingWebhookConfiguration for `/v1/mutate`.
 #
 #   tests/gatekeeper/start.sh --kubeconfig FILE [options] [DIR]   start; DIR: a new temp folder
 #   tests/gatekeeper/start.sh --stop DIR                          unregister the webhook, stop
@@ -42,6 +43,7 @@ log() { printf 'gatekeeper/start.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 VWC_NAME=gatekeeper-validating-webhook-configuration
+MWC_NAME=gatekeeper-mutating-webhook-configuration
 NAMESPACE=gatekeeper-system
 
 # --- talking to the API server with curl (no kubectl needed) ------------------------
@@ -74,6 +76,8 @@ stop_gatekeeper() { # <dir>: unregister the webhook (else every create fails), t
   if [[ -f "$dir/kubeconfig.path" ]]; then
     if read_kubeconfig "$(cat "$dir/kubeconfig.path")" "$dir" 2>/dev/null; then
       kube DELETE "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/$VWC_NAME" \
+        --max-time 5 >/dev/null 2>&1 || true
+      kube DELETE "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/$MWC_NAME" \
         --max-time 5 >/dev/null 2>&1 || true
     fi
   fi
@@ -206,13 +210,15 @@ fi
 mkdir -p "$dir/audit"
 # What Gatekeeper's chart splits over its webhook and audit Deployments, in one process:
 # --operation=webhook (validation), generate (the constraint CRD of each template; without it
-# no constraint kind ever exists), audit (status.violations of constraints) and status (the
-# byPod status that says a template or constraint is enforced). No mutation operations.
+# no constraint kind ever exists), audit (status.violations of constraints), status (the
+# byPod status that says a template or constraint is enforced), and the mutation webhook with
+# its controllers (Assign, AssignMetadata, ModifySet are read and applied on /v1/mutate).
 # --debug-use-fake-pod: there is no Pod of its own to read (status objects say `no-pod`).
 KUBECONFIG="$kubeconfig" POD_NAMESPACE="$NAMESPACE" \
   spawn "$assets/manager" \
   --kubeconfig="$kubeconfig" \
   --operation=webhook --operation=generate --operation=audit --operation=status \
+  --operation=mutation-webhook --operation=mutation-controller --operation=mutation-status \
   --host=127.0.0.1 --port="$port" \
   --cert-dir="$certs" --disable-cert-rotation \
   --health-addr="127.0.0.1:$health_port" \
@@ -301,6 +307,37 @@ webhooks:
   timeoutSeconds: $webhook_timeout
 EOF
 apply_yaml "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/$VWC_NAME" "$dir/webhook.yaml"
+
+# The mutating webhook, as the chart registers it (failurePolicy Ignore, never reinvoked).
+cat >"$dir/mutating-webhook.yaml" <<EOF
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: $MWC_NAME
+  labels:
+    gatekeeper.sh/system: "yes"
+webhooks:
+- name: mutation.gatekeeper.sh
+  admissionReviewVersions: [v1, v1beta1]
+  clientConfig:
+    url: $webhook_url/v1/mutate
+    caBundle: $ca_bundle
+  failurePolicy: Ignore
+  matchPolicy: Exact
+  reinvocationPolicy: Never
+  namespaceSelector:
+    matchExpressions:
+    - {key: admission.gatekeeper.sh/ignore, operator: DoesNotExist}
+    - {key: kubernetes.io/metadata.name, operator: NotIn, values: [$NAMESPACE]}
+  rules:
+  - apiGroups: ["*"]
+    apiVersions: ["*"]
+    operations: [CREATE, UPDATE]
+    resources: ["*", pods/ephemeralcontainers]
+  sideEffects: None
+  timeoutSeconds: $webhook_timeout
+EOF
+apply_yaml "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/$MWC_NAME" "$dir/mutating-webhook.yaml"
 
 cat >"$dir/env" <<EOF
 GATEKEEPER_URL=$webhook_url

@@ -209,6 +209,9 @@ pub struct AccessSnapshot {
     primary_binding: String,
     /// Users and groups → the namespaces whose bindings name them, for [`Matcher::my_namespaces`].
     by_subject: HashMap<(SubjectKind, String), BTreeSet<String>>,
+    /// Each namespace's labels, where they were read (Pod Security levels, what Gatekeeper's
+    /// `namespaceSelector`s match).
+    labels: HashMap<String, BTreeMap<String, String>>,
 }
 
 /// A namespace's access page: its bindings, for a viewer allowed to see them.
@@ -339,7 +342,40 @@ impl AccessSnapshot {
             prefixes,
             primary_binding: primary_binding.into(),
             by_subject,
+            labels: HashMap::new(),
         }
+    }
+
+    /// The same snapshot with the namespaces' labels, by namespace name.
+    pub fn with_labels(
+        mut self,
+        labels: impl IntoIterator<Item = (String, BTreeMap<String, String>)>,
+    ) -> Self {
+        self.labels = labels.into_iter().collect();
+        self
+    }
+
+    /// The namespaces `viewer` may use, by name: their own, or every one for an administrator.
+    pub fn usable_namespaces(&self, viewer: &Viewer) -> Vec<String> {
+        if viewer.is_admin {
+            return self.namespaces.iter().cloned().collect();
+        }
+        self.my_namespaces(viewer)
+            .into_iter()
+            .map(|mine| mine.namespace)
+            .collect()
+    }
+
+    /// A namespace `viewer` may use (an administrator: any that exists), with its labels (empty
+    /// when none were read); `None` alike for one that does not exist and one the viewer may
+    /// not use, as [`AccessSnapshot::namespace`] answers.
+    pub fn usable_namespace(
+        &self,
+        viewer: &Viewer,
+        namespace: &str,
+    ) -> Option<BTreeMap<String, String>> {
+        self.namespace(viewer, namespace)?;
+        Some(self.labels.get(namespace).cloned().unwrap_or_default())
     }
 
     pub fn namespace_count(&self) -> usize {

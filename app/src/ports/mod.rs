@@ -17,7 +17,7 @@ pub use access::{AccessContext, AccessView, GroupsSeen};
 pub use audit::Audit;
 pub use faq::{Faq, FaqContext, VoterId};
 pub use namespaces::Namespaces;
-pub use preflight::{Preflight, PreflightError};
+pub use preflight::{Preflight, PreflightError, PreflightTarget};
 
 use crate::AppConfig;
 use leptos::prelude::{provide_context, use_context};

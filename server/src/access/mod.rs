@@ -4,7 +4,7 @@
 //!
 //! One watcher per configured RoleBinding name (a field selector on `metadata.name`, so the
 //! portal never holds the cluster's other RoleBindings) and one metadata-only watcher on
-//! Namespaces. Every change wakes a task that rebuilds the [`AccessSnapshot`] the pages read.
+//! Namespaces (names and labels). Every change wakes a task that rebuilds the [`AccessSnapshot`] the pages read.
 //! When the API server stops answering, the watchers retry with backoff, the last snapshot stays
 //! in place and [`ClusterStatus::Unreachable`] says since when; on reconnect the watchers list
 //! everything again and the snapshot catches up.
@@ -145,10 +145,10 @@ impl AccessCache {
             watcher::Config::default(),
         )
         .modify(|namespace| {
-            // Only the name is needed; the rest would only take memory.
+            // The name and the labels (Pod Security levels, Gatekeeper's namespace selectors,
+            // for preflight) are needed; the rest would only take memory.
             namespace.metadata.managed_fields = None;
             namespace.metadata.annotations = None;
-            namespace.metadata.labels = None;
         })
         .default_backoff()
         .reflect(writer);
@@ -257,9 +257,9 @@ pub fn build_snapshot(
     prefixes: &SubjectPrefixes,
     primary_binding: &str,
 ) -> AccessSnapshot {
+    let namespaces = namespaces.state();
     AccessSnapshot::new(
         namespaces
-            .state()
             .iter()
             .filter_map(|namespace| namespace.metadata.name.clone()),
         bindings
@@ -269,6 +269,12 @@ pub fn build_snapshot(
         prefixes.clone(),
         primary_binding,
     )
+    .with_labels(namespaces.iter().filter_map(|namespace| {
+        Some((
+            namespace.metadata.name.clone()?,
+            namespace.metadata.labels.clone().unwrap_or_default(),
+        ))
+    }))
 }
 
 /// A RoleBinding in the domain's terms. A ServiceAccount subject without a namespace is in the

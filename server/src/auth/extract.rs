@@ -1,8 +1,8 @@
 //! Who is asking, as handler arguments: [`CurrentUser`] for anyone logged in, [`RequireAdmin`]
-//! for platform administrators. [`super::load_user`] has already put the request's user in its
-//! extensions; these read it and refuse with a [`PageError`]: anonymous callers are sent to log
-//! in (and back), developers calling an administrators' action get 403 and a line in the audit
-//! trail.
+//! for platform administrators, [`MaybeUser`] where anyone may ask. [`super::load_user`] has
+//! already put the request's user in its extensions; these read it and refuse with a
+//! [`PageError`]: anonymous callers are sent to log in (and back), developers calling an
+//! administrators' action get 403 and a line in the audit trail.
 
 use crate::page_error::PageError;
 use crate::state::AppState;
@@ -18,6 +18,28 @@ pub struct CurrentUser(pub app::auth::CurrentUser);
 /// A logged-in platform administrator.
 #[derive(Debug, Clone)]
 pub struct RequireAdmin(pub app::auth::CurrentUser);
+
+/// The logged-in user, if any: for what anyone may do, and a logged-in user may do for their
+/// own namespaces.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<app::auth::CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<Option<app::auth::CurrentUser>>()
+                .cloned()
+                .flatten(),
+        ))
+    }
+}
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = PageError;

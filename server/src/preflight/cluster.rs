@@ -9,11 +9,13 @@
 //! has no such rules. When the API server stops answering, the last rules stay in use and the
 //! answer says since when.
 
+use super::gatekeeper::mutation::{self, Mutator};
 use super::gatekeeper::{
     Constraint, ConstraintReport, ConstraintTemplate, EnforcementAction, Outcome, Review, Rules,
 };
 use app::domain::preflight::rules::{
-    AuditViolation, ClusterRules, NamespaceAudit, RuleAction, RuleFinding, RuleOutcome, RulesStatus,
+    AppliedMutation, AuditViolation, ClusterRules, Mutated, NamespaceAudit, RuleAction,
+    RuleFinding, RuleOutcome, RulesStatus, Target,
 };
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
@@ -48,6 +50,158 @@ fn template_resource() -> ApiResource {
     }
 }
 
+/// A resource of `group/version` named `plural`.
+fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource {
+        group: group.into(),
+        version: version.into(),
+        api_version: if group.is_empty() {
+            version.into()
+        } else {
+            format!("{group}/{version}")
+        },
+        kind: kind.into(),
+        plural: plural.into(),
+    }
+}
+
+/// A watched kind besides the templates and constraints: its store, and whether its first list
+/// is done (or the cluster does not serve the kind at all, which means there are none).
+#[derive(Debug, Clone)]
+struct Followed {
+    store: Store<DynamicObject>,
+    ready: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Followed {
+    fn start(
+        client: &kube::Client,
+        resource: ApiResource,
+        shared: &Arc<Shared>,
+        tasks: &mut Vec<JoinHandle<()>>,
+    ) -> Self {
+        let what = resource.plural.clone();
+        let (store, stream) = watch_all(client, resource, false);
+        let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        tasks.push(tokio::spawn(drive_followed(
+            stream,
+            what,
+            ready.clone(),
+            shared.clone(),
+        )));
+        Self { store, ready }
+    }
+
+    /// The objects, once the first list is done.
+    fn objects(&self) -> Option<Vec<Value>> {
+        if !self.ready.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
+        let mut objects: Vec<Value> = self
+            .store
+            .state()
+            .iter()
+            .filter_map(|object| serde_json::to_value(object.as_ref()).ok())
+            .collect();
+        objects.sort_by(|a, b| {
+            let key = |v: &Value| {
+                (
+                    v["metadata"]["namespace"].to_string(),
+                    v["metadata"]["name"].to_string(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        Some(objects)
+    }
+}
+
+/// What the checks need besides templates and constraints: the NetworkPolicies and what
+/// Gatekeeper syncs (its inventory).
+#[derive(Debug, Clone)]
+struct Others {
+    networkpolicies: Followed,
+    configs: Followed,
+    syncsets: Followed,
+    /// `Assign`, `AssignMetadata`, `ModifySet` and `AssignImage` (which is not applied here).
+    mutators: Vec<(&'static str, Followed)>,
+}
+
+impl Others {
+    fn start(client: &kube::Client, shared: &Arc<Shared>, tasks: &mut Vec<JoinHandle<()>>) -> Self {
+        Self {
+            networkpolicies: Followed::start(
+                client,
+                resource(
+                    "networking.k8s.io",
+                    "v1",
+                    "NetworkPolicy",
+                    "networkpolicies",
+                ),
+                shared,
+                tasks,
+            ),
+            configs: Followed::start(
+                client,
+                resource("config.gatekeeper.sh", "v1alpha1", "Config", "configs"),
+                shared,
+                tasks,
+            ),
+            syncsets: Followed::start(
+                client,
+                resource("syncset.gatekeeper.sh", "v1alpha1", "SyncSet", "syncsets"),
+                shared,
+                tasks,
+            ),
+            mutators: [
+                ("Assign", "assign"),
+                ("AssignMetadata", "assignmetadata"),
+                ("ModifySet", "modifyset"),
+                ("AssignImage", "assignimage"),
+            ]
+            .into_iter()
+            .map(|(kind, plural)| {
+                let resource = resource("mutations.gatekeeper.sh", "v1", kind, plural);
+                (kind, Followed::start(client, resource, shared, tasks))
+            })
+            .collect(),
+        }
+    }
+
+    /// The mutators as read now, with those that cannot be read added to `unreadable`; `Err`
+    /// until every kind has been listed once.
+    fn mutators(&self, unreadable: &mut Vec<String>) -> Result<Vec<Mutator>, String> {
+        let mut mutators = Vec::new();
+        for (kind, followed) in &self.mutators {
+            let objects = followed.objects().ok_or_else(|| {
+                "The cluster's Gatekeeper mutators are still being read: what they change is not part of this answer yet.".to_owned()
+            })?;
+            for mut object in objects {
+                // Items of a list carry no kind; the watcher's resource says it.
+                object["kind"] = Value::String((*kind).to_owned());
+                object["apiVersion"] = Value::String("mutations.gatekeeper.sh/v1".into());
+                match Mutator::from_value(&object) {
+                    Ok(mutator) => mutators.push(mutator),
+                    Err(problem) => unreadable.push(problem.to_string()),
+                }
+            }
+        }
+        Ok(mutators)
+    }
+
+    /// `data.inventory` as Gatekeeper holds it now, or why it is not known.
+    fn inventory(&self) -> Result<Value, String> {
+        let unknown = || {
+            "its rule reads the objects Gatekeeper syncs (data.inventory), which the portal has not read yet".to_owned()
+        };
+        let configs = self.configs.objects().ok_or_else(unknown)?;
+        let syncsets = self.syncsets.objects().ok_or_else(unknown)?;
+        let synced = super::inventory::synced_kinds(&configs, &syncsets);
+        let networkpolicies = self.networkpolicies.objects().ok_or_else(unknown)?;
+        super::inventory::inventory(&synced, &networkpolicies)
+    }
+}
+
 /// The constraints of one kind: Gatekeeper names the resource by the kind in lower case.
 fn constraint_resource(kind: &str) -> ApiResource {
     ApiResource {
@@ -63,6 +217,9 @@ fn constraint_resource(kind: &str) -> ApiResource {
 #[derive(Debug, Clone)]
 pub struct RulesSnapshot {
     rules: Arc<Rules>,
+    /// Gatekeeper's mutators (`Assign`, `AssignMetadata`, `ModifySet`), or why they are not
+    /// known yet.
+    mutators: Arc<Result<Vec<Mutator>, String>>,
     status: RulesStatus,
     /// Templates or constraints that could not be read, as `what: problem`.
     unreadable: Arc<Vec<String>>,
@@ -119,6 +276,7 @@ impl RulesSnapshot {
     pub fn empty(status: RulesStatus) -> Self {
         Self {
             rules: Arc::new(Rules::new(&[], Vec::new())),
+            mutators: Arc::new(Ok(Vec::new())),
             status,
             unreadable: Arc::default(),
             audit: Arc::default(),
@@ -133,6 +291,7 @@ impl RulesSnapshot {
     ) -> Self {
         Self {
             rules: Arc::new(Rules::new(templates, constraints)),
+            mutators: Arc::new(Ok(Vec::new())),
             status,
             unreadable: Arc::default(),
             audit: Arc::default(),
@@ -168,10 +327,95 @@ impl RulesSnapshot {
     }
 }
 
+impl RulesSnapshot {
+    /// The same rules with these mutators (tests; the cache sets them as it reads them).
+    pub fn with_mutators(mut self, mutators: Vec<Mutator>) -> Self {
+        self.mutators = Arc::new(Ok(mutators));
+        self
+    }
+
+    /// The same rules with `data.inventory` as Gatekeeper holds it (tests; the cache builds it
+    /// from what it watches).
+    pub fn with_inventory(mut self, inventory: Value) -> Self {
+        let rules = Rules::clone(&self.rules).with_inventory(Ok(inventory));
+        self.rules = Arc::new(rules);
+        self
+    }
+}
+
+/// What the mutators do to `review`, in the domain's words.
+fn mutated(mutators: &[Mutator], review: &Review) -> Mutated {
+    match mutation::mutate(mutators, review) {
+        Ok(mutation) => {
+            let applied: Vec<AppliedMutation> = mutation
+                .applied
+                .iter()
+                .filter_map(|id| mutators.iter().rev().find(|mutator| mutator.id() == *id))
+                .map(|mutator| AppliedMutation {
+                    id: format!("gatekeeper/{}", mutator.id()),
+                    kind: mutator.kind().as_str().to_owned(),
+                    name: mutator.name().to_owned(),
+                    location: mutator.location().to_owned(),
+                })
+                .collect();
+            let not_checked = mutation
+                .not_checked
+                .iter()
+                .map(|(id, reason)| {
+                    format!(
+                        "The mutator {id} could not be worked out here ({reason}): what it would change is not part of this answer."
+                    )
+                })
+                .chain(mutation.conflicting.iter().map(|id| {
+                    format!(
+                        "The mutator {id} conflicts with another mutator's idea of the object's shape, so Gatekeeper applies neither."
+                    )
+                }))
+                .collect();
+            Mutated {
+                object: (!applied.is_empty()).then_some(mutation.object),
+                applied,
+                not_checked,
+            }
+        }
+        Err(error) => Mutated {
+            object: None,
+            applied: Vec::new(),
+            not_checked: vec![format!(
+                "Gatekeeper's mutating webhook would fail on this object ({error}); the API server then admits it unchanged or refuses it, as the webhook's failure policy says."
+            )],
+        },
+    }
+}
+
 impl ClusterRules for RulesSnapshot {
-    fn check(&self, object: &Value, namespace: Option<&str>) -> Vec<RuleFinding> {
+    fn mutate(&self, object: &Value, target: Target<'_>) -> Mutated {
+        let mutators = match self.mutators.as_ref() {
+            Ok(mutators) if mutators.is_empty() => return Mutated::default(),
+            Ok(mutators) => mutators,
+            Err(reason) => {
+                return Mutated {
+                    not_checked: vec![reason.clone()],
+                    ..Mutated::default()
+                };
+            }
+        };
+        let target = target.for_object(object);
+        let mut review = Review::create(object.clone(), target.namespace);
+        if let Some(labels) = target.labels {
+            review = review.with_namespace_labels(labels.clone());
+        }
+        mutated(mutators, &review)
+    }
+
+    fn check(&self, object: &Value, target: Target<'_>) -> Vec<RuleFinding> {
+        let target = target.for_object(object);
+        let mut review = Review::create(object.clone(), target.namespace);
+        if let Some(labels) = target.labels {
+            review = review.with_namespace_labels(labels.clone());
+        }
         self.rules
-            .evaluate(&Review::create(object.clone(), namespace))
+            .evaluate(&review)
             .into_iter()
             .map(finding)
             .collect()
@@ -293,6 +537,7 @@ impl GatekeeperCache {
         // A template's status is Gatekeeper's bookkeeping; nothing here reads it.
         let (templates, stream) = watch_all(&client, template_resource(), false);
         let mut tasks = vec![tokio::spawn(drive_templates(stream, shared.clone()))];
+        let others = Others::start(&client, &shared, &mut tasks);
 
         // A watch that resumes after an outage says nothing until something changes: while the
         // templates' watch is failing, ask for the version every two seconds to learn it is back.
@@ -322,6 +567,7 @@ impl GatekeeperCache {
                 tokio::time::sleep(DEBOUNCE).await;
                 let snapshot = rebuild(
                     &templates,
+                    &others,
                     &mut kinds,
                     &mut compiled,
                     &client,
@@ -437,6 +683,33 @@ async fn drive_templates(
     }
 }
 
+/// Follows the watcher of one of the [`Others`], waking the rebuild on every change. A kind the
+/// cluster does not serve (404) has no objects: ready, and empty.
+async fn drive_followed(
+    stream: impl Stream<Item = watcher::Result<Event<DynamicObject>>> + Send,
+    what: String,
+    ready: Arc<std::sync::atomic::AtomicBool>,
+    shared: Arc<Shared>,
+) {
+    let mut stream = std::pin::pin!(stream);
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(Event::InitDone) => {
+                ready.store(true, std::sync::atomic::Ordering::Release);
+                shared.changed.notify_one();
+            }
+            Ok(Event::Apply(_) | Event::Delete(_)) => shared.changed.notify_one(),
+            Ok(_) => {}
+            Err(error) if is_not_found(&error) => {
+                if !ready.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    shared.changed.notify_one();
+                }
+            }
+            Err(error) => tracing::debug!(%what, error = %error, "not readable now"),
+        }
+    }
+}
+
 /// Follows one constraint kind's watcher, waking the rebuild on every change. A kind whose CRD
 /// Gatekeeper has not made yet answers 404 until it has; the backoff retries.
 async fn drive_constraints(
@@ -457,6 +730,7 @@ async fn drive_constraints(
 /// Brings the constraint watchers in line with the templates, then compiles the rules.
 fn rebuild(
     templates: &Store<DynamicObject>,
+    others: &Others,
     kinds: &mut HashMap<String, (Store<DynamicObject>, JoinHandle<()>)>,
     compiled: &mut Option<(Vec<ConstraintTemplate>, Arc<Rules>)>,
     client: &kube::Client,
@@ -546,6 +820,7 @@ fn rebuild(
             }
         }
     }
+    let mutators = others.mutators(&mut unreadable);
     for problem in &unreadable {
         tracing::warn!(%problem, "a Gatekeeper object the preflight check cannot read");
     }
@@ -555,11 +830,13 @@ fn rebuild(
     let rules = match compiled {
         Some((templates, rules)) if *templates == parsed => rules.with_constraints(constraints),
         _ => Rules::new(&parsed, constraints),
-    };
+    }
+    .with_inventory(others.inventory());
     let rules = Arc::new(rules);
     *compiled = Some((parsed, rules.clone()));
     RulesSnapshot {
         rules,
+        mutators: Arc::new(mutators),
         status,
         unreadable: Arc::new(unreadable),
         audit: Arc::new(audit),

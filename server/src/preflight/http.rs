@@ -14,13 +14,19 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 
-/// The posted form: one field, `manifests`; anything else is ignored, a missing field is an
-/// empty text (which the page answers with "nothing to check").
-fn manifests_of(body: &[u8]) -> String {
-    url::form_urlencoded::parse(body)
-        .find(|(key, _)| key == "manifests")
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default()
+/// The posted form: `manifests` and `namespace`; anything else is ignored, a missing field is
+/// empty (no manifests: the page answers "nothing to check"; no namespace: a new one as the
+/// portal creates it).
+fn form_of(body: &[u8]) -> Submitted {
+    let mut submitted = Submitted::default();
+    for (key, value) in url::form_urlencoded::parse(body) {
+        match &*key {
+            "manifests" => submitted.manifests = value.into_owned(),
+            "namespace" => submitted.namespace = value.into_owned(),
+            _ => {}
+        }
+    }
+    submitted
 }
 
 /// Renders `/preflight` with the posted text and its answer.
@@ -38,13 +44,13 @@ pub async fn submit(State(state): State<AppState>, request: Request) -> Response
             .into_response();
         }
     };
-    let text = manifests_of(&body);
+    let submitted = form_of(&body);
     let context = state.server_context.clone();
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {
             provide_server_context(&context);
-            provide_context(Submitted(text.clone()));
+            provide_context(submitted.clone());
         },
         move || shell(options.clone()),
     );

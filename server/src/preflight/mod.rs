@@ -10,6 +10,9 @@ pub mod gatekeeper;
 /// Those rules kept current by watching the cluster.
 pub mod cluster;
 
+/// Gatekeeper's inventory (`data.inventory`), rebuilt from what the portal watches.
+pub mod inventory;
+
 /// Manifests as `kubectl apply -f` reads them, each document with its line.
 pub mod manifests;
 

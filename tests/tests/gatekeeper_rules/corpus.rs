@@ -8,6 +8,47 @@ use serde_json::{Value, json};
 pub const DEMO: &str = "preflight-demo";
 /// Excluded from `image-tags` (by a glob) and `resource-requests` (by name).
 pub const EXCLUDED: &str = "preflight-excluded";
+/// Where `networkpolicy-selects` applies: the NetworkPolicies of [`networkpolicies`] are here.
+pub const NP: &str = "preflight-np";
+
+/// The NetworkPolicies of [`NP`] (and one elsewhere, which selects nothing there): `web` by
+/// label, `db` by an expression, `not-dev` by `NotIn`.
+pub fn networkpolicies() -> String {
+    format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web\n  namespace: {NP}\n\
+         spec:\n  podSelector:\n    matchLabels:\n      app: web\n  policyTypes: [Ingress]\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: db\n  namespace: {NP}\n\
+         spec:\n  podSelector:\n    matchExpressions:\n    - {{key: tier, operator: In, values: [db, cache]}}\n  \
+         policyTypes: [Ingress]\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: not-dev\n  namespace: {NP}\n\
+         spec:\n  podSelector:\n    matchExpressions:\n    - {{key: stage, operator: Exists}}\n    \
+         - {{key: stage, operator: NotIn, values: [dev]}}\n  policyTypes: [Ingress]\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: everything\n  namespace: {DEMO}\n\
+         spec:\n  podSelector: {{}}\n  policyTypes: [Ingress]\n"
+    )
+}
+
+/// A good Pod in [`NP`], selected by `web` or by nothing, to wait for Gatekeeper's sync.
+pub fn np_probe(selected: bool) -> Value {
+    let mut pod = pod(
+        "np-probe",
+        NP,
+        vec![container("app", &format!("{HARBOR}:1.2"), "both")],
+    );
+    if selected {
+        pod["metadata"]["labels"] = json!({ "app": "web" });
+    }
+    pod
+}
+
+fn labelled(mut object: Value, labels: Value) -> Value {
+    if object["kind"] == "Pod" {
+        object["metadata"]["labels"] = labels;
+    } else {
+        object["spec"]["template"]["metadata"]["labels"] = labels;
+    }
+    object
+}
 
 const HARBOR: &str = "harbor.example.com/shop/web";
 
@@ -387,6 +428,40 @@ pub fn objects() -> Vec<(&'static str, Value)> {
                 json!({ "annotations": { "elastisys.io/ignore-minimum-replicas": "True" } }),
                 vec![good("app")],
             ),
+        ),
+        (
+            "a Pod no NetworkPolicy selects",
+            pod("unselected", NP, vec![good("app")]),
+        ),
+        (
+            "a Pod selected by matchLabels",
+            labelled(pod("web", NP, vec![good("app")]), json!({ "app": "web" })),
+        ),
+        (
+            "a Pod selected by an In expression",
+            labelled(
+                pod("cache", NP, vec![good("app")]),
+                json!({ "tier": "cache" }),
+            ),
+        ),
+        (
+            "a Pod with the label a NotIn expression excludes",
+            labelled(pod("dev", NP, vec![good("app")]), json!({ "stage": "dev" })),
+        ),
+        (
+            "a Pod a NotIn and an Exists expression both select",
+            labelled(
+                pod("prod", NP, vec![good("app")]),
+                json!({ "stage": "prod" }),
+            ),
+        ),
+        (
+            "a Deployment whose Pods a NetworkPolicy selects",
+            deployment("web", NP, Some(2), json!({}), vec![good("app")]),
+        ),
+        (
+            "a Deployment whose Pods no NetworkPolicy selects",
+            deployment("api", NP, Some(2), json!({}), vec![good("app")]),
         ),
         (
             "a Deployment with everything wrong",

@@ -70,9 +70,29 @@ async fn answer_until(
     gatekeeper: &TestGatekeeper,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
+    let body = json!({ "manifests": manifests });
+    ask_until(app, &app.http, &body, what, gatekeeper, done).await
+}
+
+/// Asks as `client` (with its session) until `done` holds for the answer, for at most 60 s.
+async fn ask_until(
+    app: &TestApp,
+    client: &reqwest::Client,
+    body: &Value,
+    what: &str,
+    gatekeeper: &TestGatekeeper,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let start = Instant::now();
     loop {
-        let answer = preflight(app, manifests).await;
+        let response = client
+            .post(app.url("/api/v1/preflight"))
+            .json(body)
+            .send()
+            .await
+            .expect("the portal answers");
+        assert_eq!(response.status().as_u16(), 200);
+        let answer: Value = response.json().await.expect("a JSON answer");
         if done(&answer) {
             return answer;
         }
@@ -182,10 +202,10 @@ pub async fn answers_with_the_live_rules_and_follows_them(
         ROOT_LATEST_NO_REQUESTS,
         "the portal reads the cluster's rules",
         gatekeeper,
-        |answer| answer["rules"]["state"] == "current" && answer["rules"]["constraints"] == 5,
+        |answer| answer["rules"]["state"] == "current" && answer["rules"]["constraints"] == 6,
     )
     .await;
-    assert_eq!(answer["rules"]["templates"], 4, "{answer:#}");
+    assert_eq!(answer["rules"]["templates"], 5, "{answer:#}");
     assert_eq!(answer["verdict"], "refused");
     let deployment = &answer["objects"][0];
     // The four specific answers: registry (warn), tag and requests (deny) on the Deployment
@@ -397,5 +417,469 @@ pub async fn answers_with_the_live_rules_and_follows_them(
     ] {
         assert!(html.contains(words), "{words:?} in the page");
     }
+
+    checks_for_a_namespace_of_the_developers_own(&app, admin, gatekeeper).await;
+    applies_the_mutators_before_pod_security(&app, admin, gatekeeper).await;
+    follows_the_networkpolicies_gatekeeper_syncs(&app, admin, gatekeeper).await;
     app.stop().await;
+}
+
+/// The mutators of `tests/gatekeeper/preflight/mutators.yaml` fill in a bare Pod's
+/// securityContext in a `restricted` namespace: Pod Security refuses the Pod as pasted and admits
+/// it as mutated, and the answer says so; a Deployment with the same template is warned (its
+/// template is not mutated) while the Pods it makes are admitted. The real API server agrees.
+async fn applies_the_mutators_before_pod_security(
+    app: &TestApp,
+    admin: &kube::Client,
+    gatekeeper: &TestGatekeeper,
+) {
+    let container = json!({
+        "name": "web", "image": "harbor.example.com/library/nginx:1.27",
+        "resources": { "requests": { "cpu": "100m", "memory": "64Mi" } }
+    });
+    let pod = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "bare", "namespace": NAMESPACE },
+        "spec": { "containers": [container.clone()] }
+    });
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": { "name": "bare", "namespace": NAMESPACE },
+        "spec": {
+            "replicas": 2,
+            "selector": { "matchLabels": { "app": "bare" } },
+            "template": {
+                "metadata": { "labels": { "app": "bare" } },
+                "spec": { "containers": [container] }
+            }
+        }
+    });
+    let text = format!(
+        "{}\n---\n{}",
+        serde_json::to_string(&pod).expect("JSON"),
+        serde_json::to_string(&deployment).expect("JSON")
+    );
+    let mutated = |answer: &Value| {
+        answer["objects"][0]["mutations"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    // For the namespace itself (an administrator may check any): its labels decide where the
+    // mutators apply.
+    let root = login::logged_in(app, "root").await;
+    let body = json!({ "manifests": text, "namespace": NAMESPACE });
+    let answer = ask_until(
+        app,
+        &root,
+        &body,
+        "the mutators are read",
+        gatekeeper,
+        |answer| mutated(answer) == 5,
+    )
+    .await;
+    let ids = |list: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|mutation| mutation["id"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let all = [
+        "gatekeeper/Assign/container-no-privilege-escalation",
+        "gatekeeper/Assign/container-run-as-non-root",
+        "gatekeeper/Assign/pod-seccomp-runtime-default",
+        "gatekeeper/AssignMetadata/pod-hardened-by",
+        "gatekeeper/ModifySet/container-drop-all",
+    ];
+    let bare = &answer["objects"][0];
+    assert_eq!(ids(&bare["mutations"]), all, "{bare:#}");
+    assert_eq!(bare["verdict"], "accepted", "{bare:#}");
+    let summary = bare["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary
+            .contains("Pod Security admits it only because the cluster's mutators change it first"),
+        "{summary}"
+    );
+    assert!(
+        !answer["notChecked"].to_string().contains("mutations"),
+        "the mutations are part of the answer: {answer:#}"
+    );
+    // The real API server: admitted without a word, and mutated as the answer says.
+    let request = http::Request::post(format!("/api/v1/namespaces/{NAMESPACE}/pods?dryRun=All"))
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&pod).expect("JSON"))
+        .expect("request");
+    let (status, warnings, body) = super::send(admin, request).await;
+    assert_eq!(status, 201, "{body}");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let created: Value = serde_json::from_str(&body).expect("the Pod");
+    let context = &created["spec"]["containers"][0]["securityContext"];
+    assert_eq!(context["runAsNonRoot"], true, "{created:#}");
+    assert_eq!(context["allowPrivilegeEscalation"], false);
+    assert_eq!(context["capabilities"]["drop"], json!(["ALL"]));
+    assert_eq!(
+        created["spec"]["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    assert_eq!(
+        created["metadata"]["annotations"]["preflight.example/hardened-by"],
+        "gatekeeper"
+    );
+
+    // The Deployment: not mutated itself, so Pod Security's warn level speaks; its Pods are.
+    let workload = &answer["objects"][1];
+    assert!(ids(&workload["mutations"]).is_empty(), "{workload:#}");
+    assert_eq!(ids(&workload["podMutations"]), all, "{workload:#}");
+    assert_eq!(workload["verdict"], "warned", "{workload:#}");
+    assert!(workload["pods"]["denial"].is_null(), "{workload:#}");
+    let summary = workload["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains(
+            "Its Pods are admitted only because the cluster's mutators change each one first"
+        ),
+        "{summary}"
+    );
+    let request = http::Request::post(format!(
+        "/apis/apps/v1/namespaces/{NAMESPACE}/deployments?dryRun=All"
+    ))
+    .header("content-type", "application/json")
+    .body(serde_json::to_vec(&deployment).expect("JSON"))
+    .expect("request");
+    let (status, warnings, body) = super::send(admin, request).await;
+    assert_eq!(status, 201, "{body}");
+    let mut real: Vec<String> = warnings.iter().map(|w| super::warning_text(w)).collect();
+    real.sort();
+    let mut portal: Vec<String> = serde_json::from_value(workload["object"]["warnings"].clone())
+        .expect("Pod Security's warnings");
+    portal.sort();
+    assert_eq!(portal, real, "Pod Security's warnings are the API server's");
+    // A Pod as the Deployment's controller makes it: admitted, as the answer says.
+    let made = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "generateName": "bare-", "namespace": NAMESPACE, "labels": { "app": "bare" } },
+        "spec": deployment["spec"]["template"]["spec"]
+    });
+    let request = http::Request::post(format!("/api/v1/namespaces/{NAMESPACE}/pods?dryRun=All"))
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&made).expect("JSON"))
+        .expect("request");
+    let (status, _, body) = super::send(admin, request).await;
+    assert_eq!(status, 201, "the Pods it makes are admitted: {body}");
+}
+
+/// Gatekeeper's inventory as the portal keeps it: a Pod no NetworkPolicy selects is warned by
+/// `networkpolicy-selects`; once a policy that selects it is created, it is not, without a
+/// restart; and the real API server says the same each time.
+async fn follows_the_networkpolicies_gatekeeper_syncs(
+    app: &TestApp,
+    admin: &kube::Client,
+    gatekeeper: &TestGatekeeper,
+) {
+    let pod = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "late", "namespace": "preflight-np", "labels": { "app": "late" } },
+        "spec": { "containers": [{
+            "name": "late", "image": "harbor.example.com/library/nginx:1.27",
+            "resources": { "requests": { "cpu": "100m", "memory": "64Mi" } }
+        }] }
+    });
+    let text = serde_json::to_string(&pod).expect("JSON");
+    let warned_by = |answer: &Value| -> Vec<String> {
+        answer["objects"][0]["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|finding| finding["name"] == "networkpolicy-selects")
+            .map(|finding| finding["outcome"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let answer = answer_until(app, &text, "the inventory is read", gatekeeper, |answer| {
+        warned_by(answer) == ["violated"]
+    })
+    .await;
+    let messages = answer["objects"][0]["rules"].to_string();
+    assert!(
+        messages.contains(
+            "Pod <late> is not selected by any NetworkPolicy in namespace <preflight-np>"
+        ),
+        "{messages}"
+    );
+    let body = serde_json::to_vec(&pod).expect("JSON");
+    let real = |admin: kube::Client| {
+        let body = body.clone();
+        async move {
+            let request = http::Request::post("/api/v1/namespaces/preflight-np/pods?dryRun=All")
+                .header("content-type", "application/json")
+                .body(body)
+                .expect("request");
+            let (status, warnings, body) = super::send(&admin, request).await;
+            assert_eq!(status, 201, "{body}");
+            warnings
+                .iter()
+                .map(|w| super::warning_text(w))
+                .collect::<Vec<_>>()
+        }
+    };
+    let before = real(admin.clone()).await;
+    assert!(
+        before
+            .iter()
+            .any(|w| w.starts_with("[networkpolicy-selects]")),
+        "{before:?}"
+    );
+    let policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: late\n  \
+         namespace: preflight-np\nspec:\n  podSelector:\n    matchLabels:\n      app: late\n  \
+         policyTypes: [Ingress]\n";
+    helm::apply(admin, &helm::documents(policy)[0], false)
+        .await
+        .expect("create the NetworkPolicy");
+    answer_until(
+        app,
+        &text,
+        "the new NetworkPolicy is read",
+        gatekeeper,
+        |answer| warned_by(answer) == ["passes"],
+    )
+    .await;
+    let start = Instant::now();
+    loop {
+        let after = real(admin.clone()).await;
+        if !after
+            .iter()
+            .any(|w| w.starts_with("[networkpolicy-selects]"))
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "Gatekeeper syncs the new policy within 90 s: {after:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Server-side apply of a constraint of `kind` named `name`.
+async fn apply_constraint(admin: &kube::Client, kind: &str, name: &str, yaml: &str) {
+    let request = http::Request::patch(format!(
+        "/apis/constraints.gatekeeper.sh/v1beta1/{}/{name}?fieldManager=portal-tests&force=true",
+        kind.to_ascii_lowercase()
+    ))
+    .header("content-type", "application/apply-patch+yaml")
+    .body(yaml.as_bytes().to_vec())
+    .expect("request");
+    admin
+        .request_text(request)
+        .await
+        .unwrap_or_else(|error| panic!("apply the constraint {name}: {error}"));
+}
+
+/// A developer checks for one of their own namespaces: its Pod Security labels and a rule's
+/// `namespaceSelector` count as the cluster has them, and the answer is the API server's for a
+/// create there. A namespace of another team's, one that does not exist, and any namespace
+/// without a login are refused in the same words, and nothing of theirs is shown.
+async fn checks_for_a_namespace_of_the_developers_own(
+    app: &TestApp,
+    admin: &kube::Client,
+    gatekeeper: &TestGatekeeper,
+) {
+    const TEAM: &str = "preflight-team";
+    let namespace = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {TEAM}\n  labels:\n    \
+         pod-security.kubernetes.io/enforce: baseline\n    \
+         pod-security.kubernetes.io/warn: baseline\n    \
+         preflight.example/team: payments\n"
+    );
+    helm::apply(admin, &helm::documents(&namespace)[0], false)
+        .await
+        .expect("create the namespace");
+    let binding = format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  \
+         name: workload-admin\n  namespace: {TEAM}\nroleRef:\n  \
+         apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit\nsubjects:\n\
+         - apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: team-a\n"
+    );
+    helm::apply(admin, &helm::documents(&binding)[0], false)
+        .await
+        .expect("bind team-a");
+    // Only for namespaces labelled for the payments team: three replicas, or refused.
+    let payments = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sMinimumReplicas\n\
+         metadata:\n  name: payments-replicas\nspec:\n  enforcementAction: deny\n  match:\n    \
+         kinds:\n    - apiGroups: [apps]\n      kinds: [Deployment]\n    namespaceSelector:\n      \
+         matchLabels:\n        preflight.example/team: payments\n  parameters:\n    \
+         min_replicas: 3\n";
+    apply_constraint(admin, "K8sMinimumReplicas", "payments-replicas", payments).await;
+
+    // Root, from the allowed registry, tagged, with requests: baseline lets it run as root,
+    // restricted (the portal's default) would not; two replicas break only the payments rule.
+    let manifest = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: pay\n  namespace: {TEAM}\n\
+         spec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: pay\n  template:\n    \
+         metadata:\n      labels:\n        app: pay\n    spec:\n      containers:\n      \
+         - name: pay\n        image: harbor.example.com/library/nginx:1.27\n        \
+         resources:\n          requests:\n            cpu: 100m\n            memory: 64Mi\n"
+    );
+    let alice = login::logged_in(app, "alice").await;
+    let ask = |client: reqwest::Client, body: Value| {
+        let url = app.url("/api/v1/preflight");
+        async move {
+            let response = client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("the portal answers");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.expect("JSON"))
+        }
+    };
+    let start = Instant::now();
+    let answer = loop {
+        let (status, answer) = ask(
+            alice.clone(),
+            json!({ "manifests": manifest, "namespace": TEAM }),
+        )
+        .await;
+        // The access view and the new constraint are each read in their own time.
+        if status == 200
+            && violated(&answer["objects"][0]["rules"])
+                .iter()
+                .any(|(id, _)| id.ends_with("/payments-replicas"))
+        {
+            break answer;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "the namespace and its rule are read within 90 s: {status} {answer:#}\n{}",
+            gatekeeper.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(answer["namespace"], TEAM, "{answer:#}");
+    assert_eq!(
+        answer["podSecurity"]["enforce"]["level"], "baseline",
+        "{answer:#}"
+    );
+    let deployment = &answer["objects"][0];
+    assert_eq!(deployment["verdict"], "refused", "{deployment:#}");
+    assert!(
+        deployment["pods"]["denial"].is_null(),
+        "baseline admits a Pod that runs as root: {deployment:#}"
+    );
+    // Word for word what the API server says to a create there.
+    let request = http::Request::post(format!(
+        "/apis/apps/v1/namespaces/{TEAM}/deployments?dryRun=All"
+    ))
+    .header("content-type", "application/json")
+    .body(serde_json::to_vec(&value_of(&manifest)).expect("JSON"))
+    .expect("request");
+    let (status, _, body) = super::send(admin, request).await;
+    assert_eq!(status, 403, "{body}");
+    let mut real = refusal_lines(&body);
+    real.sort();
+    let mut portal: Vec<String> = deployment["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|finding| finding["action"] == "deny")
+        .flat_map(|finding| finding["messages"].as_array().cloned().unwrap_or_default())
+        .filter_map(|message| message.as_str().map(str::to_owned))
+        .collect();
+    portal.sort();
+    assert_eq!(portal, real, "the portal's refusal is the API server's");
+
+    // For a new namespace the same manifest meets restricted and no payments rule.
+    let (status, fresh) = ask(alice.clone(), json!({ "manifests": manifest })).await;
+    assert_eq!(status, 200);
+    assert!(fresh["namespace"].is_null(), "{fresh:#}");
+    assert!(
+        !violated(&fresh["objects"][0]["rules"])
+            .iter()
+            .any(|(id, _)| id.ends_with("/payments-replicas")),
+        "without the namespace's labels the payments rule does not apply: {fresh:#}"
+    );
+
+    // Another team's namespace, a missing one, and any without a login: the same 404.
+    let anonymous = reqwest::Client::new();
+    for (client, name) in [
+        (alice.clone(), NAMESPACE),
+        (alice.clone(), "no-such-namespace"),
+        (anonymous.clone(), TEAM),
+    ] {
+        let (status, refused) =
+            ask(client, json!({ "manifests": manifest, "namespace": name })).await;
+        assert_eq!(status, 404, "{name}: {refused:#}");
+        assert_eq!(
+            refused["error"],
+            format!(
+                "{name:?} is not one of your namespaces: log in and choose one of yours, or check for a new namespace"
+            ),
+        );
+    }
+    let (status, both) = ask(
+        alice.clone(),
+        json!({ "manifests": manifest, "namespace": TEAM, "namespaceLabels": {} }),
+    )
+    .await;
+    assert_eq!(status, 422, "{both:#}");
+
+    // The page offers her namespaces, and the form without JavaScript checks for the one chosen.
+    let page = alice
+        .get(app.url("/preflight"))
+        .send()
+        .await
+        .expect("the page answers")
+        .text()
+        .await
+        .expect("HTML");
+    assert!(
+        page.contains(&format!("<option value=\"{TEAM}\"")),
+        "her namespace is offered"
+    );
+    assert!(
+        !page.contains(&format!("<option value=\"{NAMESPACE}\"")),
+        "another team's is not"
+    );
+    let response = alice
+        .post(app.url("/preflight"))
+        .header("origin", app.url("").trim_end_matches('/'))
+        .form(&[("manifests", manifest.as_str()), ("namespace", TEAM)])
+        .send()
+        .await
+        .expect("the page answers");
+    assert_eq!(response.status().as_u16(), 200);
+    let html = visible(&response.text().await.expect("HTML").replace("<!>", ""));
+    for words in [
+        "Checked for namespace preflight-team, whose Pod Security is: enforce baseline",
+        "Refused by payments-replicas",
+    ] {
+        assert!(html.contains(words), "{words:?} in the page");
+    }
+    let response = app
+        .http
+        .post(app.url("/preflight"))
+        .header("origin", app.url("").trim_end_matches('/'))
+        .form(&[("manifests", manifest.as_str()), ("namespace", TEAM)])
+        .send()
+        .await
+        .expect("the page answers");
+    let html = visible(&response.text().await.expect("HTML").replace("<!>", ""));
+    assert!(
+        html.contains("preflight-team&quot; is not one of your namespaces")
+            || html.contains("preflight-team\" is not one of your namespaces"),
+        "without a login the namespace is refused on the page too"
+    );
+    assert!(!html.contains("Refused by payments-replicas"));
+
+    let delete = http::Request::delete(
+        "/apis/constraints.gatekeeper.sh/v1beta1/k8sminimumreplicas/payments-replicas",
+    )
+    .body(Vec::new())
+    .expect("request");
+    admin
+        .request_text(delete)
+        .await
+        .expect("delete the constraint");
 }

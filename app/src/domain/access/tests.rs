@@ -442,3 +442,38 @@ fn too_many_subjects_or_namespaces_or_none_stay_a_list() {
     assert_eq!(Grid::of(&[matrix_row(group("team-a"), &pairs)]), None);
     assert!(Grid::of(&[matrix_row(group("team-a"), &pairs[..Grid::MAX_ROWS])]).is_some());
 }
+
+#[test]
+fn a_namespace_is_usable_with_its_labels_only_by_those_who_may_use_it() {
+    let labels = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect()
+    };
+    let shop = labels(&[("pod-security.kubernetes.io/enforce", "baseline")]);
+    let snapshot = cluster().with_labels([("shop".to_owned(), shop.clone())]);
+    let bob = viewer("bob", &["team-a"]);
+    assert_eq!(snapshot.usable_namespace(&bob, "shop"), Some(shop.clone()));
+    assert_eq!(snapshot.usable_namespaces(&bob), ["blog", "shop"]);
+    // Another team's, one that does not exist: the same answer.
+    let carol = viewer("carol", &["team-b"]);
+    assert_eq!(snapshot.usable_namespace(&carol, "shop"), None);
+    assert_eq!(snapshot.usable_namespace(&carol, "missing"), None);
+    assert_eq!(snapshot.usable_namespaces(&carol), ["blog"]);
+    // Labels not read are no labels; an administrator may use every namespace that exists.
+    assert_eq!(
+        snapshot.usable_namespace(&carol, "blog"),
+        Some(BTreeMap::new())
+    );
+    let root = Viewer {
+        is_admin: true,
+        ..viewer("root", &[])
+    };
+    assert_eq!(snapshot.usable_namespace(&root, "shop"), Some(shop));
+    assert_eq!(snapshot.usable_namespace(&root, "missing"), None);
+    assert_eq!(
+        snapshot.usable_namespaces(&root),
+        ["blog", "data", "empty", "shop"]
+    );
+}

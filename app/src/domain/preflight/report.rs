@@ -10,7 +10,7 @@ use super::pod_security::{
     Decision, FixOutcome, NamespacePolicy, NeedsHuman, PodObject, WorkloadKind, admit_create,
     fix_for_restricted, pod_object,
 };
-use super::rules::{ClusterRules, NoRules, RuleFinding, RulesStatus};
+use super::rules::{AppliedMutation, ClusterRules, NoRules, RuleFinding, RulesStatus, Target};
 use crate::domain::networkpolicy::yaml::to_yaml;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -53,6 +53,13 @@ pub struct ObjectReport {
     /// For a workload, the cluster's rules that apply to each Pod it will create.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pod_rules: Vec<RuleFinding>,
+    /// The cluster's mutators that change the object on its way in (Pod Security and the
+    /// rules above see it changed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mutations: Vec<AppliedMutation>,
+    /// For a workload, the mutators that change each Pod it creates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pod_mutations: Vec<AppliedMutation>,
     /// What was wrong with the document when it could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -123,6 +130,10 @@ pub struct Answer {
     /// `refused` when any object (or the Pods one creates) will be refused or cannot be read,
     /// else `warned` when any is warned, else `accepted`.
     pub verdict: Verdict,
+    /// The namespace checked for; `None`: a namespace as the portal creates it (or, with a
+    /// caller's labels, an unnamed one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// The Pod Security policy checked against, as the namespace's labels set it.
     pub pod_security: NamespacePolicy,
     /// How far the cluster's own rules (Gatekeeper) could be read for this answer.
@@ -132,25 +143,30 @@ pub struct Answer {
     pub not_checked: Vec<String>,
 }
 
-/// What the answer does not cover, in words, whatever the cluster.
-pub const NOT_CHECKED: &str = "Not part of this answer: the cluster's mutations, which on Welkin fill in unset securityContext fields of bare Pods before Pod Security looks (a bare Pod refused here may then be admitted; the Pod templates of workloads are never mutated).";
+/// What the answer does not cover when the cluster's rules are not read.
+pub const NOT_CHECKED: &str = "Not part of this answer: the cluster's mutations, which on Welkin fill in unset securityContext fields of Pods before Pod Security looks (a Pod refused here may then be admitted; the Pod templates of workloads are not changed).";
 
 /// `documents` checked against `policy` alone, as without a cluster.
 pub fn answer(documents: &[Document], policy: NamespacePolicy) -> Answer {
-    answer_with(documents, policy, &NoRules, None)
+    answer_with(documents, policy, &NoRules, Target::default())
 }
 
 /// `documents` checked against `policy` and the cluster's `rules`, for creating them in
-/// `namespace` (an object's own `metadata.namespace` wins), with the overall verdict.
+/// `target` (an object's own `metadata.namespace` wins), with the overall verdict.
 pub fn answer_with(
     documents: &[Document],
     policy: NamespacePolicy,
     rules: &dyn ClusterRules,
-    namespace: Option<&str>,
+    target: Target<'_>,
 ) -> Answer {
+    let mut mutation_notes = Vec::new();
     let objects: Vec<ObjectReport> = objects(documents)
         .into_iter()
-        .map(|(document, value)| check_object(document, value, &policy, rules, namespace))
+        .map(|(document, value)| {
+            let (report, notes) = check_object(document, value, &policy, rules, target);
+            mutation_notes.extend(notes);
+            report
+        })
         .collect();
     let any = |verdict| objects.iter().any(|object| object.verdict == verdict);
     let verdict = if any(Verdict::Refused) || any(Verdict::Unreadable) {
@@ -165,7 +181,10 @@ pub fn answer_with(
     if !status.has_rules() {
         not_checked.push(status.words());
     }
-    not_checked.push(NOT_CHECKED.to_owned());
+    // Read rules include the mutators; a cluster without Gatekeeper has none.
+    if matches!(status, RulesStatus::NoCluster | RulesStatus::Starting) {
+        not_checked.push(NOT_CHECKED.to_owned());
+    }
     for problem in rules.unreadable() {
         not_checked.push(format!(
             "A rule of the cluster that the portal cannot read, so not checked: {problem}."
@@ -181,13 +200,14 @@ pub fn answer_with(
             _ => None,
         })
         .collect();
-    for line in rules_not_checked {
+    for line in rules_not_checked.into_iter().chain(mutation_notes) {
         if !not_checked.contains(&line) {
             not_checked.push(line);
         }
     }
     Answer {
         verdict,
+        namespace: target.namespace.map(str::to_owned),
         pod_security: policy,
         rules: status,
         objects,
@@ -199,7 +219,9 @@ pub fn answer_with(
 pub fn check(documents: &[Document], policy: &NamespacePolicy) -> Vec<ObjectReport> {
     objects(documents)
         .into_iter()
-        .map(|(document, value)| check_object(document, value, policy, &NoRules, None))
+        .map(|(document, value)| {
+            check_object(document, value, policy, &NoRules, Target::default()).0
+        })
         .collect()
 }
 
@@ -214,8 +236,8 @@ fn check_object(
     value: &Value,
     policy: &NamespacePolicy,
     rules: &dyn ClusterRules,
-    namespace: Option<&str>,
-) -> ObjectReport {
+    target: Target<'_>,
+) -> (ObjectReport, Vec<String>) {
     let kind = text_at(value, &["kind"]).unwrap_or("").to_owned();
     let name = match (
         text_at(value, &["metadata", "name"]),
@@ -236,15 +258,23 @@ fn check_object(
         pods: None,
         rules: Vec::new(),
         pod_rules: Vec::new(),
+        mutations: Vec::new(),
+        pod_mutations: Vec::new(),
         problem: None,
         fix: None,
     };
+    // Gatekeeper's mutating webhook runs first: Pod Security and the constraints see the
+    // object as the mutators leave it.
+    let mutated = rules.mutate(value, target);
+    let mut notes = mutated.not_checked;
+    report.mutations = mutated.applied;
+    let admitted = mutated.object.as_ref().unwrap_or(value);
     let object = match pod_object(value) {
         Ok(Some(object)) => object,
         Ok(None) => {
             // Pod Security does not look at it, but the cluster's rules may (a Service, a
             // PodDisruptionBudget).
-            report.rules = rules.check(value, namespace);
+            report.rules = rules.check(admitted, target);
             let what = if report.kind.is_empty() {
                 "document without a kind".to_owned()
             } else {
@@ -259,24 +289,74 @@ fn check_object(
                 _ => rules_summary(&subject(&report), &report.rules, &[])
                     .unwrap_or_else(|| format!("{} passes the cluster's rules.", subject(&report))),
             };
-            return report;
+            return (report, notes);
         }
         Err(error) => {
             report.verdict = Verdict::Unreadable;
             report.summary =
                 "This object cannot be read, so the API server would refuse it as well.".into();
             report.problem = Some(error.to_string());
-            return report;
+            return (report, notes);
         }
     };
-
-    let decision = admit_create(policy, &object);
-    let pods = (object.kind != WorkloadKind::Pod).then(|| admit_create(policy, &as_pod(&object)));
-    report.rules = rules.check(value, namespace);
+    // What Pod Security sees: the object as mutated (a mutator may make it unreadable, which
+    // Gatekeeper would not let happen; then as pasted).
+    let seen = match &mutated.object {
+        Some(changed) => pod_object(changed)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| object.clone()),
+        None => object.clone(),
+    };
+    let decision = admit_create(policy, &seen);
+    report.rules = rules.check(admitted, target);
+    let mut pods = None;
+    let mut pods_as_made = None;
     if object.kind != WorkloadKind::Pod {
-        report.pod_rules = pod_value(value, object.kind)
-            .map(|pod| rules.check(&pod, namespace))
+        // The controller makes each Pod from the (possibly mutated) workload's template; the
+        // mutators then see that Pod on its own way in.
+        let pod = pod_value(admitted, object.kind);
+        let pod_mutated = pod
+            .as_ref()
+            .map(|pod| rules.mutate(pod, target))
             .unwrap_or_default();
+        notes.extend(pod_mutated.not_checked);
+        report.pod_mutations = pod_mutated.applied;
+        let made = as_pod(&seen);
+        let pod_seen = match &pod_mutated.object {
+            Some(changed) => pod_object(changed)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| made.clone()),
+            None => made.clone(),
+        };
+        pods = Some(admit_create(policy, &pod_seen));
+        if pod_mutated.object.is_some() {
+            pods_as_made = Some(admit_create(policy, &made));
+        }
+        let checked_pod = pod_mutated.object.or(pod);
+        report.pod_rules = checked_pod
+            .map(|pod| rules.check(&pod, target))
+            .unwrap_or_default();
+    }
+    // A verdict that holds only because of a mutation is said so.
+    let mut thanks_to_mutation = Vec::new();
+    if mutated.object.is_some() && decision.allowed() && !admit_create(policy, &object).allowed() {
+        thanks_to_mutation.push(format!(
+            "Pod Security admits it only because the cluster's mutators change it first ({}); as pasted it breaks \"{}\".",
+            mutation_names(&report.mutations),
+            policy.enforce.level.as_str()
+        ));
+    }
+    if let (Some(pods), Some(as_made)) = (&pods, &pods_as_made)
+        && pods.allowed()
+        && !as_made.allowed()
+    {
+        thanks_to_mutation.push(format!(
+            "Its Pods are admitted only because the cluster's mutators change each one first ({}); as the template stands they break \"{}\".",
+            mutation_names(&report.pod_mutations),
+            policy.enforce.level.as_str()
+        ));
     }
     let pod_security = verdict(&decision, pods.as_ref());
     let cluster = rules_verdict(&report.rules, &report.pod_rules);
@@ -331,12 +411,28 @@ fn check_object(
             pod_security_failing,
             &found,
             rules,
-            namespace,
+            target,
         ));
+    }
+    if !thanks_to_mutation.is_empty() {
+        report.summary = format!("{} {}", report.summary, thanks_to_mutation.join(" "));
     }
     report.object = Some(decision);
     report.pods = pods;
-    report
+    (report, notes)
+}
+
+/// `Assign/run-as-non-root and ModifySet/drop-all`, for a sentence.
+fn mutation_names(applied: &[AppliedMutation]) -> String {
+    let names: Vec<String> = applied
+        .iter()
+        .map(|mutation| format!("{}/{}", mutation.kind, mutation.name))
+        .collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// `Deployment shop`, or `This Deployment` without a name.
@@ -526,13 +622,16 @@ fn admission_lines(
     value: &Value,
     kind: WorkloadKind,
     rules: &dyn ClusterRules,
-    namespace: Option<&str>,
+    target: Target<'_>,
 ) -> Vec<String> {
-    let mut findings = rules.check(value, namespace);
+    let mutated = rules.mutate(value, target).object;
+    let value = mutated.as_ref().unwrap_or(value);
+    let mut findings = rules.check(value, target);
     if kind != WorkloadKind::Pod
         && let Some(pod) = pod_value(value, kind)
     {
-        findings.extend(rules.check(&pod, namespace));
+        let pod = rules.mutate(&pod, target).object.unwrap_or(pod);
+        findings.extend(rules.check(&pod, target));
     }
     lines_of(findings)
 }
@@ -566,7 +665,7 @@ fn fix(
     pod_security_failing: bool,
     found: &[RuleFinding],
     rules: &dyn ClusterRules,
-    namespace: Option<&str>,
+    target: Target<'_>,
 ) -> Fix {
     let mut fixed = value.clone();
     let (mut changes, needs_human) = if pod_security_failing {
@@ -591,7 +690,7 @@ fn fix(
     };
     // Unchanged by Pod Security's fix, the object gets the rules' answer it already had.
     let mut left = if pod_security_failing {
-        admission_lines(&fixed, object.kind, rules, namespace)
+        admission_lines(&fixed, object.kind, rules, target)
     } else {
         lines_of(found.to_vec())
     };
@@ -599,7 +698,7 @@ fn fix(
         let mut with_requests = fixed.clone();
         let added = add_requests(&mut with_requests, object.kind);
         if !added.is_empty() {
-            let after = admission_lines(&with_requests, object.kind, rules, namespace);
+            let after = admission_lines(&with_requests, object.kind, rules, target);
             if after.len() < left.len() {
                 fixed = with_requests;
                 changes.extend(added);

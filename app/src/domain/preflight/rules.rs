@@ -8,6 +8,36 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Where the objects are to be created: a namespace and its labels, as far as they are known.
+/// The default is "no namespace named": the rules see each object in its own
+/// `metadata.namespace`, if it has one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Target<'a> {
+    /// The namespace the objects are created in, unless an object names its own.
+    pub namespace: Option<&'a str>,
+    /// That namespace's labels (what a rule's `namespaceSelector` matches), when known.
+    pub labels: Option<&'a BTreeMap<String, String>>,
+}
+
+impl<'a> Target<'a> {
+    /// The target for one object: its own `metadata.namespace` wins, and the labels count only
+    /// for the namespace they were read from.
+    pub fn for_object(self, object: &'a Value) -> Target<'a> {
+        match object
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .filter(|namespace| !namespace.is_empty())
+        {
+            Some(own) if Some(own) != self.namespace => Target {
+                namespace: Some(own),
+                labels: None,
+            },
+            _ => self,
+        }
+    }
+}
 
 /// What a rule does to a violating object at admission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -204,11 +234,41 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
+/// One of the cluster's mutators that changed an object on its way in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedMutation {
+    /// `gatekeeper/<Kind>/<name>`, such as `gatekeeper/Assign/run-as-non-root`.
+    pub id: String,
+    /// `Assign`, `AssignMetadata` or `ModifySet`.
+    pub kind: String,
+    pub name: String,
+    /// What it sets: its `spec.location`.
+    pub location: String,
+}
+
+/// What the cluster's mutators do to an object before Pod Security and the constraints see it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Mutated {
+    /// The object as mutated; `None` when no mutator changed it.
+    pub object: Option<Value>,
+    /// The mutators that changed it, in the order they ran.
+    pub applied: Vec<AppliedMutation>,
+    /// Mutators whose effect could not be worked out here, as sentences for the answer.
+    pub not_checked: Vec<String>,
+}
+
 /// The cluster's rules, asked about one object at a time.
 pub trait ClusterRules {
-    /// Every rule that applies to creating `object` in `namespace` (the object's own
-    /// `metadata.namespace` wins), with what it says.
-    fn check(&self, object: &Value, namespace: Option<&str>) -> Vec<RuleFinding>;
+    /// What the cluster's mutators (Gatekeeper's mutating webhook, which runs before Pod
+    /// Security) do to creating `object` in `target`. None, by default.
+    fn mutate(&self, _object: &Value, _target: Target<'_>) -> Mutated {
+        Mutated::default()
+    }
+
+    /// Every rule that applies to creating `object` in `target` (see [`Target::for_object`]),
+    /// with what it says.
+    fn check(&self, object: &Value, target: Target<'_>) -> Vec<RuleFinding>;
 
     /// How far the rules could be read.
     fn status(&self) -> RulesStatus;
@@ -224,7 +284,7 @@ pub trait ClusterRules {
 pub struct NoRules;
 
 impl ClusterRules for NoRules {
-    fn check(&self, _object: &Value, _namespace: Option<&str>) -> Vec<RuleFinding> {
+    fn check(&self, _object: &Value, _target: Target<'_>) -> Vec<RuleFinding> {
         Vec::new()
     }
 

@@ -12,9 +12,5 @@ pub fn access() -> Result<AccessContext, AccessApiError> {
 
 /// The user in the terms the domain matches on.
 pub fn viewer(user: &CurrentUser) -> Viewer {
-    Viewer {
-        username: user.username.clone(),
-        groups: user.groups.clone(),
-        is_admin: user.is_admin,
-    }
+    user.viewer()
 }

@@ -13,7 +13,12 @@ mod view;
 pub use model::PreflightError;
 pub use view::PreflightPage;
 
-/// The text posted to `/preflight` without JavaScript, handed by the server to the page it
+/// The form posted to `/preflight` without JavaScript, handed by the server to the page it
 /// renders in answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Submitted(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Submitted {
+    /// The manifests, as typed.
+    pub manifests: String,
+    /// The namespace chosen; empty: a new namespace as the portal creates it.
+    pub namespace: String,
+}

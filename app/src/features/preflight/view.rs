@@ -1,7 +1,6 @@
 //! The preflight page: the form, and the answer beside it.
 
-use super::PreflightError;
-use super::api::{check_manifests, submitted};
+use super::api::{Start, check_manifests, start};
 use crate::domain::preflight::pod_security::Decision;
 use crate::domain::preflight::report::{Answer, Fix, ObjectReport, Verdict};
 use crate::domain::preflight::rules::{RuleAction, RuleFinding, RuleOutcome};
@@ -15,8 +14,9 @@ const RECHECK_AFTER: Duration = Duration::from_millis(400);
 
 #[component]
 pub fn PreflightPage() -> impl IntoView {
-    // What was posted without JavaScript, answered on the server and sent with the page.
-    let posted = Resource::new(|| (), |()| submitted());
+    // The namespaces to offer and what was posted without JavaScript, answered on the server
+    // and sent with the page.
+    let start = Resource::new(|| (), |()| start());
     view! {
         <Title text="Will it run here?"/>
         <h1>"Will it run here?"</h1>
@@ -29,20 +29,23 @@ pub fn PreflightPage() -> impl IntoView {
             "breaks the rules, you get the manifest back with the safe fixes made."
         </p>
         <Suspense fallback=|| ()>
-            {move || posted.get().map(|initial| view! { <PreflightForm initial/> })}
+            {move || start.get().map(|start| view! { <PreflightForm start/> })}
         </Suspense>
     }
 }
 
 #[component]
-fn PreflightForm(initial: Option<(String, Result<Answer, PreflightError>)>) -> impl IntoView {
-    let (text, answer) = match initial {
-        Some((text, answer)) => (text, Some(answer)),
-        None => (String::new(), None),
+fn PreflightForm(start: Start) -> impl IntoView {
+    let (text, chosen, answer) = match start.submitted {
+        Some((text, namespace, answer)) => (text, namespace, Some(answer)),
+        None => (String::new(), String::new(), None),
     };
     let current = RwSignal::new(text.clone());
+    let namespace = RwSignal::new(chosen.clone());
     let answer = RwSignal::new(answer);
-    let check = Action::new(|text: &String| check_manifests(text.clone()));
+    let check = Action::new(|(text, namespace): &(String, String)| {
+        check_manifests(text.clone(), namespace.clone())
+    });
     Effect::new(move |_| {
         if let Some(result) = check.value().get() {
             answer.set(Some(result));
@@ -57,7 +60,7 @@ fn PreflightForm(initial: Option<(String, Result<Answer, PreflightError>)>) -> i
         set_timeout(
             move || {
                 if typed.get_untracked() == version && !current.get_untracked().trim().is_empty() {
-                    check.dispatch(current.get_untracked());
+                    check.dispatch((current.get_untracked(), namespace.get_untracked()));
                 }
             },
             RECHECK_AFTER,
@@ -65,8 +68,33 @@ fn PreflightForm(initial: Option<(String, Result<Answer, PreflightError>)>) -> i
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        check.dispatch(current.get_untracked());
+        check.dispatch((current.get_untracked(), namespace.get_untracked()));
     };
+    // Another namespace: check again for it at once.
+    let on_namespace = move |ev| {
+        namespace.set(event_target_value(&ev));
+        if !current.get_untracked().trim().is_empty() {
+            check.dispatch((current.get_untracked(), namespace.get_untracked()));
+        }
+    };
+    // Offered only to a user with namespaces; a chosen one that is no longer theirs stays
+    // listed, so the answer (refused) and the form agree.
+    let mut namespaces = start.namespaces;
+    if !chosen.is_empty() && !namespaces.contains(&chosen) {
+        namespaces.push(chosen.clone());
+    }
+    let target = (!namespaces.is_empty()).then(|| {
+        view! {
+            <label for="namespace">"Namespace"</label>
+            <select id="namespace" name="namespace" on:change=on_namespace>
+                <option value="" selected=chosen.is_empty()>"A new namespace, as this portal creates it"</option>
+                {namespaces.into_iter().map(|name| {
+                    let selected = name == chosen;
+                    view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+                }).collect_view()}
+            </select>
+        }
+    });
 
     view! {
         <div class="split">
@@ -74,13 +102,13 @@ fn PreflightForm(initial: Option<(String, Result<Answer, PreflightError>)>) -> i
                 <label for="manifests">"Your manifests"</label>
                 <p class="muted" id="manifests-hint">
                     "YAML or JSON, as kubectl apply -f reads it: several documents separated by "
-                    "lines of ---, and List objects; or a kubectl run command line. Checked for a "
-                    "namespace as this portal creates it."
+                    "lines of ---, and List objects; or a kubectl run command line."
                 </p>
                 <textarea id="manifests" name="manifests" rows="20" spellcheck="false"
                     autocomplete="off" aria-describedby="manifests-hint" on:input=on_input>
                     {text}
                 </textarea>
+                {target}
                 <button type="submit" id="check">"Check"</button>
             </form>
             <div class="card output" aria-live="polite" id="preflight-answer">
@@ -117,10 +145,16 @@ fn AnswerView(answer: Answer) -> impl IntoView {
         _ => "The rules checked here accept everything.",
     };
     let rules_status = answer.rules.has_rules().then(|| answer.rules.words());
-    let policy = format!(
-        "Pod Security of the namespace: enforce {}, warn {}.",
-        answer.pod_security.enforce, answer.pod_security.warn
-    );
+    let policy = match &answer.namespace {
+        Some(namespace) => format!(
+            "Checked for namespace {namespace}, whose Pod Security is: enforce {}, warn {}.",
+            answer.pod_security.enforce, answer.pod_security.warn
+        ),
+        None => format!(
+            "Checked for a namespace as this portal creates it, whose Pod Security is: enforce {}, warn {}.",
+            answer.pod_security.enforce, answer.pod_security.warn
+        ),
+    };
     view! {
         <section aria-labelledby="verdict-title">
             <h2 id="verdict-title">"The answer"</h2>

@@ -174,11 +174,17 @@ struct Compiled {
 }
 
 /// The cluster's templates and constraints, ready to evaluate objects against.
+#[derive(Clone)]
 pub struct Rules {
     templates: HashMap<String, Compiled>,
     constraints: Vec<Constraint>,
-    inventory: Value,
+    /// `data.inventory` as Gatekeeper holds it, or why the portal cannot know it (then a rule
+    /// that reads it is not checked).
+    inventory: Result<Value, String>,
 }
+
+/// Why a rule that reads `data.inventory` is not checked when nothing says what it holds.
+pub const NO_INVENTORY: &str = "its rule reads other objects of the cluster that Gatekeeper syncs (data.inventory), which the portal does not hold";
 
 impl std::fmt::Debug for Rules {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -236,7 +242,7 @@ impl Rules {
         Self {
             templates,
             constraints,
-            inventory: json!({}),
+            inventory: Err(NO_INVENTORY.to_owned()),
         }
     }
 
@@ -251,17 +257,26 @@ impl Rules {
     }
 
     /// Sets what templates see as `data.inventory` (Gatekeeper's synced cluster objects:
-    /// `cluster` and `namespace` trees keyed by group-version, kind and name). Empty by default.
-    /// The inventory is put into each compiled engine once, which is analysed again here, so
-    /// evaluations stay cheap.
-    pub fn with_inventory(mut self, inventory: Value) -> Self {
-        for compiled in self.templates.values_mut() {
+    /// `cluster` and `namespace` trees keyed by group-version, kind and name), or why it is not
+    /// known (the default: a rule that reads it is not checked). The inventory is put into each
+    /// compiled engine that reads it once, which is analysed again here, so evaluations stay
+    /// cheap.
+    pub fn with_inventory(mut self, inventory: Result<Value, String>) -> Self {
+        if self.inventory == inventory {
+            return self;
+        }
+        let data = inventory.clone().unwrap_or_else(|_| json!({}));
+        for compiled in self
+            .templates
+            .values_mut()
+            .filter(|compiled| compiled.reads_inventory)
+        {
             let Ok(engine) = &mut compiled.engine else {
                 continue;
             };
             engine.clear_data();
             let prepared = engine
-                .add_data(regorus::Value::from(json!({ "inventory": inventory })))
+                .add_data(regorus::Value::from(json!({ "inventory": data })))
                 .and_then(|()| engine.eval_rule(compiled.rule.clone()));
             if let Err(error) = prepared {
                 compiled.engine = Err(format!("{error:#}"));
@@ -300,15 +315,9 @@ impl Rules {
             ));
         };
         if compiled.reads_inventory
-            && self
-                .inventory
-                .as_object()
-                .is_none_or(|tree| tree.is_empty())
+            && let Err(reason) = &self.inventory
         {
-            return Outcome::NotChecked(
-                "its rule reads other objects of the cluster that Gatekeeper syncs (data.inventory), which the portal does not hold"
-                    .into(),
-            );
+            return Outcome::NotChecked(reason.clone());
         }
         let mut engine = match &compiled.engine {
             Ok(engine) => engine.clone(),

@@ -1,6 +1,7 @@
 use super::*;
 use crate::domain::preflight::pod_security::{Level, LevelVersion};
 use serde_json::json;
+use std::collections::BTreeMap;
 
 fn restricted() -> NamespacePolicy {
     let restricted = LevelVersion::latest(Level::Restricted);
@@ -228,7 +229,7 @@ fn containers(object: &Value) -> Vec<Value> {
 }
 
 impl ClusterRules for TestRules {
-    fn check(&self, object: &Value, namespace: Option<&str>) -> Vec<RuleFinding> {
+    fn check(&self, object: &Value, target: Target<'_>) -> Vec<RuleFinding> {
         use super::super::rules::{RuleAction, RuleOutcome};
         let finding = |kind: &str, name: &str, action, broken: Vec<String>| RuleFinding {
             id: format!("gatekeeper/{kind}/{name}"),
@@ -243,7 +244,7 @@ impl ClusterRules for TestRules {
                 }
             },
         };
-        if namespace == Some("kube-system")
+        if target.for_object(object).namespace == Some("kube-system")
             || !["Pod", "Deployment", "Service"].contains(&object["kind"].as_str().unwrap_or(""))
         {
             return Vec::new();
@@ -311,7 +312,15 @@ impl ClusterRules for TestRules {
 }
 
 fn with_rules(value: Value) -> Answer {
-    answer_with(&[document(value)], restricted(), &TestRules, Some("shop"))
+    answer_with(
+        &[document(value)],
+        restricted(),
+        &TestRules,
+        Target {
+            namespace: Some("shop"),
+            labels: None,
+        },
+    )
 }
 
 #[test]
@@ -475,7 +484,7 @@ fn without_a_cluster_the_answer_says_the_rules_are_not_part_of_it() {
 fn a_rule_that_cannot_be_evaluated_is_listed_as_not_checked_never_passed() {
     struct Unknown;
     impl ClusterRules for Unknown {
-        fn check(&self, _: &Value, _: Option<&str>) -> Vec<RuleFinding> {
+        fn check(&self, _: &Value, _: Target<'_>) -> Vec<RuleFinding> {
             vec![RuleFinding {
                 id: "gatekeeper/K8sRequireSelectedPods/np".into(),
                 kind: "K8sRequireSelectedPods".into(),
@@ -500,7 +509,7 @@ fn a_rule_that_cannot_be_evaluated_is_listed_as_not_checked_never_passed() {
         &[document(deployment(hardened_container()))],
         restricted(),
         &Unknown,
-        None,
+        Target::default(),
     );
     assert_eq!(answer.verdict, Verdict::Accepted, "{answer:#?}");
     let lines = answer.not_checked.join("\n");
@@ -526,4 +535,47 @@ fn an_object_a_rule_refuses_is_never_called_accepted_first() {
         "{summary}"
     );
     assert!(!summary.contains("will be accepted"), "{summary}");
+}
+
+#[test]
+fn an_objects_own_namespace_wins_and_the_labels_stay_with_theirs() {
+    let labels: BTreeMap<String, String> = [("team".to_owned(), "payments".to_owned())].into();
+    let target = Target {
+        namespace: Some("shop"),
+        labels: Some(&labels),
+    };
+    let unnamed = json!({ "kind": "Pod", "metadata": { "name": "a" } });
+    assert_eq!(target.for_object(&unnamed), target);
+    let same = json!({ "kind": "Pod", "metadata": { "name": "a", "namespace": "shop" } });
+    assert_eq!(target.for_object(&same), target);
+    let empty = json!({ "kind": "Pod", "metadata": { "name": "a", "namespace": "" } });
+    assert_eq!(target.for_object(&empty), target);
+    let other = json!({ "kind": "Pod", "metadata": { "name": "a", "namespace": "blog" } });
+    assert_eq!(
+        target.for_object(&other),
+        Target {
+            namespace: Some("blog"),
+            labels: None
+        },
+        "the labels read for shop say nothing about blog"
+    );
+    assert_eq!(Target::default().for_object(&other).namespace, Some("blog"));
+}
+
+#[test]
+fn the_answer_names_the_namespace_it_was_checked_for() {
+    let named = answer_with(
+        &[document(deployment(hardened_container()))],
+        restricted(),
+        &TestRules,
+        Target {
+            namespace: Some("shop"),
+            labels: None,
+        },
+    );
+    assert_eq!(named.namespace.as_deref(), Some("shop"));
+    let new = answer(&[document(deployment(hardened_container()))], restricted());
+    assert_eq!(new.namespace, None);
+    let json = serde_json::to_value(&new).expect("JSON");
+    assert!(json.get("namespace").is_none(), "{json}");
 }
