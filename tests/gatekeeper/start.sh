@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a real OPA Gatekeeper (the manager binary from ./build.sh) on loopback against a
-# given cluster, as that cluster's validating admission webhook and audit controller:
+# given cluster, as that cluster's validating and mutating admission webhook and audit controller:
 # installs Gatekeeper's CRDs and the gatekeeper-system namespace, starts the manager with a
 # serving certificate for 127.0.0.1, waits until it answers, then registers a
 # ValidatingWebhookConfiguration whose clientConfig is `url: https://127.0.0.1:PORT/v1/admit`

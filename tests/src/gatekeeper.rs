@@ -1,7 +1,8 @@
 //! A real OPA Gatekeeper for tests: the manager built from its published Go module by
 //! `tests/gatekeeper/build.sh` (or taken from `PORTAL_TEST_GATEKEEPER_ASSETS`) and started by
 //! `tests/gatekeeper/start.sh` against a [`TestCluster`](super::TestCluster), as that cluster's
-//! validating admission webhook (`failurePolicy: Fail`) and audit controller.
+//! validating admission webhook (`failurePolicy: Fail`), mutating webhook (`Ignore`) and audit
+//! controller.
 //!
 //! The webhook catches every create and update in the cluster once registered, so a test that
 //! starts Gatekeeper should have the control plane to itself: put it in a test binary of its own
