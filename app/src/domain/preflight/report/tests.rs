@@ -579,3 +579,100 @@ fn the_answer_names_the_namespace_it_was_checked_for() {
     let json = serde_json::to_value(&new).expect("JSON");
     assert!(json.get("namespace").is_none(), "{json}");
 }
+
+/// Mutators as on Welkin: every Pod's containers get the restricted securityContext fields.
+struct Hardening;
+
+impl ClusterRules for Hardening {
+    fn mutate(&self, object: &Value, _target: Target<'_>) -> super::super::rules::Mutated {
+        use super::super::rules::{AppliedMutation, Mutated};
+        if object["kind"] != "Pod" {
+            return Mutated::default();
+        }
+        let mut pod = object.clone();
+        for container in pod["spec"]["containers"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            container["securityContext"] = hardened_container()["securityContext"].clone();
+        }
+        Mutated {
+            object: Some(pod),
+            applied: vec![AppliedMutation {
+                id: "gatekeeper/Assign/harden".into(),
+                kind: "Assign".into(),
+                name: "harden".into(),
+                location: "spec.containers[name: *].securityContext".into(),
+            }],
+            not_checked: vec!["The mutator ModifySet/x could not be worked out here.".into()],
+        }
+    }
+
+    fn check(&self, _object: &Value, _target: Target<'_>) -> Vec<RuleFinding> {
+        Vec::new()
+    }
+
+    fn status(&self) -> RulesStatus {
+        RulesStatus::Current {
+            templates: 0,
+            constraints: 0,
+        }
+    }
+}
+
+#[test]
+fn a_verdict_that_holds_only_because_of_the_mutators_says_so() {
+    let bare = json!({ "name": "web", "image": "harbor.example.com/shop/web:1.0" });
+    let pod = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "bare" },
+        "spec": { "containers": [bare.clone()] }
+    });
+    let answer = answer_with(
+        &[document(pod.clone()), document(deployment(bare))],
+        restricted(),
+        &Hardening,
+        Target::default(),
+    );
+    let (pod_report, workload) = (&answer.objects[0], &answer.objects[1]);
+    assert_eq!(pod_report.verdict, Verdict::Accepted, "{pod_report:#?}");
+    assert_eq!(pod_report.mutations[0].id, "gatekeeper/Assign/harden");
+    assert!(
+        pod_report.summary.contains(
+            "Pod Security admits it only because the cluster's mutators change it first (Assign/harden); as pasted it breaks \"restricted\"."
+        ),
+        "{}",
+        pod_report.summary
+    );
+    assert!(pod_report.fix.is_none(), "nothing to fix once mutated");
+    // The Deployment's template is not mutated: warned (restricted warns); its Pods are.
+    assert!(workload.mutations.is_empty());
+    assert_eq!(workload.pod_mutations.len(), 1);
+    assert!(
+        workload.pods.as_ref().is_some_and(Decision::allowed),
+        "{workload:#?}"
+    );
+    assert!(
+        workload.summary.contains(
+            "Its Pods are admitted only because the cluster's mutators change each one first"
+        ),
+        "{}",
+        workload.summary
+    );
+    // What a mutator could not work out is said once; with rules read, no blanket line.
+    assert_eq!(
+        answer
+            .not_checked
+            .iter()
+            .filter(|line| line.contains("ModifySet/x"))
+            .count(),
+        1
+    );
+    assert!(!answer.not_checked.contains(&NOT_CHECKED.to_owned()));
+    // Without the mutators the same Pod is refused.
+    assert_eq!(
+        answer_with(&[document(pod)], restricted(), &NoRules, Target::default()).objects[0].verdict,
+        Verdict::Refused
+    );
+}
