@@ -171,10 +171,21 @@ async fn bad_input_is_refused_with_the_document_and_line() {
         ),
         (json!({ "manifests": 7 }), 422, "manifests"),
         (json!({}), 422, "manifests"),
+        // A namespace needs a login that may use it; anonymous, it is refused like a missing one.
         (
             json!({ "manifests": "kind: Pod", "namespace": "x" }),
+            404,
+            "is not one of your namespaces",
+        ),
+        (
+            json!({ "manifests": "kind: Pod", "namespace": 5 }),
             422,
             "namespace",
+        ),
+        (
+            json!({ "manifests": "kind: Pod", "namespace": "x", "namespaceLabels": {} }),
+            422,
+            "not both",
         ),
         (
             json!({ "manifests": "kind: Pod", "namespaceLabels": { "a": 1 } }),
