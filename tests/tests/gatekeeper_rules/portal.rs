@@ -145,21 +145,6 @@ fn visible(html: &str) -> String {
     text
 }
 
-/// Server-side apply of the constraint `no-edge` (Gatekeeper's resource name is the kind in
-/// lower case, which helm's path guess does not make).
-async fn apply_no_edge(admin: &kube::Client, yaml: &str) {
-    let request = http::Request::patch(
-        "/apis/constraints.gatekeeper.sh/v1beta1/k8sdisallowedtags/no-edge?fieldManager=portal-tests&force=true",
-    )
-    .header("content-type", "application/apply-patch+yaml")
-    .body(yaml.as_bytes().to_vec())
-    .expect("request");
-    admin
-        .request_text(request)
-        .await
-        .expect("apply the constraint no-edge");
-}
-
 /// The lines of Gatekeeper's refusal in an API server's `Status` body.
 fn refusal_lines(body: &str) -> Vec<String> {
     let status: Value = serde_json::from_str(body).expect("a Status");
@@ -358,7 +343,7 @@ pub async fn answers_with_the_live_rules_and_follows_them(
             .find(|finding| finding["name"] == "no-edge")
             .cloned()
     };
-    apply_no_edge(admin, &live).await;
+    apply_constraint(admin, "K8sDisallowedTags", "no-edge", &live).await;
     let answer = answer_until(
         &app,
         &edge_yaml,
@@ -369,7 +354,7 @@ pub async fn answers_with_the_live_rules_and_follows_them(
     .await;
     assert_eq!(answer["verdict"], "refused", "{answer:#}");
     let warn = live.replace("enforcementAction: deny", "enforcementAction: warn");
-    apply_no_edge(admin, &warn).await;
+    apply_constraint(admin, "K8sDisallowedTags", "no-edge", &warn).await;
     let answer = answer_until(
         &app,
         &edge_yaml,

@@ -301,13 +301,7 @@ fn check_object(
     };
     // What Pod Security sees: the object as mutated (a mutator may make it unreadable, which
     // Gatekeeper would not let happen; then as pasted).
-    let seen = match &mutated.object {
-        Some(changed) => pod_object(changed)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| object.clone()),
-        None => object.clone(),
-    };
+    let seen = as_mutated(mutated.object.as_ref(), &object);
     let decision = admit_create(policy, &seen);
     report.rules = rules.check(admitted, target);
     let mut pods = None;
@@ -323,13 +317,7 @@ fn check_object(
         notes.extend(pod_mutated.not_checked);
         report.pod_mutations = pod_mutated.applied;
         let made = as_pod(&seen);
-        let pod_seen = match &pod_mutated.object {
-            Some(changed) => pod_object(changed)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| made.clone()),
-            None => made.clone(),
-        };
+        let pod_seen = as_mutated(pod_mutated.object.as_ref(), &made);
         pods = Some(admit_create(policy, &pod_seen));
         if pod_mutated.object.is_some() {
             pods_as_made = Some(admit_create(policy, &made));
@@ -420,6 +408,14 @@ fn check_object(
     report.object = Some(decision);
     report.pods = pods;
     (report, notes)
+}
+
+/// What Pod Security sees: `changed` (the object as mutated) when there is one and it reads,
+/// else `unchanged`.
+fn as_mutated(changed: Option<&Value>, unchanged: &PodObject) -> PodObject {
+    changed
+        .and_then(|changed| pod_object(changed).ok().flatten())
+        .unwrap_or_else(|| unchanged.clone())
 }
 
 /// `Assign/run-as-non-root and ModifySet/drop-all`, for a sentence.
