@@ -115,12 +115,19 @@ KUBECONFIG
       chmod 600 "$REPO_ROOT/data/kubeconfig-$user"
     done
     # Gatekeeper as Welkin runs it, with rules in the shape of Welkin's (tests/gatekeeper/preflight/:
-    # registries, tags, requests, replicas), so preflight and the access pages answer with a
-    # cluster's real rules. Built once from its Go module (~7 minutes), then cached.
+    # registries, tags, requests, replicas, NetworkPolicy selection through the synced inventory,
+    # and mutators that harden Pods in restricted namespaces), so preflight and the access pages
+    # answer with a cluster's real rules. Built once from its Go module (~7 minutes), then cached.
     log "starting Gatekeeper (built once from its Go module, ~7 minutes)"
     if gatekeeper_dir="$("$REPO_ROOT/tests/gatekeeper/start.sh" --kubeconfig "$KUBECONFIG" --audit-interval 30 --failure-policy Ignore 2>"$run_dir/gatekeeper.log" | tail -n 1)" &&
       [[ -n "$gatekeeper_dir" ]]; then
       kubectl --kubeconfig "$KUBECONFIG" apply --server-side -f "$REPO_ROOT/tests/gatekeeper/preflight/templates.yaml" >/dev/null
+      kubectl --kubeconfig "$KUBECONFIG" apply --server-side -f "$REPO_ROOT/tests/gatekeeper/preflight/config.yaml" >/dev/null
+      for _ in $(seq 120); do
+        kubectl --kubeconfig "$KUBECONFIG" apply --server-side \
+          -f "$REPO_ROOT/tests/gatekeeper/preflight/mutators.yaml" >/dev/null 2>&1 && break
+        sleep 0.5
+      done
       # Each constraint kind exists once Gatekeeper has made its CRD from the template.
       for _ in $(seq 120); do
         kubectl --kubeconfig "$KUBECONFIG" apply --server-side \

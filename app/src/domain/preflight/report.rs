@@ -296,7 +296,9 @@ fn check_object(
             report.summary =
                 "This object cannot be read, so the API server would refuse it as well.".into();
             report.problem = Some(error.to_string());
-            return (report, notes);
+            // The API server refuses it before any webhook sees it.
+            report.mutations.clear();
+            return (report, Vec::new());
         }
     };
     // What Pod Security sees: the object as mutated (a mutator may make it unreadable, which

@@ -670,6 +670,23 @@ fn a_verdict_that_holds_only_because_of_the_mutators_says_so() {
         1
     );
     assert!(!answer.not_checked.contains(&NOT_CHECKED.to_owned()));
+    // An object the API server cannot read is refused before any webhook: no mutations.
+    let unreadable = json!({ "apiVersion": "v1", "kind": "Pod", "metadata": { "name": "x" },
+                             "spec": { "containers": 5 } });
+    let answer = answer_with(
+        &[document(unreadable)],
+        restricted(),
+        &Hardening,
+        Target::default(),
+    );
+    assert_eq!(answer.objects[0].verdict, Verdict::Unreadable);
+    assert!(answer.objects[0].mutations.is_empty());
+    assert!(
+        !answer
+            .not_checked
+            .iter()
+            .any(|line| line.contains("ModifySet/x"))
+    );
     // Without the mutators the same Pod is refused.
     assert_eq!(
         answer_with(&[document(pod)], restricted(), &NoRules, Target::default()).objects[0].verdict,
