@@ -146,6 +146,44 @@ impl PolicyForm {
         })
     }
 
+    /// The query a submitted form sends, which [`PolicyForm::from_params`] reads back: for a
+    /// link that opens this policy in the generator. Unchecked boxes and empty fields are left
+    /// out, as a browser leaves them out.
+    pub fn to_params(&self) -> Vec<(String, String)> {
+        let mut params = vec![
+            (FormField::Name.name(), self.name.clone()),
+            (FormField::Namespace.name(), self.namespace.clone()),
+            (FormField::Target.name(), self.target.clone()),
+            (FormField::TargetValue.name(), self.target_value.clone()),
+        ];
+        for (on, field) in [
+            (self.ingress, FormField::Restrict(Direction::Ingress)),
+            (self.egress, FormField::Restrict(Direction::Egress)),
+            (self.allow_dns, FormField::AllowDns),
+        ] {
+            if on {
+                params.push((field.name(), "on".into()));
+            }
+        }
+        for direction in [Direction::Ingress, Direction::Egress] {
+            for (index, row) in self.rows(direction).iter().enumerate() {
+                for (field, value) in [
+                    (RowField::Kind, &row.kind),
+                    (RowField::Value, &row.value),
+                    (RowField::Extra, &row.extra),
+                    (RowField::Ports, &row.ports),
+                ] {
+                    params.push((
+                        FormField::Row(direction, index, field).name(),
+                        value.clone(),
+                    ));
+                }
+            }
+        }
+        params.retain(|(name, value)| !value.is_empty() || name == "name");
+        params
+    }
+
     /// The form for a spec (to show a preset). Rules with several peers become several rows.
     pub fn from_spec(spec: &PolicySpec) -> Self {
         let (target, target_value) = match &spec.target {

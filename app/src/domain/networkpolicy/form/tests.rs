@@ -414,3 +414,24 @@ fn field_names_are_the_query_keys() {
         "e12x"
     );
 }
+
+#[test]
+fn a_form_survives_its_own_query_for_every_preset() {
+    for preset in Preset::ALL {
+        let form = PolicyForm::from_spec(&preset.build("demo", &PresetOptions::default()));
+        let params = form.to_params();
+        let back = PolicyForm::from_params(|key| {
+            params
+                .iter()
+                .find(|(name, _)| name == key)
+                .map(|(_, value)| value.clone())
+        });
+        assert_eq!(back.as_ref(), Some(&form), "{}: {params:?}", preset.id());
+    }
+    // Unchecked boxes are left out, as a browser leaves them out.
+    let form = PolicyForm {
+        allow_dns: false,
+        ..PolicyForm::default()
+    };
+    assert!(!form.to_params().iter().any(|(name, _)| name == "dns"));
+}
