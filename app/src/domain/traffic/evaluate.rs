@@ -20,8 +20,8 @@ use super::compile::{
 };
 use super::model::{
     Answer, Connection, ConnectionError, Decision, Destination, Direction, DirectionAnswer,
-    NAMESPACE_NAME_LABEL, NamespaceInfo, PodInfo, PodRef, Port, Problem, ProblemKind, Protocol,
-    ResolvedPort, RuleRef, Source,
+    Isolation, NAMESPACE_NAME_LABEL, NamespaceInfo, PodInfo, PodRef, Port, Problem, ProblemKind,
+    Protocol, ResolvedPort, RuleRef, Source,
 };
 
 /// Every policy, Pod and namespace, read and indexed for checking connections.
@@ -299,6 +299,25 @@ impl TrafficModel {
                 .get(&pod.namespace)
                 .unwrap_or(&NO_LABELS),
         }
+    }
+
+    /// Which policies isolate `pod` (one that need not exist yet: its namespace and labels are
+    /// enough), per direction, each with how many rules it has for that direction: a Pod
+    /// isolated only by policies without rules gets nothing through in that direction.
+    pub fn isolation(&self, pod: &PodInfo) -> Isolation {
+        let mut isolation = Isolation::default();
+        for policy in self.policies_in(&pod.namespace) {
+            if !policy.pod_selector.matches(&pod.labels) {
+                continue;
+            }
+            if let Some(rules) = &policy.ingress {
+                isolation.ingress.push((policy.policy.clone(), rules.len()));
+            }
+            if let Some(rules) = &policy.egress {
+                isolation.egress.push((policy.policy.clone(), rules.len()));
+            }
+        }
+        isolation
     }
 
     fn policies_in(&self, namespace: &str) -> &[CompiledPolicy] {

@@ -73,8 +73,8 @@ pub use self::evaluate::TrafficModel;
 pub use self::explain::{Explanation, explain};
 pub use self::model::{
     Answer, Connection, ConnectionError, ContainerPort, Decision, Destination, Direction,
-    DirectionAnswer, NAMESPACE_NAME_LABEL, NamespaceInfo, PodInfo, PodRef, PolicyRef, Port,
-    Problem, ProblemKind, Protocol, ResolvedPort, RuleRef, Source,
+    DirectionAnswer, Isolation, NAMESPACE_NAME_LABEL, NamespaceInfo, PodInfo, PodRef, PolicyRef,
+    Port, Problem, ProblemKind, Protocol, ResolvedPort, RuleRef, Source,
 };
 
 /// Reads the inputs and checks one connection: [`TrafficModel::new`] then

@@ -312,6 +312,35 @@ impl DirectionAnswer {
     }
 }
 
+/// The policies that isolate one Pod, per direction, each with its number of rules for that
+/// direction ([`super::TrafficModel::isolation`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Isolation {
+    pub ingress: Vec<(PolicyRef, usize)>,
+    pub egress: Vec<(PolicyRef, usize)>,
+}
+
+impl Isolation {
+    /// Whether some policy selects the Pod at all.
+    pub fn selected(&self) -> bool {
+        !self.ingress.is_empty() || !self.egress.is_empty()
+    }
+
+    /// The policies that isolate the Pod for `direction` while none of them has a rule:
+    /// nothing gets through. Empty when it is not isolated or some rule may allow.
+    pub fn blocking(&self, direction: Direction) -> Vec<&PolicyRef> {
+        let list = match direction {
+            Direction::Ingress => &self.ingress,
+            Direction::Egress => &self.egress,
+        };
+        if list.iter().all(|(_, rules)| *rules == 0) {
+            list.iter().map(|(policy, _)| policy).collect()
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 /// The answer to one [`Connection`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
