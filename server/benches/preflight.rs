@@ -136,6 +136,9 @@ fn bench(c: &mut Criterion) {
         .collect();
     let service = PreflightService::new(
         labels,
+        app::domain::preflight::advice::Platform {
+            allowed_registries: vec!["harbor.example.com/".into()],
+        },
         LiveRules::fixed(snapshot),
         std::sync::Arc::new(server::access::NoCluster {
             primary_binding: "workload-admin".into(),

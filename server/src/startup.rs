@@ -169,6 +169,9 @@ impl Application {
             },
             preflight: Arc::new(crate::preflight::service::PreflightService::new(
                 app::domain::provisioning::pod_security_labels(&config.provisioning_config()),
+                app::domain::preflight::advice::Platform {
+                    allowed_registries: config.allowed_registries.clone(),
+                },
                 preflight_rules,
                 access_view,
             )),

@@ -219,6 +219,21 @@ impl Browser {
         Ok(())
     }
 
+    /// Signs `user` in at the test identity provider's login form (the page must be on its
+    /// way there, or on it), then waits for the portal's account menu.
+    pub async fn sign_in(&self, user: &str) -> anyhow::Result<()> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("input[name=login]"))
+            .await?;
+        self.fill("input[name=login]", user).await?;
+        self.fill("input[name=password]", user).await?;
+        self.find("button[type=submit]").await?.click().await?;
+        self.wait_for_text(".account .who", "").await?;
+        Ok(())
+    }
+
     /// Whether the page has an element matching `css`.
     pub async fn exists(&self, css: &str) -> anyhow::Result<bool> {
         Ok(!self.client.find_all(Locator::Css(css)).await?.is_empty())

@@ -9,20 +9,6 @@ use k8s_openapi::api::{core::v1::Namespace, networking::v1::NetworkPolicy, rbac:
 use kube::api::{Api, ListParams};
 use portal_tests::{Browser, JavaScript, Scheme, TestApp, TestCluster, TestIdp};
 
-/// At the provider's login form (where a protected page sent the browser), signs in as `user`.
-async fn sign_in(b: &Browser, user: &str) -> anyhow::Result<()> {
-    b.client
-        .wait()
-        .at_most(std::time::Duration::from_secs(20))
-        .for_element(fantoccini::Locator::Css("input[name=login]"))
-        .await?;
-    b.fill("input[name=login]", user).await?;
-    b.fill("input[name=password]", user).await?;
-    b.find("button[type=submit]").await?.click().await?;
-    b.wait_for_text(".account .who", "").await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Result<()> {
     let cluster = TestCluster::shared();
@@ -39,7 +25,7 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
     let id = alice
         .check("namespace_request_alice", async |b| {
             b.goto("/namespaces/new").await?;
-            sign_in(b, "alice").await?;
+            b.sign_in("alice").await?;
             anyhow::ensure!(
                 b.client.current_url().await?.path() == "/namespaces/new",
                 "login returns to the form"
@@ -88,7 +74,7 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
 
     root.check("namespace_request_root", async |b| {
         b.goto("/admin/requests").await?;
-        sign_in(b, "root").await?;
+        b.sign_in("root").await?;
         b.wait_for_text("#queue", "team-a-shop").await?;
         b.find(&format!("#queue tr[data-request='{id}'] a"))
             .await?
@@ -197,7 +183,7 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
                 let name = format!("every_page_{who}_{javascript:?}_{scheme:?}");
                 b.check(&name, async |b| {
                     b.goto("/namespaces").await?;
-                    sign_in(b, who).await?;
+                    b.sign_in(who).await?;
                     let mut found = Vec::new();
                     for path in pages_for(who, id) {
                         b.goto(&path).await?;

@@ -11,8 +11,10 @@
 
 use super::gatekeeper::mutation::{self, Mutator};
 use super::gatekeeper::{
-    Constraint, ConstraintReport, ConstraintTemplate, EnforcementAction, Outcome, Review, Rules,
+    Constraint, ConstraintReport, ConstraintTemplate, EnforcementAction, NO_INVENTORY, Outcome,
+    Review, Rules,
 };
+use super::inventory::Inventory;
 use app::domain::preflight::rules::{
     AppliedMutation, AuditViolation, ClusterRules, Mutated, NamespaceAudit, RuleAction,
     RuleFinding, RuleOutcome, RulesStatus, Target,
@@ -190,7 +192,7 @@ impl Others {
     }
 
     /// `data.inventory` as Gatekeeper holds it now, or why it is not known.
-    fn inventory(&self) -> Result<Value, String> {
+    fn inventory(&self) -> Result<Inventory, String> {
         let unknown = || {
             "its rule reads the objects Gatekeeper syncs (data.inventory), which the portal has not read yet".to_owned()
         };
@@ -225,6 +227,11 @@ pub struct RulesSnapshot {
     unreadable: Arc<Vec<String>>,
     /// Gatekeeper's audit, from the constraints' status: violations by namespace.
     audit: Arc<Audit>,
+    /// Gatekeeper's inventory as the rules read it, or why it is not known.
+    inventory: Arc<Result<Inventory, String>>,
+    /// Every NetworkPolicy of the cluster as watched, for the portal's advice; `None` until
+    /// they are read.
+    networkpolicies: Arc<Option<Vec<Value>>>,
 }
 
 /// The constraints' audit results, by namespace.
@@ -280,6 +287,8 @@ impl RulesSnapshot {
             status,
             unreadable: Arc::default(),
             audit: Arc::default(),
+            inventory: Arc::new(Err(NO_INVENTORY.to_owned())),
+            networkpolicies: Arc::new(None),
         }
     }
 
@@ -295,6 +304,8 @@ impl RulesSnapshot {
             status,
             unreadable: Arc::default(),
             audit: Arc::default(),
+            inventory: Arc::new(Err(NO_INVENTORY.to_owned())),
+            networkpolicies: Arc::new(None),
         }
     }
 
@@ -334,12 +345,27 @@ impl RulesSnapshot {
         self
     }
 
-    /// The same rules with `data.inventory` as Gatekeeper holds it (tests; the cache builds it
-    /// from what it watches).
-    pub fn with_inventory(mut self, inventory: Value) -> Self {
-        let rules = Rules::clone(&self.rules).with_inventory(Ok(inventory));
-        self.rules = Arc::new(rules);
+    /// The same rules with these NetworkPolicies in the cluster, for the advice (tests; the
+    /// cache keeps what it watches).
+    pub fn with_networkpolicies(mut self, policies: Vec<Value>) -> Self {
+        self.networkpolicies = Arc::new(Some(policies));
         self
+    }
+
+    /// The same rules with Gatekeeper's inventory (tests; the cache builds it from what it
+    /// watches).
+    pub fn with_inventory(mut self, inventory: Inventory) -> Self {
+        self.set_inventory(Ok(inventory));
+        self
+    }
+
+    fn set_inventory(&mut self, inventory: Result<Inventory, String>) {
+        let value = inventory
+            .as_ref()
+            .map(|held| held.value.clone())
+            .map_err(Clone::clone);
+        self.rules = Arc::new(Rules::clone(&self.rules).with_inventory(value));
+        self.inventory = Arc::new(inventory);
     }
 }
 
@@ -427,6 +453,29 @@ impl ClusterRules for RulesSnapshot {
 
     fn unreadable(&self) -> Vec<String> {
         self.unreadable.to_vec()
+    }
+
+    fn networkpolicies(
+        &self,
+        namespace: &str,
+    ) -> Option<Vec<k8s_openapi::api::networking::v1::NetworkPolicy>> {
+        let objects = self.networkpolicies.as_ref().as_ref()?;
+        Some(app::domain::preflight::advice::policies_of(
+            objects, namespace,
+        ))
+    }
+
+    fn with_objects(&self, objects: &[Value]) -> Option<Box<dyn ClusterRules>> {
+        let Ok(held) = self.inventory.as_ref() else {
+            return None;
+        };
+        let mut more = held.clone();
+        for object in objects {
+            more = more.with_networkpolicy(object)?;
+        }
+        let mut rules = self.clone();
+        rules.set_inventory(Ok(more));
+        Some(Box::new(rules))
     }
 }
 
@@ -830,8 +879,14 @@ fn rebuild(
     let rules = match compiled {
         Some((templates, rules)) if *templates == parsed => rules.with_constraints(constraints),
         _ => Rules::new(&parsed, constraints),
-    }
-    .with_inventory(others.inventory());
+    };
+    let inventory = others.inventory();
+    let rules = rules.with_inventory(
+        inventory
+            .as_ref()
+            .map(|held| held.value.clone())
+            .map_err(Clone::clone),
+    );
     let rules = Arc::new(rules);
     *compiled = Some((parsed, rules.clone()));
     RulesSnapshot {
@@ -840,6 +895,8 @@ fn rebuild(
         status,
         unreadable: Arc::new(unreadable),
         audit: Arc::new(audit),
+        inventory: Arc::new(inventory),
+        networkpolicies: Arc::new(others.networkpolicies.objects()),
     }
 }
 

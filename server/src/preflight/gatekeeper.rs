@@ -12,7 +12,9 @@ pub mod mutation;
 #[cfg(test)]
 mod tests;
 
-pub use evaluate::{ConstraintReport, Outcome, Review, Rules, Violation, admission_messages};
+pub use evaluate::{
+    ConstraintReport, NO_INVENTORY, Outcome, Review, Rules, Violation, admission_messages,
+};
 pub use matching::{KindSelector, LabelSelector, Match, Requirement, Scope};
 
 use serde_json::Value;

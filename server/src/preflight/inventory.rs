@@ -61,13 +61,39 @@ pub fn synced_kinds(configs: &[Value], syncsets: &[Value]) -> BTreeSet<SyncedKin
     config.chain(sets).filter_map(SyncedKind::of).collect()
 }
 
+/// Gatekeeper's inventory as the portal rebuilt it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inventory {
+    /// `data.inventory`: `namespace.<ns>.<group/version>.<kind>.<name>` (and an empty
+    /// `cluster`).
+    pub value: Value,
+    /// Whether Gatekeeper syncs NetworkPolicies, so that one more would be in it.
+    pub networkpolicies: bool,
+}
+
+impl Inventory {
+    /// The inventory once `policy` (a NetworkPolicy with a namespace and a name) exists too;
+    /// `None` when Gatekeeper does not sync NetworkPolicies or the policy has no place in it.
+    pub fn with_networkpolicy(&self, policy: &Value) -> Option<Inventory> {
+        if !self.networkpolicies || policy.get("kind") != Some(&json!("NetworkPolicy")) {
+            return None;
+        }
+        let mut value = self.value.clone();
+        let namespaces = value.get_mut("namespace")?.as_object_mut()?;
+        insert(namespaces, policy).then_some(Inventory {
+            value,
+            networkpolicies: true,
+        })
+    }
+}
+
 /// `data.inventory` as Gatekeeper holds it for `synced`, built from `networkpolicies` (every
 /// NetworkPolicy of the cluster, as watched): `namespace.<ns>.<group/version>.<kind>.<name>`.
 /// `Err` with the reason when Gatekeeper syncs a kind the portal does not hold.
 pub fn inventory(
     synced: &BTreeSet<SyncedKind>,
     networkpolicies: &[Value],
-) -> Result<Value, String> {
+) -> Result<Inventory, String> {
     let networkpolicy = SyncedKind::networkpolicy();
     let others: Vec<String> = synced
         .iter()
@@ -81,27 +107,37 @@ pub fn inventory(
         ));
     }
     let mut namespaces = Map::new();
-    if synced.contains(&networkpolicy) {
+    let synced_policies = synced.contains(&networkpolicy);
+    if synced_policies {
         for policy in networkpolicies {
-            let (Some(namespace), Some(name)) = (
-                policy
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str),
-                policy.pointer("/metadata/name").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            let mut object = policy.clone();
-            // Items of a list carry no kind; Gatekeeper's copies do.
-            object["apiVersion"] = json!("networking.k8s.io/v1");
-            object["kind"] = json!("NetworkPolicy");
-            let tree = namespaces
-                .entry(namespace.to_owned())
-                .or_insert_with(|| json!({ "networking.k8s.io/v1": { "NetworkPolicy": {} } }));
-            tree["networking.k8s.io/v1"]["NetworkPolicy"][name] = object;
+            insert(&mut namespaces, policy);
         }
     }
-    Ok(json!({ "cluster": {}, "namespace": namespaces }))
+    Ok(Inventory {
+        value: json!({ "cluster": {}, "namespace": namespaces }),
+        networkpolicies: synced_policies,
+    })
+}
+
+/// Puts one NetworkPolicy where Gatekeeper keeps it; `false` without a namespace and a name.
+fn insert(namespaces: &mut Map<String, Value>, policy: &Value) -> bool {
+    let (Some(namespace), Some(name)) = (
+        policy
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str),
+        policy.pointer("/metadata/name").and_then(Value::as_str),
+    ) else {
+        return false;
+    };
+    let mut object = policy.clone();
+    // Items of a list carry no kind; Gatekeeper's copies do.
+    object["apiVersion"] = json!("networking.k8s.io/v1");
+    object["kind"] = json!("NetworkPolicy");
+    let tree = namespaces
+        .entry(namespace.to_owned())
+        .or_insert_with(|| json!({ "networking.k8s.io/v1": { "NetworkPolicy": {} } }));
+    tree["networking.k8s.io/v1"]["NetworkPolicy"][name] = object;
+    true
 }
 
 #[cfg(test)]
@@ -145,6 +181,8 @@ mod tests {
         let np: BTreeSet<SyncedKind> = [SyncedKind::networkpolicy()].into();
         let held = inventory(&np, &[policy("shop", "deny-all"), policy("blog", "dns")])
             .expect("the portal holds NetworkPolicies");
+        assert!(held.networkpolicies);
+        let held = held.value;
         assert_eq!(
             held["namespace"]["shop"]["networking.k8s.io/v1"]["NetworkPolicy"]["deny-all"]["kind"],
             "NetworkPolicy"
@@ -154,7 +192,11 @@ mod tests {
         );
         // Nothing synced: Gatekeeper's inventory is empty, and so is the portal's.
         let empty = inventory(&BTreeSet::new(), &[policy("shop", "deny-all")]).expect("known");
-        assert_eq!(empty, json!({ "cluster": {}, "namespace": {} }));
+        assert_eq!(empty.value, json!({ "cluster": {}, "namespace": {} }));
+        // And a policy a fix offers would not be in it either.
+        let mut offered = policy("shop", "web-traffic");
+        offered["kind"] = json!("NetworkPolicy");
+        assert_eq!(empty.with_networkpolicy(&offered), None);
         let mut more = np.clone();
         more.insert(SyncedKind {
             group: String::new(),
@@ -163,5 +205,30 @@ mod tests {
         });
         let error = inventory(&more, &[]).expect_err("Services are not held");
         assert!(error.contains("Gatekeeper syncs Service (v1)"), "{error}");
+    }
+
+    #[test]
+    fn a_policy_a_fix_offers_joins_the_inventory_where_gatekeeper_would_hold_it() {
+        let np: BTreeSet<SyncedKind> = [SyncedKind::networkpolicy()].into();
+        let held = inventory(&np, &[policy("shop", "deny-all")]).expect("held");
+        let mut offered = policy("shop", "web-traffic");
+        offered["kind"] = json!("NetworkPolicy");
+        let more = held.with_networkpolicy(&offered).expect("synced");
+        let tree = &more.value["namespace"]["shop"]["networking.k8s.io/v1"]["NetworkPolicy"];
+        assert!(tree["deny-all"].is_object() && tree["web-traffic"].is_object());
+        // The original is unchanged; a policy without a namespace, or not a policy, has no place.
+        assert!(
+            held.value["namespace"]["shop"]["networking.k8s.io/v1"]["NetworkPolicy"]["web-traffic"]
+                .is_null()
+        );
+        let mut nowhere = offered.clone();
+        nowhere["metadata"]
+            .as_object_mut()
+            .expect("metadata")
+            .remove("namespace");
+        assert_eq!(held.with_networkpolicy(&nowhere), None);
+        let mut service = offered;
+        service["kind"] = json!("Service");
+        assert_eq!(held.with_networkpolicy(&service), None);
     }
 }

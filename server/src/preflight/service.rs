@@ -3,6 +3,7 @@
 
 use super::cluster::LiveRules;
 use super::manifests;
+use app::domain::preflight::advice::Platform;
 use app::domain::preflight::kubectl_run;
 use app::domain::preflight::pod_security::NamespacePolicy;
 use app::domain::preflight::report::{self, Answer, Document};
@@ -16,6 +17,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct PreflightService {
     new_namespace_labels: BTreeMap<String, String>,
+    /// What the portal knows of the platform (its registry), for advice where the cluster has
+    /// no rule.
+    platform: Platform,
     rules: LiveRules,
     /// Who may use which namespace, and the namespaces' labels.
     access: Arc<dyn AccessView>,
@@ -24,11 +28,13 @@ pub struct PreflightService {
 impl PreflightService {
     pub fn new(
         new_namespace_labels: BTreeMap<String, String>,
+        platform: Platform,
         rules: LiveRules,
         access: Arc<dyn AccessView>,
     ) -> Self {
         Self {
             new_namespace_labels,
+            platform,
             rules,
             access,
         }
@@ -77,6 +83,7 @@ impl Preflight for PreflightService {
                 namespace,
                 labels: namespace_labels,
             },
+            &self.platform,
         ))
     }
 

@@ -107,6 +107,42 @@ fn deployment(
     object
 }
 
+/// A StatefulSet or a Job (`kind`) with one container template; a Job's Pods never restart.
+fn workload(kind: &str, name: &str, containers: Vec<Value>) -> Value {
+    let (api_version, mut spec) = match kind {
+        "StatefulSet" => (
+            "apps/v1",
+            json!({ "selector": { "matchLabels": { "app": name } }, "serviceName": name, "replicas": 2 }),
+        ),
+        _ => ("batch/v1", json!({})),
+    };
+    let mut template =
+        json!({ "metadata": { "labels": { "app": name } }, "spec": { "containers": containers } });
+    if kind == "Job" {
+        template["spec"]["restartPolicy"] = json!("Never");
+    }
+    spec["template"] = template;
+    json!({
+        "apiVersion": api_version, "kind": kind,
+        "metadata": { "name": name, "namespace": DEMO },
+        "spec": spec
+    })
+}
+
+/// A PodDisruptionBudget for the Pods labelled `app: web`, with `budget` as its spec's one
+/// field (`maxUnavailable: 0`, `minAvailable: "100%"`).
+fn budget(name: &str, budget: Value) -> Value {
+    let mut spec = json!({ "selector": { "matchLabels": { "app": "web" } } });
+    for (key, value) in budget.as_object().into_iter().flatten() {
+        spec[key] = value.clone();
+    }
+    json!({
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+        "metadata": { "name": name, "namespace": DEMO },
+        "spec": spec
+    })
+}
+
 /// What every rule objects to, for waiting until all constraints are in force.
 pub fn probe() -> Value {
     deployment(
@@ -472,6 +508,50 @@ pub fn objects() -> Vec<(&'static str, Value)> {
                 json!({}),
                 vec![container("app", "nginx", "none")],
             ),
+        ),
+        (
+            "a good StatefulSet",
+            workload("StatefulSet", "db", vec![good("db")]),
+        ),
+        (
+            "a StatefulSet from Docker Hub without a tag or requests",
+            workload(
+                "StatefulSet",
+                "cache",
+                vec![container("redis", "redis", "none")],
+            ),
+        ),
+        (
+            "a good Job",
+            workload("Job", "migrate", vec![good("migrate")]),
+        ),
+        (
+            "a Job tagged :latest with CPU requests only",
+            workload(
+                "Job",
+                "report",
+                vec![container("report", &format!("{HARBOR}:latest"), "cpu")],
+            ),
+        ),
+        (
+            "a PodDisruptionBudget that allows one disruption",
+            budget("one", json!({ "maxUnavailable": 1 })),
+        ),
+        (
+            "a PodDisruptionBudget that allows none",
+            budget("none", json!({ "maxUnavailable": 0 })),
+        ),
+        (
+            "a PodDisruptionBudget that allows 0%",
+            budget("none-percent", json!({ "maxUnavailable": "0%" })),
+        ),
+        (
+            "a PodDisruptionBudget that keeps 100% available",
+            budget("all", json!({ "minAvailable": "100%" })),
+        ),
+        (
+            "a PodDisruptionBudget that keeps two available",
+            budget("two", json!({ "minAvailable": 2 })),
         ),
     ]
 }

@@ -4,7 +4,7 @@
 //! Hub, tagged `latest`, without requests) with each refusal and a fixed manifest, and follows a
 //! constraint that changes without a restart.
 
-use portal_tests::{TestApp, TestCluster, TestGatekeeper, helm, login};
+use portal_tests::{Browser, JavaScript, TestApp, TestCluster, TestGatekeeper, helm, login};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -181,16 +181,16 @@ pub async fn answers_with_the_live_rules_and_follows_them(
     let kubeconfig = cluster.portal_kubeconfig(&cluster.server);
     let app = TestApp::spawn_with_login_and(|config| config.kubeconfig = Some(kubeconfig)).await;
 
-    // The portal reads the rules as its ServiceAccount: five constraints of four templates.
+    // The portal reads the rules as its ServiceAccount: seven constraints of six templates.
     let answer = answer_until(
         &app,
         ROOT_LATEST_NO_REQUESTS,
         "the portal reads the cluster's rules",
         gatekeeper,
-        |answer| answer["rules"]["state"] == "current" && answer["rules"]["constraints"] == 6,
+        |answer| answer["rules"]["state"] == "current" && answer["rules"]["constraints"] == 7,
     )
     .await;
-    assert_eq!(answer["rules"]["templates"], 5, "{answer:#}");
+    assert_eq!(answer["rules"]["templates"], 6, "{answer:#}");
     assert_eq!(answer["verdict"], "refused");
     let deployment = &answer["objects"][0];
     // The four specific answers: registry (warn), tag and requests (deny) on the Deployment
@@ -267,6 +267,24 @@ pub async fn answers_with_the_live_rules_and_follows_them(
         left.iter().any(|line| line.contains("image-tags")),
         "{left:?}"
     );
+
+    // The NetworkPolicy the fix offers, from the generator: it selects the Pods by their
+    // labels, and the real API server takes it as it is.
+    let policy = &fix["networkPolicy"];
+    assert_eq!(policy["name"], "web-traffic", "{fix:#}");
+    let yaml = policy["yaml"].as_str().expect("its YAML");
+    assert!(
+        yaml.contains("app: web") && yaml.contains(&format!("namespace: {NAMESPACE}")),
+        "{yaml}"
+    );
+    let request = http::Request::post(format!(
+        "/apis/networking.k8s.io/v1/namespaces/{NAMESPACE}/networkpolicies?dryRun=All"
+    ))
+    .header("content-type", "application/json")
+    .body(serde_json::to_vec(&value_of(yaml)).expect("JSON"))
+    .expect("request");
+    let (status, _, body) = super::send(admin, request).await;
+    assert_eq!(status, 201, "the offered policy is admitted: {body}");
 
     // What a person does with what is left: an image from the registry, with a fixed tag. The
     // portal then accepts it (with the replicas warning), and so does the real API server.
@@ -492,6 +510,22 @@ async fn applies_the_mutators_before_pod_security(
         !answer["notChecked"].to_string().contains("mutations"),
         "the mutations are part of the answer: {answer:#}"
     );
+    // The page (without JavaScript) lists them too, each with the field it sets.
+    let response = root
+        .post(app.url("/preflight"))
+        .header("origin", app.url("").trim_end_matches('/'))
+        .form(&[("manifests", text.as_str()), ("namespace", NAMESPACE)])
+        .send()
+        .await
+        .expect("the page answers");
+    let html = visible(&response.text().await.expect("HTML").replace("<!>", ""));
+    for words in [
+        "Changed on its way in by the cluster's mutators",
+        "Assign/container-run-as-non-root sets spec.containers[name: *].securityContext.runAsNonRoot",
+        "Changed in each Pod it creates by the cluster's mutators",
+    ] {
+        assert!(html.contains(words), "{words:?} in the page");
+    }
     // The real API server: admitted without a word, and mutated as the answer says.
     let request = http::Request::post(format!("/api/v1/namespaces/{NAMESPACE}/pods?dryRun=All"))
         .header("content-type", "application/json")
@@ -592,6 +626,12 @@ async fn follows_the_networkpolicies_gatekeeper_syncs(
         ),
         "{messages}"
     );
+    let advice = |answer: &Value| answer["objects"][0]["advice"].to_string();
+    assert!(
+        advice(&answer).contains("No NetworkPolicy of preflight-np selects its Pods"),
+        "{}",
+        advice(&answer)
+    );
     let body = serde_json::to_vec(&pod).expect("JSON");
     let real = |admin: kube::Client| {
         let body = body.clone();
@@ -621,7 +661,7 @@ async fn follows_the_networkpolicies_gatekeeper_syncs(
     helm::apply(admin, &helm::documents(policy)[0], false)
         .await
         .expect("create the NetworkPolicy");
-    answer_until(
+    let answer = answer_until(
         app,
         &text,
         "the new NetworkPolicy is read",
@@ -629,6 +669,14 @@ async fn follows_the_networkpolicies_gatekeeper_syncs(
         |answer| warned_by(answer) == ["passes"],
     )
     .await;
+    // The rule is satisfied now, and the Pod still gets no connection in: the policy that
+    // selects it has no ingress rule. Only the portal's advice says so.
+    assert!(
+        advice(&answer)
+            .contains("selected, yet blocked: only \\\"late\\\" selects them for ingress"),
+        "{}",
+        advice(&answer)
+    );
     let start = Instant::now();
     loop {
         let after = real(admin.clone()).await;
@@ -857,6 +905,42 @@ async fn checks_for_a_namespace_of_the_developers_own(
         "without a login the namespace is refused on the page too"
     );
     assert!(!html.contains("Refused by payments-replicas"));
+
+    // Hydrated, choosing her namespace checks again for it at once.
+    let browser = Browser::start(&app.url(""), JavaScript::On)
+        .await
+        .expect("a browser");
+    browser
+        .check("preflight_namespace", async |b| {
+            b.goto("/auth/login?next=/preflight").await?;
+            b.sign_in("alice").await?;
+            anyhow::ensure!(b.client.current_url().await?.path() == "/preflight");
+            b.wait_for_hydration().await?;
+            b.fill("#manifests", &manifest).await?;
+            b.wait_for_text("#preflight-answer", "as this portal creates it")
+                .await?;
+            b.find(&format!("#namespace option[value=\"{TEAM}\"]"))
+                .await?
+                .click()
+                .await?;
+            b.wait_for_text("#preflight-answer", "Checked for namespace preflight-team")
+                .await?;
+            b.wait_for_text("#preflight-answer", "payments-replicas")
+                .await?;
+            // Chromium asks for /favicon.ico itself after a visit that starts with a redirect
+            // (the portal's icon is favicon.svg): not the page's doing.
+            let errors: Vec<String> = b
+                .console_errors()
+                .await?
+                .into_iter()
+                .filter(|error| !error.contains("/favicon.ico"))
+                .collect();
+            anyhow::ensure!(errors.is_empty(), "{errors:#?}");
+            Ok(())
+        })
+        .await
+        .expect("the hydrated page follows the namespace chosen");
+    browser.close().await.expect("the browser closes");
 
     let delete = http::Request::delete(
         "/apis/constraints.gatekeeper.sh/v1beta1/k8sminimumreplicas/payments-replicas",

@@ -18,3 +18,9 @@ pub mod rules;
 
 /// A `kubectl run` command line as the Pod it would create.
 pub mod kubectl_run;
+
+/// The NetworkPolicy a fix offers for a workload's Pods, made by the generator.
+pub mod network;
+
+/// The portal's own knowledge of the platform, where the cluster has no rule.
+pub mod advice;

@@ -6,6 +6,8 @@
 //! Reading the text (YAML or JSON, several documents) is the caller's: this module gets each
 //! document as a JSON value with where it starts, so the browser and the server decide alike.
 
+use super::advice::{Advice, Platform, Policies, advise};
+use super::network::{WorkloadPolicy, add_name_label, as_object, workload_policy};
 use super::pod_security::{
     Decision, FixOutcome, NamespacePolicy, NeedsHuman, PodObject, WorkloadKind, admit_create,
     fix_for_restricted, pod_object,
@@ -60,6 +62,11 @@ pub struct ObjectReport {
     /// For a workload, the mutators that change each Pod it creates.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pod_mutations: Vec<AppliedMutation>,
+    /// The portal's own advice where the cluster has no rule about a concern (registry, tag,
+    /// requests), and on the NetworkPolicies that select its Pods: admission will not say it,
+    /// and it does not change the verdict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advice: Vec<Advice>,
     /// What was wrong with the document when it could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -102,6 +109,10 @@ pub struct Fix {
     /// so only what changed shows) to `manifest`; empty when nothing changed.
     #[serde(default)]
     pub diff: String,
+    /// A NetworkPolicy for the workload's Pods, from the generator: apply it before the fixed
+    /// manifest (`rules_left` is what the cluster still says once both exist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_policy: Option<WorkloadPolicy>,
 }
 
 /// The documents' objects, with `List`s opened (`items` in order), each with the document it
@@ -148,22 +159,34 @@ pub const NOT_CHECKED: &str = "Not part of this answer: the cluster's mutations,
 
 /// `documents` checked against `policy` alone, as without a cluster.
 pub fn answer(documents: &[Document], policy: NamespacePolicy) -> Answer {
-    answer_with(documents, policy, &NoRules, Target::default())
+    answer_with(
+        documents,
+        policy,
+        &NoRules,
+        Target::default(),
+        &Platform::default(),
+    )
 }
 
 /// `documents` checked against `policy` and the cluster's `rules`, for creating them in
-/// `target` (an object's own `metadata.namespace` wins), with the overall verdict.
+/// `target` (an object's own `metadata.namespace` wins), with the overall verdict and the
+/// advice of what the portal knows of the `platform`.
 pub fn answer_with(
     documents: &[Document],
     policy: NamespacePolicy,
     rules: &dyn ClusterRules,
     target: Target<'_>,
+    platform: &Platform,
 ) -> Answer {
+    // The same object meets the rules several times (as pasted, for its fix, each candidate
+    // change of the fix, and a workload's unchanged Pod with each): ask once per object.
+    let memo = Memo::new(rules);
+    let rules: &dyn ClusterRules = &memo;
     let mut mutation_notes = Vec::new();
     let objects: Vec<ObjectReport> = objects(documents)
         .into_iter()
         .map(|(document, value)| {
-            let (report, notes) = check_object(document, value, &policy, rules, target);
+            let (report, notes) = check_object(document, value, &policy, rules, target, platform);
             mutation_notes.extend(notes);
             report
         })
@@ -215,12 +238,78 @@ pub fn answer_with(
     }
 }
 
+/// The cluster's rules, each object's findings kept for the rest of one answer: the rules are a
+/// pure function of the object and where it goes, and evaluating them is the answer's main cost.
+struct Memo<'a> {
+    rules: &'a dyn ClusterRules,
+    checked: std::cell::RefCell<std::collections::HashMap<MemoKey, Vec<RuleFinding>>>,
+}
+
+/// An object as JSON text, and the namespace it is checked for (the labels are the answer's
+/// target's, the same for every object of one answer).
+type MemoKey = (String, Option<String>);
+
+impl<'a> Memo<'a> {
+    fn new(rules: &'a dyn ClusterRules) -> Self {
+        Self {
+            rules,
+            checked: Default::default(),
+        }
+    }
+}
+
+impl ClusterRules for Memo<'_> {
+    fn mutate(&self, object: &Value, target: Target<'_>) -> super::rules::Mutated {
+        self.rules.mutate(object, target)
+    }
+
+    fn check(&self, object: &Value, target: Target<'_>) -> Vec<RuleFinding> {
+        let key = (
+            object.to_string(),
+            target.for_object(object).namespace.map(str::to_owned),
+        );
+        if let Some(found) = self.checked.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = self.rules.check(object, target);
+        self.checked.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn status(&self) -> RulesStatus {
+        self.rules.status()
+    }
+
+    fn unreadable(&self) -> Vec<String> {
+        self.rules.unreadable()
+    }
+
+    fn with_objects(&self, objects: &[Value]) -> Option<Box<dyn ClusterRules>> {
+        self.rules.with_objects(objects)
+    }
+
+    fn networkpolicies(
+        &self,
+        namespace: &str,
+    ) -> Option<Vec<k8s_openapi::api::networking::v1::NetworkPolicy>> {
+        self.rules.networkpolicies(namespace)
+    }
+}
+
 /// Every object of `documents` checked against `policy` alone.
 pub fn check(documents: &[Document], policy: &NamespacePolicy) -> Vec<ObjectReport> {
     objects(documents)
         .into_iter()
         .map(|(document, value)| {
-            check_object(document, value, policy, &NoRules, Target::default()).0
+            check_object(
+                document,
+                value,
+                policy,
+                &NoRules,
+                Target::default(),
+                &Platform::default(),
+            )
+            .0
         })
         .collect()
 }
@@ -237,6 +326,7 @@ fn check_object(
     policy: &NamespacePolicy,
     rules: &dyn ClusterRules,
     target: Target<'_>,
+    platform: &Platform,
 ) -> (ObjectReport, Vec<String>) {
     let kind = text_at(value, &["kind"]).unwrap_or("").to_owned();
     let name = match (
@@ -260,6 +350,7 @@ fn check_object(
         pod_rules: Vec::new(),
         mutations: Vec::new(),
         pod_mutations: Vec::new(),
+        advice: Vec::new(),
         problem: None,
         fix: None,
     };
@@ -289,6 +380,7 @@ fn check_object(
                 _ => rules_summary(&subject(&report), &report.rules, &[])
                     .unwrap_or_else(|| format!("{} passes the cluster's rules.", subject(&report))),
             };
+            report.fix = rules_fix(value, rules, target);
             return (report, notes);
         }
         Err(error) => {
@@ -329,6 +421,28 @@ fn check_object(
             .map(|pod| rules.check(&pod, target))
             .unwrap_or_default();
     }
+    let findings: Vec<RuleFinding> = report
+        .rules
+        .iter()
+        .chain(&report.pod_rules)
+        .cloned()
+        .collect();
+    let namespace = target.for_object(value).namespace;
+    let policies = namespace.and_then(|namespace| {
+        rules
+            .networkpolicies(namespace)
+            .map(|policies| (namespace, policies))
+    });
+    report.advice = advise(
+        value,
+        object.kind,
+        &findings,
+        platform,
+        policies.as_ref().map(|(namespace, policies)| Policies {
+            namespace,
+            policies,
+        }),
+    );
     // A verdict that holds only because of a mutation is said so.
     let mut thanks_to_mutation = Vec::new();
     if mutated.object.is_some() && decision.allowed() && !admit_create(policy, &object).allowed() {
@@ -653,10 +767,10 @@ fn lines_of(findings: Vec<RuleFinding>) -> Vec<String> {
 }
 
 /// The manifest with the safe fixes made: the pod spec made to pass `restricted` (when it does
-/// not), then CPU and
-/// memory requests added where that makes one of the cluster's rules pass. Only `spec` of the
-/// pod template is replaced, so labels and annotations stay as written. What the cluster's rules
-/// still find afterwards is listed for a person.
+/// not) and the Pods given a label when they have none; then each change of [`CANDIDATES`] kept
+/// where it makes one of the cluster's rules pass; and a NetworkPolicy for the Pods. Only `spec`
+/// of the pod template is replaced, so labels and annotations stay as written. What the
+/// cluster's rules still find afterwards is listed for a person.
 fn fix(
     value: &Value,
     object: &PodObject,
@@ -686,23 +800,47 @@ fn fix(
     } else {
         (Vec::new(), Vec::new())
     };
-    // Unchanged by Pod Security's fix, the object gets the rules' answer it already had.
-    let mut left = if pod_security_failing {
+    let labelled = add_name_label(&mut fixed, object.kind, &object.name);
+    if let Some(label) = &labelled {
+        changes.push(format!(
+            "Its Pods labelled {label}, so that a NetworkPolicy can select them."
+        ));
+    }
+    // Unchanged so far, the object gets the rules' answer it already had.
+    let mut left = if pod_security_failing || labelled.is_some() {
         admission_lines(&fixed, object.kind, rules, target)
     } else {
         lines_of(found.to_vec())
     };
-    if !left.is_empty() {
-        let mut with_requests = fixed.clone();
-        let added = add_requests(&mut with_requests, object.kind);
-        if !added.is_empty() {
-            let after = admission_lines(&with_requests, object.kind, rules, target);
-            if after.len() < left.len() {
-                fixed = with_requests;
-                changes.extend(added);
-                left = after;
-            }
+    for candidate in CANDIDATES {
+        if left.is_empty() {
+            break;
         }
+        let mut changed = fixed.clone();
+        let made = candidate(&mut changed, object.kind);
+        if made.is_empty() {
+            continue;
+        }
+        let after = admission_lines(&changed, object.kind, rules, target);
+        if after.len() < left.len() {
+            fixed = changed;
+            changes.extend(made);
+            left = after;
+        }
+    }
+    let namespace = target.for_object(value).namespace;
+    let mut network_policy = workload_policy(&fixed, object.kind, &object.name, namespace);
+    if let Some(policy) = network_policy.as_mut()
+        && !left.is_empty()
+        && let Some(with_policy) = as_object(policy).and_then(|made| rules.with_objects(&[made]))
+    {
+        let after = admission_lines(&fixed, object.kind, with_policy.as_ref(), target);
+        policy.resolves = left
+            .iter()
+            .filter(|line| !after.contains(line))
+            .cloned()
+            .collect();
+        left = after;
     }
     let manifest = to_yaml(&fixed);
     Fix {
@@ -711,6 +849,95 @@ fn fix(
         rules_left: left,
         diff: diff(&to_yaml(value), &manifest),
         manifest,
+        network_policy,
+    }
+}
+
+/// A change a fix may make to a workload: what it changed, one line each (none: nothing to
+/// change). A fix keeps it only where the cluster's rules then say less.
+type Candidate = fn(&mut Value, WorkloadKind) -> Vec<String>;
+
+/// The changes tried, in order: requests, then replicas.
+const CANDIDATES: [Candidate; 2] = [add_requests, add_replicas];
+
+/// The fix for an object without a pod spec that one of the cluster's rules refuses or warns
+/// about: a PodDisruptionBudget that allows no disruption made to allow one, kept where the
+/// rules then say less. `None` when nothing here would change what they say.
+fn rules_fix(value: &Value, rules: &dyn ClusterRules, target: Target<'_>) -> Option<Fix> {
+    let check = |object: &Value| {
+        let mutated = rules.mutate(object, target).object;
+        lines_of(rules.check(mutated.as_ref().unwrap_or(object), target))
+    };
+    let before = check(value);
+    if before.is_empty() {
+        return None;
+    }
+    let mut fixed = value.clone();
+    let changes = allow_one_disruption(&mut fixed);
+    if changes.is_empty() {
+        return None;
+    }
+    let left = check(&fixed);
+    if left.len() >= before.len() {
+        return None;
+    }
+    let manifest = to_yaml(&fixed);
+    Some(Fix {
+        changes,
+        needs_human: Vec::new(),
+        rules_left: left,
+        diff: diff(&to_yaml(value), &manifest),
+        manifest,
+        network_policy: None,
+    })
+}
+
+/// A PodDisruptionBudget whose `maxUnavailable` is 0 (or `0%`), or whose `minAvailable` is
+/// `100%`, blocks every node drain: it becomes `maxUnavailable: 1`.
+fn allow_one_disruption(value: &mut Value) -> Vec<String> {
+    if text_at(value, &["kind"]) != Some("PodDisruptionBudget") {
+        return Vec::new();
+    }
+    let Some(spec) = value.get_mut("spec").and_then(Value::as_object_mut) else {
+        return Vec::new();
+    };
+    let zero = |value: Option<&Value>| {
+        value.is_some_and(|value| value.as_i64() == Some(0) || value.as_str() == Some("0%"))
+    };
+    let all = spec
+        .get("minAvailable")
+        .is_some_and(|value| value.as_str() == Some("100%"));
+    if !zero(spec.get("maxUnavailable")) && !all {
+        return Vec::new();
+    }
+    spec.remove("minAvailable");
+    spec.insert("maxUnavailable".into(), json!(1));
+    vec![
+        "maxUnavailable set to 1: a node drain may then move one Pod at a time, instead of waiting forever.".into(),
+    ]
+}
+
+/// A Deployment, ReplicaSet or StatefulSet with fewer than two replicas (one when unset) gets
+/// two, so that a node drain leaves one running.
+fn add_replicas(value: &mut Value, kind: WorkloadKind) -> Vec<String> {
+    if !matches!(
+        kind,
+        WorkloadKind::Deployment | WorkloadKind::ReplicaSet | WorkloadKind::StatefulSet
+    ) {
+        return Vec::new();
+    }
+    let Some(spec) = value.get_mut("spec").and_then(Value::as_object_mut) else {
+        return Vec::new();
+    };
+    let replicas = spec.get("replicas").map_or(Some(1), Value::as_i64);
+    match replicas {
+        Some(count) if count < 2 => {
+            spec.insert("replicas".into(), json!(2));
+            vec![format!(
+                "replicas {count} raised to 2, so that a node drain leaves one Pod serving."
+            )]
+        }
+        _ => Vec::new(),
     }
 }
 

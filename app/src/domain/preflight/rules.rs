@@ -277,6 +277,23 @@ pub trait ClusterRules {
     fn unreadable(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// The same rules as they would read the cluster once `objects` (NetworkPolicies a fix
+    /// offers) exist in it too, for rules that read other objects of the cluster (Gatekeeper's
+    /// inventory). `None` when the rules would not see them (nothing syncs them), so a fix never
+    /// claims what they would change.
+    fn with_objects(&self, _objects: &[Value]) -> Option<Box<dyn ClusterRules>> {
+        None
+    }
+
+    /// The NetworkPolicies the cluster has in `namespace` now, for the portal's advice on
+    /// whether they select a workload's Pods and let anything through; `None` when not known.
+    fn networkpolicies(
+        &self,
+        _namespace: &str,
+    ) -> Option<Vec<k8s_openapi::api::networking::v1::NetworkPolicy>> {
+        None
+    }
 }
 
 /// No rules: the answer without a cluster.

@@ -1,9 +1,12 @@
 //! The preflight page: the form, and the answer beside it.
 
 use super::api::{Start, check_manifests, start};
+use crate::domain::networkpolicy::form::PolicyForm;
+use crate::domain::preflight::advice::Advice;
+use crate::domain::preflight::network::WorkloadPolicy;
 use crate::domain::preflight::pod_security::Decision;
 use crate::domain::preflight::report::{Answer, Fix, ObjectReport, Verdict};
-use crate::domain::preflight::rules::{RuleAction, RuleFinding, RuleOutcome};
+use crate::domain::preflight::rules::{AppliedMutation, RuleAction, RuleFinding, RuleOutcome};
 use crate::features::shared::copy::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -199,6 +202,9 @@ fn ObjectView(object: ObjectReport, index: usize) -> impl IntoView {
             {decisions.into_iter().filter_map(|(when, decision)| decision.filter(has_words).map(|d| view! { <DecisionView when decision=d/> })).collect_view()}
             <RulesView when="The cluster's rules, when it is applied" findings=object.rules.clone()/>
             <RulesView when="The cluster's rules, for each Pod it creates, where they say more" findings=pod_rules/>
+            <MutationsView when="Changed on its way in by the cluster's mutators" applied=object.mutations/>
+            <MutationsView when="Changed in each Pod it creates by the cluster's mutators" applied=object.pod_mutations/>
+            <AdviceView advice=object.advice/>
             {object.fix.map(|fix| view! { <FixView fix index/> })}
         </section>
     }
@@ -254,6 +260,88 @@ fn FixView(fix: Fix, index: usize) -> impl IntoView {
             <pre id=pre_id><code>{fix.manifest}</code></pre>
         </div>
         <p><a href=download download="fixed.yaml">"Download the fixed manifest"</a></p>
+        {fix.network_policy.map(|policy| view! { <NetworkPolicyView policy index/> })}
+    }
+}
+
+/// The cluster's mutators that change the object (or each of its Pods) before Pod Security and
+/// the constraints look, and the field each sets.
+#[component]
+fn MutationsView(when: &'static str, applied: Vec<AppliedMutation>) -> impl IntoView {
+    if applied.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <h3>{when}</h3>
+        <ul>
+            {applied.into_iter().map(|mutation| view! {
+                <li><code>{format!("{}/{}", mutation.kind, mutation.name)}</code>" sets "<code>{mutation.location}</code></li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// What the platform expects where the cluster has no rule about it, and whether the
+/// namespace's NetworkPolicies let the Pods talk at all: not admission's words, so apart.
+#[component]
+fn AdviceView(advice: Vec<Advice>) -> impl IntoView {
+    if advice.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <h3>"What the portal adds"</h3>
+        <p class="muted">"No rule of this cluster says these; admission will let them pass."</p>
+        <ul class="lints">
+            {advice.into_iter().map(|advice| view! {
+                <li class="notice info">
+                    <strong>{advice.message}</strong>" "{advice.reason}" "
+                    <a href=format!("/faq/{}", advice.faq)>"Read more"</a>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The NetworkPolicy offered for the workload's Pods: what it allows, its YAML, and the way to
+/// the generator to widen it.
+#[component]
+fn NetworkPolicyView(policy: WorkloadPolicy, index: usize) -> impl IntoView {
+    let download = crate::features::shared::yaml_download(&policy.yaml);
+    let generator = format!(
+        "/networkpolicies?{}",
+        PolicyForm::from_spec(&policy.spec)
+            .to_params()
+            .iter()
+            .map(|(name, value)| format!("{name}={}", crate::links::query_value(value)))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    let pre_id = format!("policy-{index}");
+    let file = format!("{}.yaml", policy.name);
+    view! {
+        <h3>"A NetworkPolicy for its Pods"</h3>
+        <p>
+            "Apply it before the fixed manifest. It is a start: it lets Pods of the same namespace "
+            "reach the ports the containers declare and lets the Pods look up names, nothing more. "
+            "Open it in the generator to add what the workload really talks to, such as the "
+            "ingress controller or a database."
+        </p>
+        {(!policy.resolves.is_empty()).then(|| view! {
+            <p>"Once it exists, the cluster's rules no longer say:"</p>
+            <ul>{policy.resolves.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+        })}
+        <ul>{policy.explanation.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+        <div class="code-block">
+            <CopyButton text=policy.yaml.clone() label="Copy the NetworkPolicy"/>
+            <pre id=pre_id><code>{policy.yaml}</code></pre>
+        </div>
+        <p>
+            <a href=download download=file>"Download the NetworkPolicy"</a>
+            " · "
+            <a href=generator>"Open it in the NetworkPolicy generator"</a>
+        </p>
     }
 }
 

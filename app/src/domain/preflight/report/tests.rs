@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::preflight::advice::Platform;
 use crate::domain::preflight::pod_security::{Level, LevelVersion};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -320,6 +321,7 @@ fn with_rules(value: Value) -> Answer {
             namespace: Some("shop"),
             labels: None,
         },
+        &Platform::default(),
     )
 }
 
@@ -401,21 +403,28 @@ fn requests_are_added_only_where_a_rule_asks_and_what_is_left_is_listed() {
         "{}",
         fix.diff
     );
-    // The tag needs a person; the replicas warning stays too.
+    // The replicas warning goes with a second replica; the tag needs a person.
+    assert!(
+        fix.changes
+            .iter()
+            .any(|change| change.starts_with("replicas 1 raised to 2")),
+        "{fix:#?}"
+    );
+    assert!(fix.manifest.contains("replicas: 2"), "{}", fix.manifest);
     assert_eq!(
         fix.rules_left,
-        [
-            "[image-tags] container \"web\" uses :latest",
-            "[minimum-replicas] 1 replica"
-        ],
+        ["[image-tags] container \"web\" uses :latest"],
         "{fix:#?}"
     );
 
-    // A workload that only breaks the tag rule gets no requests it did not need.
+    // A workload that only breaks the tag rule and the replicas one gets no requests it did
+    // not need.
     let mut tagged = hardened_container();
     tagged["image"] = json!("harbor.example.com/shop/web:latest");
     tagged["resources"] = json!({"requests": {"cpu": "10m"}});
-    let answer = with_rules(deployment(tagged));
+    let mut two = deployment(tagged);
+    two["spec"]["replicas"] = json!(2);
+    let answer = with_rules(two);
     let fix = answer.objects[0].fix.as_ref().expect("a fix");
     assert!(fix.changes.is_empty(), "{fix:#?}");
     assert!(!fix.manifest.contains("128Mi"), "{}", fix.manifest);
@@ -510,6 +519,7 @@ fn a_rule_that_cannot_be_evaluated_is_listed_as_not_checked_never_passed() {
         restricted(),
         &Unknown,
         Target::default(),
+        &Platform::default(),
     );
     assert_eq!(answer.verdict, Verdict::Accepted, "{answer:#?}");
     let lines = answer.not_checked.join("\n");
@@ -572,6 +582,7 @@ fn the_answer_names_the_namespace_it_was_checked_for() {
             namespace: Some("shop"),
             labels: None,
         },
+        &Platform::default(),
     );
     assert_eq!(named.namespace.as_deref(), Some("shop"));
     let new = answer(&[document(deployment(hardened_container()))], restricted());
@@ -634,6 +645,7 @@ fn a_verdict_that_holds_only_because_of_the_mutators_says_so() {
         restricted(),
         &Hardening,
         Target::default(),
+        &Platform::default(),
     );
     let (pod_report, workload) = (&answer.objects[0], &answer.objects[1]);
     assert_eq!(pod_report.verdict, Verdict::Accepted, "{pod_report:#?}");
@@ -678,6 +690,7 @@ fn a_verdict_that_holds_only_because_of_the_mutators_says_so() {
         restricted(),
         &Hardening,
         Target::default(),
+        &Platform::default(),
     );
     assert_eq!(answer.objects[0].verdict, Verdict::Unreadable);
     assert!(answer.objects[0].mutations.is_empty());
@@ -689,7 +702,309 @@ fn a_verdict_that_holds_only_because_of_the_mutators_says_so() {
     );
     // Without the mutators the same Pod is refused.
     assert_eq!(
-        answer_with(&[document(pod)], restricted(), &NoRules, Target::default()).objects[0].verdict,
+        answer_with(
+            &[document(pod)],
+            restricted(),
+            &NoRules,
+            Target::default(),
+            &Platform::default()
+        )
+        .objects[0]
+            .verdict,
         Verdict::Refused
+    );
+}
+
+/// A rule that warns about Pods (and Deployments' Pods) of `shop` that no NetworkPolicy of
+/// `policies` selects by `matchLabels`, as Gatekeeper's inventory rule does, plus the
+/// PodDisruptionBudget rule: what the fix's NetworkPolicy and budget change are checked against.
+#[derive(Clone, Default)]
+struct Selecting {
+    policies: Vec<Value>,
+}
+
+impl ClusterRules for Selecting {
+    fn check(&self, object: &Value, target: Target<'_>) -> Vec<RuleFinding> {
+        use super::super::rules::{RuleAction, RuleOutcome};
+        let finding = |kind: &str, name: &str, action, broken: Option<String>| RuleFinding {
+            id: format!("gatekeeper/{kind}/{name}"),
+            kind: kind.into(),
+            name: name.into(),
+            action,
+            outcome: match broken {
+                None => RuleOutcome::Passes,
+                Some(message) => RuleOutcome::Violated {
+                    messages: vec![format!("[{name}] {message}")],
+                },
+            },
+        };
+        let kind = object["kind"].as_str().unwrap_or_default();
+        if kind == "PodDisruptionBudget" {
+            let blocks = object["spec"]["maxUnavailable"] == json!(0)
+                || object["spec"]["minAvailable"] == json!("100%");
+            return vec![finding(
+                "K8sPdbAllowsDisruption",
+                "pdb",
+                RuleAction::Deny,
+                blocks.then(|| "allows no disruption".to_owned()),
+            )];
+        }
+        if !["Pod", "Deployment"].contains(&kind) {
+            return Vec::new();
+        }
+        let labels = if kind == "Pod" {
+            &object["metadata"]["labels"]
+        } else {
+            &object["spec"]["template"]["metadata"]["labels"]
+        };
+        let namespace = target.for_object(object).namespace;
+        let selected = self.policies.iter().any(|policy| {
+            policy["metadata"]["namespace"].as_str() == namespace
+                && policy["spec"]["podSelector"]["matchLabels"]
+                    .as_object()
+                    .is_some_and(|wanted| {
+                        wanted
+                            .iter()
+                            .all(|(key, value)| labels.get(key) == Some(value))
+                    })
+        });
+        vec![finding(
+            "K8sRequireNetworkPolicy",
+            "networkpolicy-selects",
+            RuleAction::Warn,
+            (!selected).then(|| format!("{kind} is not selected by any NetworkPolicy")),
+        )]
+    }
+
+    fn status(&self) -> RulesStatus {
+        RulesStatus::Current {
+            templates: 2,
+            constraints: 2,
+        }
+    }
+
+    fn networkpolicies(
+        &self,
+        namespace: &str,
+    ) -> Option<Vec<k8s_openapi::api::networking::v1::NetworkPolicy>> {
+        Some(crate::domain::preflight::advice::policies_of(
+            &self.policies,
+            namespace,
+        ))
+    }
+
+    fn with_objects(&self, objects: &[Value]) -> Option<Box<dyn ClusterRules>> {
+        let mut more = self.clone();
+        more.policies.extend(objects.iter().cloned());
+        Some(Box::new(more))
+    }
+}
+
+fn selecting(value: Value, rules: &dyn ClusterRules, namespace: Option<&str>) -> ObjectReport {
+    let answer = answer_with(
+        &[document(value)],
+        restricted(),
+        rules,
+        Target {
+            namespace,
+            labels: None,
+        },
+        &Platform::default(),
+    );
+    answer.objects.into_iter().next().expect("one object")
+}
+
+#[test]
+fn the_fix_offers_a_networkpolicy_that_makes_the_selection_rule_pass() {
+    let report = selecting(
+        deployment(hardened_container()),
+        &Selecting::default(),
+        Some("shop"),
+    );
+    assert_eq!(report.verdict, Verdict::Warned, "{report:#?}");
+    let fix = report.fix.expect("a fix for the warning");
+    let policy = fix.network_policy.expect("a NetworkPolicy");
+    assert_eq!(policy.name, "shop-traffic");
+    assert!(policy.yaml.contains("namespace: shop"), "{}", policy.yaml);
+    assert!(policy.yaml.contains("app: shop"), "{}", policy.yaml);
+    // The workload and each Pod it makes.
+    assert_eq!(
+        policy.resolves,
+        [
+            "[networkpolicy-selects] Deployment is not selected by any NetworkPolicy",
+            "[networkpolicy-selects] Pod is not selected by any NetworkPolicy"
+        ]
+    );
+    // Once the policy exists the rule says nothing more, and the manifest itself is unchanged.
+    assert!(fix.rules_left.is_empty(), "{:?}", fix.rules_left);
+    assert!(fix.diff.is_empty(), "{}", fix.diff);
+}
+
+#[test]
+fn a_bare_pod_gets_a_label_to_be_selected_by() {
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "blah"},
+                     "spec": {"containers": [hardened_container()]}});
+    let report = selecting(pod, &Selecting::default(), Some("shop"));
+    let fix = report.fix.expect("a fix");
+    assert!(
+        fix.changes
+            .iter()
+            .any(|change| change.contains("app.kubernetes.io/name: blah")),
+        "{:?}",
+        fix.changes
+    );
+    assert!(
+        fix.manifest.contains("app.kubernetes.io/name: blah"),
+        "{}",
+        fix.manifest
+    );
+    let policy = fix.network_policy.expect("a policy");
+    assert_eq!(policy.resolves.len(), 1, "{policy:#?}");
+    assert!(fix.rules_left.is_empty(), "{:?}", fix.rules_left);
+}
+
+/// [`Selecting`] that cannot say what another object would change (Gatekeeper syncing no
+/// NetworkPolicies).
+struct Blind(Selecting);
+
+impl ClusterRules for Blind {
+    fn check(&self, object: &Value, target: Target<'_>) -> Vec<RuleFinding> {
+        self.0.check(object, target)
+    }
+
+    fn status(&self) -> RulesStatus {
+        self.0.status()
+    }
+}
+
+#[test]
+fn a_policy_the_rules_would_not_see_claims_nothing() {
+    let report = selecting(
+        deployment(hardened_container()),
+        &Blind(Selecting::default()),
+        Some("shop"),
+    );
+    let fix = report.fix.expect("a fix");
+    let policy = fix.network_policy.expect("still offered");
+    assert!(policy.resolves.is_empty());
+    assert_eq!(fix.rules_left.len(), 2, "{:?}", fix.rules_left);
+    // Without a namespace, the policy has none either, and the rules are not asked.
+    let report = selecting(
+        deployment(hardened_container()),
+        &Selecting::default(),
+        None,
+    );
+    let fix = report.fix.expect("a fix");
+    let policy = fix.network_policy.expect("offered");
+    assert!(!policy.yaml.contains("namespace:"), "{}", policy.yaml);
+    assert!(policy.resolves.is_empty());
+    assert_eq!(fix.rules_left.len(), 2);
+}
+
+#[test]
+fn a_budget_that_allows_no_disruption_is_fixed_to_allow_one() {
+    let budget = |spec: Value| {
+        let mut spec = spec;
+        spec["selector"] = json!({"matchLabels": {"app": "shop"}});
+        json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+               "metadata": {"name": "shop"}, "spec": spec})
+    };
+    for blocking in [
+        json!({"maxUnavailable": 0}),
+        json!({"minAvailable": "100%"}),
+    ] {
+        let report = selecting(
+            budget(blocking.clone()),
+            &Selecting::default(),
+            Some("shop"),
+        );
+        assert_eq!(report.verdict, Verdict::Refused, "{blocking}");
+        let fix = report.fix.expect("a fix");
+        assert!(
+            fix.manifest.contains("maxUnavailable: 1"),
+            "{}",
+            fix.manifest
+        );
+        assert!(!fix.manifest.contains("minAvailable"), "{}", fix.manifest);
+        assert!(fix.rules_left.is_empty());
+        assert!(fix.network_policy.is_none());
+    }
+    let report = selecting(
+        budget(json!({"minAvailable": 2})),
+        &Selecting::default(),
+        Some("shop"),
+    );
+    assert_eq!(report.verdict, Verdict::Accepted);
+    assert!(report.fix.is_none());
+    // A budget no rule refuses is never changed, even one that allows nothing.
+    let report = selecting(budget(json!({"maxUnavailable": 0})), &NoRules, Some("shop"));
+    assert!(report.fix.is_none());
+}
+
+#[test]
+fn a_deny_all_passes_the_selection_rule_and_the_advice_says_the_pods_are_blocked() {
+    let deny_all = json!({
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "deny-all", "namespace": "shop"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    });
+    let mut rules = Selecting::default();
+    rules.policies.push(json!({
+        "metadata": {"namespace": "shop"},
+        "spec": {"podSelector": {"matchLabels": {}}}
+    }));
+    rules.policies.push(deny_all);
+    let report = selecting(deployment(hardened_container()), &rules, Some("shop"));
+    // The rule is satisfied (something selects it), so admission says nothing...
+    assert_eq!(report.verdict, Verdict::Accepted, "{report:#?}");
+    // ...and the Pods get no traffic either way, which only the advice says.
+    let advice: Vec<&str> = report
+        .advice
+        .iter()
+        .map(|advice| advice.message.as_str())
+        .collect();
+    assert!(
+        advice
+            .iter()
+            .any(|line| line.contains("selected, yet blocked") && line.contains("ingress")),
+        "{advice:#?}"
+    );
+    assert!(
+        advice.iter().any(|line| line.contains("DNS included")),
+        "{advice:#?}"
+    );
+}
+
+#[test]
+fn without_a_cluster_the_platform_expectations_come_as_advice_and_change_no_verdict() {
+    let mut container = hardened_container();
+    container["image"] = json!("nginx:latest");
+    let platform = Platform {
+        allowed_registries: vec!["harbor.example.com/".into()],
+    };
+    let answer = answer_with(
+        &[document(deployment(container))],
+        restricted(),
+        &NoRules,
+        Target::default(),
+        &platform,
+    );
+    let object = &answer.objects[0];
+    assert_eq!(object.verdict, Verdict::Accepted, "{object:#?}");
+    let ids: Vec<&str> = object
+        .advice
+        .iter()
+        .map(|advice| advice.id.as_str())
+        .collect();
+    assert_eq!(ids, ["portal/registry", "portal/tag", "portal/requests"]);
+    // With the cluster's rules on those concerns, the rules answer and the advice is silent.
+    let answer = with_rules(deployment(hardened_container()));
+    assert!(
+        answer.objects[0]
+            .advice
+            .iter()
+            .all(|advice| advice.id != "portal/tag" && advice.id != "portal/requests"),
+        "{:#?}",
+        answer.objects[0].advice
     );
 }
