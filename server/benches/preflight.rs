@@ -48,9 +48,12 @@ fn parameters(kind: &str) -> Value {
 
 /// Ten templates and one constraint of each.
 fn rules() -> (Vec<ConstraintTemplate>, Vec<Constraint>) {
+    // The first four (registries, tags, requests, replicas) read the pod spec, as most rules
+    // do; the NetworkPolicy and budget templates after them would answer at once here.
     let base: Vec<ConstraintTemplate> = manifests::read(TEMPLATES)
         .expect("the templates")
         .iter()
+        .take(4)
         .map(|document| ConstraintTemplate::from_value(&document.value).expect("a template"))
         .collect();
     let mut templates = Vec::new();
