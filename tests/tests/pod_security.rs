@@ -269,3 +269,127 @@ async fn the_domain_answers_as_the_api_server_does() {
         failures.join("\n  ")
     );
 }
+
+/// Where the API server creates objects of `manifest`'s kind in `namespace`, as a dry run.
+fn path_of(manifest: &Value, namespace: &str) -> String {
+    let api_version = manifest["apiVersion"].as_str().expect("apiVersion");
+    let kind = manifest["kind"].as_str().expect("kind");
+    let plural = format!("{}s", kind.to_ascii_lowercase())
+        .replace("policys", "policies")
+        .replace("classs", "classes");
+    let prefix = if api_version.contains('/') {
+        format!("apis/{api_version}")
+    } else {
+        format!("api/{api_version}")
+    };
+    format!("/{prefix}/namespaces/{namespace}/{plural}?dryRun=All")
+}
+
+/// The decoding the domain does before any rule (`app::domain::preflight::schema`) against the
+/// API server's: an object the domain cannot decode is one the API server refuses with 400 Bad
+/// Request, and one it decodes the API server takes (these are also valid, so admitted).
+#[tokio::test]
+async fn objects_the_domain_cannot_decode_are_those_the_api_server_refuses_to_decode() {
+    let client = TestCluster::shared().admin_client().await;
+    let namespace = "decode";
+    let api: Api<Namespace> = Api::all(client.clone());
+    let made: Namespace =
+        serde_json::from_value(json!({ "metadata": { "name": namespace } })).expect("Namespace");
+    api.create(&PostParams::default(), &made)
+        .await
+        .expect("create the namespace");
+
+    let budget = |spec: Value| {
+        json!({ "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": { "name": "web" }, "spec": spec })
+    };
+    let service = |port: Value| {
+        json!({ "apiVersion": "v1", "kind": "Service", "metadata": { "name": "web" },
+                "spec": { "selector": { "app": "web" }, "ports": [{ "port": port }] } })
+    };
+    let config = |data: Value| json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "c" }, "data": data });
+    let deployment = |replicas: Value| {
+        json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "web" },
+                "spec": { "replicas": replicas,
+                          "selector": { "matchLabels": { "app": "web" } },
+                          "template": { "metadata": { "labels": { "app": "web" } },
+                                        "spec": { "containers": [{ "name": "app", "image": "nginx:1.27" }] } } } })
+    };
+    let policy = |ports: Value| {
+        json!({ "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": { "name": "p" },
+                "spec": { "podSelector": {}, "ingress": [{ "ports": ports }] } })
+    };
+    let cases = [
+        (
+            "budget, maxUnavailable a list",
+            budget(json!({ "maxUnavailable": [] })),
+        ),
+        (
+            "budget, minAvailable an object",
+            budget(json!({ "minAvailable": { "n": 1 } })),
+        ),
+        (
+            "budget, maxUnavailable 1",
+            budget(json!({ "maxUnavailable": 1 })),
+        ),
+        (
+            "budget, minAvailable 50%",
+            budget(json!({ "minAvailable": "50%" })),
+        ),
+        ("service, port a name", service(json!("http"))),
+        ("service, port 1.5", service(json!(1.5))),
+        ("service, port 80", service(json!(80))),
+        ("config map, a number", config(json!({ "A": 3 }))),
+        ("config map, a list", config(json!(["A"]))),
+        ("config map, strings", config(json!({ "A": "3" }))),
+        ("deployment, replicas a word", deployment(json!("two"))),
+        ("deployment, replicas true", deployment(json!(true))),
+        ("deployment, replicas 2", deployment(json!(2))),
+        ("policy, ports an object", policy(json!({ "port": 80 }))),
+        ("policy, port a list", policy(json!([{ "port": [80] }]))),
+        ("policy, port a name", policy(json!([{ "port": "http" }]))),
+        (
+            "labels a list",
+            json!({ "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": { "name": "l", "labels": ["app"] } }),
+        ),
+    ];
+    let mut differences = Vec::new();
+    let (mut refused, mut admitted) = (0, 0);
+    for (name, manifest) in &cases {
+        let domain = app::domain::preflight::schema::read(manifest);
+        let request = http::Request::post(path_of(manifest, namespace))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(manifest).expect("JSON").into())
+            .expect("request");
+        let response = client.send(request).await.expect("the API server answers");
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect_bytes()
+            .await
+            .unwrap_or_default();
+        let message = serde_json::from_slice::<Value>(&body).unwrap_or_default()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        refused += usize::from(status == 400);
+        admitted += usize::from(status == 201);
+        match (&domain, status) {
+            (Err(_), 400) | (Ok(()), 201) => {}
+            _ => differences.push(format!(
+                "{name}: the domain says {domain:?}, the API server {status} {message}"
+            )),
+        }
+    }
+    println!(
+        "{} objects: {refused} not decoded, {admitted} admitted",
+        cases.len()
+    );
+    assert!(
+        refused >= 8 && admitted >= 5,
+        "{refused} refused, {admitted} admitted"
+    );
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}

@@ -142,12 +142,7 @@ pub fn advise(
 
 /// Each container's name and image, init containers first.
 fn containers(object: &Value, kind: WorkloadKind) -> Vec<(String, Option<String>)> {
-    let Some(spec) = kind
-        .template_path()
-        .iter()
-        .chain(&["spec"])
-        .try_fold(object, |value, key| value.get(*key))
-    else {
+    let Some(spec) = kind.pod_spec_in(object) else {
         return Vec::new();
     };
     ["initContainers", "containers"]
@@ -182,12 +177,7 @@ fn tag_of(image: &str) -> Option<&str> {
 
 /// Containers without a CPU or a memory request (a limit counts: the API server copies it).
 fn missing_requests(object: &Value, kind: WorkloadKind) -> Vec<(String, Vec<&'static str>)> {
-    let Some(spec) = kind
-        .template_path()
-        .iter()
-        .chain(&["spec"])
-        .try_fold(object, |value, key| value.get(*key))
-    else {
+    let Some(spec) = kind.pod_spec_in(object) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -24,3 +24,6 @@ pub mod network;
 
 /// The portal's own knowledge of the platform, where the cluster has no rule.
 pub mod advice;
+
+/// Whether the API server can decode an object of a built-in kind at all.
+pub mod schema;

@@ -40,6 +40,15 @@ pub struct WorkloadPolicy {
     pub resolves: Vec<String>,
 }
 
+/// A policy offered with a fix, and the object the cluster would hold once it is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    pub policy: WorkloadPolicy,
+    /// The policy as the API server would store it, for the rules to read (Gatekeeper's
+    /// inventory); `None` without a namespace, as it lands wherever it is applied.
+    pub object: Option<Value>,
+}
+
 /// The labels a workload's Pods get, by which a policy selects them: a selector's `matchLabels`
 /// where the workload has one, else the template's (or the Pod's) labels.
 pub fn pod_labels(object: &Value, kind: WorkloadKind) -> BTreeMap<String, String> {
@@ -53,10 +62,7 @@ pub fn pod_labels(object: &Value, kind: WorkloadKind) -> BTreeMap<String, String
             })
             .unwrap_or_default()
     };
-    let template = kind
-        .template_path()
-        .iter()
-        .try_fold(object, |value, key| value.get(*key));
+    let template = kind.template_in(object);
     let labels = strings(template.and_then(|template| template.pointer("/metadata/labels")));
     let selector = match kind {
         WorkloadKind::Deployment
@@ -87,10 +93,7 @@ pub fn add_name_label(object: &mut Value, kind: WorkloadKind, name: &str) -> Opt
     if name.is_empty() {
         return None;
     }
-    let template = kind
-        .template_path()
-        .iter()
-        .try_fold(object, |value, key| value.get_mut(*key))?;
+    let template = kind.template_in_mut(object)?;
     let template = template.as_object_mut()?;
     let metadata = template.entry("metadata").or_insert_with(|| json!({}));
     if !metadata.is_object() {
@@ -110,12 +113,7 @@ pub fn add_name_label(object: &mut Value, kind: WorkloadKind, name: &str) -> Opt
 /// The ports the containers of the pod template declare (`containerPort` with its protocol),
 /// each once, in order.
 fn declared_ports(object: &Value, kind: WorkloadKind) -> Vec<PortSpec> {
-    let Some(spec) = kind
-        .template_path()
-        .iter()
-        .chain(&["spec"])
-        .try_fold(object, |value, key| value.get(*key))
-    else {
+    let Some(spec) = kind.pod_spec_in(object) else {
         return Vec::new();
     };
     let mut ports: Vec<PortSpec> = Vec::new();
@@ -156,14 +154,14 @@ fn declared_ports(object: &Value, kind: WorkloadKind) -> Vec<PortSpec> {
 }
 
 /// The policy for the Pods of `object` (named `name`) in `namespace` (`None`: not known, the
-/// policy then has no namespace). `None` when the Pods carry no labels to select them by, or
+/// policy then has no namespace), with the object it makes. `None` when the Pods carry no labels to select them by, or
 /// the generator refuses them (a label it cannot write).
 pub fn workload_policy(
     object: &Value,
     kind: WorkloadKind,
     name: &str,
     namespace: Option<&str>,
-) -> Option<WorkloadPolicy> {
+) -> Option<Offer> {
     let labels = pod_labels(object, kind);
     if labels.is_empty() || name.is_empty() {
         return None;
@@ -195,21 +193,21 @@ pub fn workload_policy(
         allow_dns: true,
     };
     let generated = generate(&spec, &LintConfig::default()).ok()?;
-    let yaml = match namespace {
-        Some(_) => generated.yaml,
+    let (yaml, object) = match namespace {
+        Some(_) => (generated.yaml, Some(generated.manifest_json)),
         None => {
             let mut manifest = generated.manifest_json;
             if let Some(metadata) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
                 metadata.remove("namespace");
             }
-            to_yaml(&manifest)
+            (to_yaml(&manifest), None)
         }
     };
     let spec = PolicySpec {
         namespace: namespace.unwrap_or_default().to_owned(),
         ..spec
     };
-    Some(WorkloadPolicy {
+    let policy = WorkloadPolicy {
         name: policy_name,
         spec,
         yaml,
@@ -219,7 +217,8 @@ pub fn workload_policy(
             .map(str::to_owned)
             .collect(),
         resolves: Vec::new(),
-    })
+    };
+    Some(Offer { policy, object })
 }
 
 /// `<workload>-traffic`, cut to fit a name (253 characters) without a trailing `-` or `.`.
@@ -231,16 +230,6 @@ fn policy_name(workload: &str) -> String {
         base.pop();
     }
     format!("{base}{SUFFIX}")
-}
-
-/// The policy as the cluster would hold it, for the rules to read (Gatekeeper's inventory):
-/// `None` without a namespace.
-pub fn as_object(policy: &WorkloadPolicy) -> Option<Value> {
-    if policy.spec.namespace.is_empty() {
-        return None;
-    }
-    let generated = generate(&policy.spec, &LintConfig::default()).ok()?;
-    Some(generated.manifest_json)
 }
 
 #[cfg(test)]
@@ -268,8 +257,9 @@ mod tests {
             json!({ "app": "shop" }),
             json!([{ "containerPort": 8080 }, { "containerPort": 8080 }, { "containerPort": 53, "protocol": "UDP" }]),
         );
-        let policy = workload_policy(&object, WorkloadKind::Deployment, "shop", Some("team-a"))
-            .expect("a policy");
+        let Offer { policy, object } =
+            workload_policy(&object, WorkloadKind::Deployment, "shop", Some("team-a"))
+                .expect("a policy");
         assert_eq!(policy.name, "shop-traffic");
         assert_eq!(
             policy.spec.target,
@@ -286,7 +276,7 @@ mod tests {
         // DNS out, nothing else: the generator's own rule.
         assert!(policy.yaml.contains("k8s-app: kube-dns"), "{}", policy.yaml);
         assert!(!policy.explanation.is_empty());
-        let object = as_object(&policy).expect("a namespace");
+        let object = object.expect("a namespace");
         assert_eq!(object["metadata"]["namespace"], "team-a");
         assert_eq!(object["spec"]["podSelector"]["matchLabels"]["app"], "shop");
     }
@@ -298,8 +288,9 @@ mod tests {
             json!({ "app": "shop" }),
             json!([]),
         );
-        let policy =
-            workload_policy(&object, WorkloadKind::Deployment, "shop", Some("t")).expect("policy");
+        let policy = workload_policy(&object, WorkloadKind::Deployment, "shop", Some("t"))
+            .expect("policy")
+            .policy;
         assert!(policy.spec.ingress.is_empty());
         assert!(policy.spec.policy_types.ingress);
     }
@@ -320,11 +311,11 @@ mod tests {
             json!({ "app": "shop" }),
             json!([]),
         );
-        let policy =
+        let Offer { policy, object } =
             workload_policy(&object, WorkloadKind::Deployment, "shop", None).expect("policy");
         assert!(!policy.yaml.contains("namespace:"), "{}", policy.yaml);
         assert_eq!(policy.spec.namespace, "");
-        assert_eq!(as_object(&policy), None);
+        assert_eq!(object, None);
     }
 
     #[test]

@@ -7,12 +7,13 @@
 //! document as a JSON value with where it starts, so the browser and the server decide alike.
 
 use super::advice::{Advice, Platform, Policies, advise};
-use super::network::{WorkloadPolicy, add_name_label, as_object, workload_policy};
+use super::network::{Offer, WorkloadPolicy, add_name_label, workload_policy};
 use super::pod_security::{
     Decision, FixOutcome, NamespacePolicy, NeedsHuman, PodObject, WorkloadKind, admit_create,
     fix_for_restricted, pod_object,
 };
 use super::rules::{AppliedMutation, ClusterRules, NoRules, RuleFinding, RulesStatus, Target};
+use super::schema;
 use crate::domain::networkpolicy::yaml::to_yaml;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -360,7 +361,8 @@ fn check_object(
     let mut notes = mutated.not_checked;
     report.mutations = mutated.applied;
     let admitted = mutated.object.as_ref().unwrap_or(value);
-    let object = match pod_object(value) {
+    // The API server decodes the body before any webhook sees it.
+    let object = match pod_object(value).and_then(|object| schema::read(value).map(|()| object)) {
         Ok(Some(object)) => object,
         Ok(None) => {
             // Pod Security does not look at it, but the cluster's rules may (a Service, a
@@ -646,10 +648,7 @@ fn capitalise(text: &str) -> String {
 /// The Pod a workload's controller would create from its template, as JSON: the template's
 /// labels and annotations, a generated name, the workload's namespace.
 fn pod_value(value: &Value, kind: WorkloadKind) -> Option<Value> {
-    let template = kind
-        .template_path()
-        .iter()
-        .try_fold(value, |value, key| value.get(*key))?;
+    let template = kind.template_in(value)?;
     let mut metadata = template
         .get("metadata")
         .cloned()
@@ -786,11 +785,7 @@ fn fix(
             changes,
             needs_human,
         } = fix_for_restricted(&object.pod);
-        let template = object
-            .kind
-            .template_path()
-            .iter()
-            .try_fold(&mut fixed, |value, key| value.get_mut(*key));
+        let template = object.kind.template_in_mut(&mut fixed);
         if let (Some(template), Ok(spec)) = (template, serde_json::to_value(&pod.spec))
             && let Some(map) = template.as_object_mut()
         {
@@ -829,10 +824,14 @@ fn fix(
         }
     }
     let namespace = target.for_object(value).namespace;
-    let mut network_policy = workload_policy(&fixed, object.kind, &object.name, namespace);
+    let offer = workload_policy(&fixed, object.kind, &object.name, namespace);
+    let (mut network_policy, policy_object) = match offer {
+        Some(Offer { policy, object }) => (Some(policy), object),
+        None => (None, None),
+    };
     if let Some(policy) = network_policy.as_mut()
         && !left.is_empty()
-        && let Some(with_policy) = as_object(policy).and_then(|made| rules.with_objects(&[made]))
+        && let Some(with_policy) = policy_object.and_then(|made| rules.with_objects(&[made]))
     {
         let after = admission_lines(&fixed, object.kind, with_policy.as_ref(), target);
         policy.resolves = left
@@ -960,12 +959,7 @@ const DEFAULT_REQUESTS: [(&str, &str); 2] = [("cpu", "100m"), ("memory", "128Mi"
 /// Adds missing CPU and memory requests to every container of the pod template; what was added,
 /// one line per container.
 fn add_requests(value: &mut Value, kind: WorkloadKind) -> Vec<String> {
-    let Some(spec) = kind
-        .template_path()
-        .iter()
-        .chain(&["spec"])
-        .try_fold(value, |value, key| value.get_mut(*key))
-    else {
+    let Some(spec) = kind.pod_spec_in_mut(value) else {
         return Vec::new();
     };
     let mut changes = Vec::new();

@@ -62,6 +62,30 @@ impl WorkloadKind {
         }
     }
 
+    /// The pod template of `object`, a manifest of this kind, as JSON (a Pod is its own).
+    pub fn template_in(self, object: &Value) -> Option<&Value> {
+        self.template_path()
+            .iter()
+            .try_fold(object, |value, key| value.get(*key))
+    }
+
+    /// The pod template of `object`, to change.
+    pub fn template_in_mut(self, object: &mut Value) -> Option<&mut Value> {
+        self.template_path()
+            .iter()
+            .try_fold(object, |value, key| value.get_mut(*key))
+    }
+
+    /// The pod spec of `object`'s template, as JSON.
+    pub fn pod_spec_in(self, object: &Value) -> Option<&Value> {
+        self.template_in(object)?.get("spec")
+    }
+
+    /// The pod spec of `object`'s template, to change.
+    pub fn pod_spec_in_mut(self, object: &mut Value) -> Option<&mut Value> {
+        self.template_in_mut(object)?.get_mut("spec")
+    }
+
     /// The resource's plural name, as API errors name it (`pods`, `deployments.apps`).
     pub fn resource(self) -> &'static str {
         match self {

@@ -200,6 +200,35 @@ fn a_pod_spec_that_does_not_parse_is_unreadable_with_its_path() {
 }
 
 #[test]
+fn objects_the_api_server_cannot_decode_are_unreadable_whatever_their_kind() {
+    let budget = json!({
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+        "metadata": { "name": "web" },
+        "spec": { "maxUnavailable": [], "selector": { "matchLabels": { "app": "web" } } }
+    });
+    let mut two = deployment(hardened_container());
+    two["spec"]["replicas"] = json!("two");
+    let reports = check(&[document(budget), document(two)], &restricted());
+    let seen: Vec<(&str, Verdict, &str)> = reports
+        .iter()
+        .map(|report| {
+            (
+                report.kind.as_str(),
+                report.verdict,
+                report.problem.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(seen[0].0, "PodDisruptionBudget");
+    assert_eq!(seen[0].1, Verdict::Unreadable);
+    assert!(seen[0].2.starts_with("spec.maxUnavailable: "), "{seen:?}");
+    assert_eq!(seen[1].0, "Deployment");
+    assert_eq!(seen[1].1, Verdict::Unreadable);
+    assert!(seen[1].2.starts_with("spec.replicas: "), "{seen:?}");
+    assert!(reports.iter().all(|report| report.fix.is_none()));
+}
+
+#[test]
 fn a_document_that_is_not_an_object_is_unreadable_not_a_panic() {
     for value in [json!("text"), json!(42), json!([1, 2]), json!({"kind": 7})] {
         let reports = check(&[document(value.clone())], &restricted());
