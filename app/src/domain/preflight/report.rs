@@ -375,7 +375,7 @@ fn check_object(
             };
             report.verdict = rules_verdict(&report.rules, &[]);
             report.summary = match report.verdict {
-                Verdict::NotChecked => format!(
+                Verdict::NotChecked if report.rules.is_empty() => format!(
                     "Pod Security does not look at a {what}, and none of the cluster's rules \
                      checked here applies to it."
                 ),
@@ -472,7 +472,9 @@ fn check_object(
     let refused_by_rules = report.rules.iter().any(RuleFinding::refuses);
     report.summary = match cluster_words {
         None => summary(&what, &decision, pods.as_ref(), policy),
-        Some(words) if pod_security == Verdict::Accepted => words,
+        // The rules passed or objected: their words say it all. (Rules that could not be
+        // checked say nothing of Pod Security's answer, which then comes first.)
+        Some(words) if pod_security == Verdict::Accepted && cluster != Verdict::NotChecked => words,
         // The object itself is refused by a rule: Pod Security's part follows as "also", so the
         // answer never says "will be accepted" first.
         Some(words) if refused_by_rules && decision.allowed() => {
@@ -577,7 +579,13 @@ fn rules_verdict(object: &[RuleFinding], pods: &[RuleFinding]) -> Verdict {
         Verdict::Refused
     } else if all().any(RuleFinding::warns) {
         Verdict::Warned
-    } else if object.is_empty() && pods.is_empty() {
+    } else if all().all(|finding| {
+        matches!(
+            finding.outcome,
+            super::rules::RuleOutcome::NotChecked { .. }
+        )
+    }) {
+        // No rule applies, or none that does could be checked here: never "accepted" for it.
         Verdict::NotChecked
     } else {
         Verdict::Accepted
@@ -632,6 +640,32 @@ fn rules_summary(what: &str, object: &[RuleFinding], pods: &[RuleFinding]) -> Op
             "{} warn{} about it: accepted, but worth fixing now.",
             capitalise(&list(&warned)),
             if warned.len() == 1 { "s" } else { "" }
+        ));
+    }
+    let not_checked = |finding: &RuleFinding| {
+        matches!(
+            finding.outcome,
+            super::rules::RuleOutcome::NotChecked { .. }
+        )
+    };
+    let unknown: Vec<&str> = names(object, not_checked)
+        .into_iter()
+        .chain(names(pods, not_checked))
+        .fold(Vec::new(), |mut all, name| {
+            if !all.contains(&name) {
+                all.push(name);
+            }
+            all
+        });
+    if !unknown.is_empty() {
+        sentences.push(format!(
+            "{} could not be checked here, so what {} about it is not known.",
+            capitalise(&list(&unknown)),
+            if unknown.len() == 1 {
+                "it says"
+            } else {
+                "they say"
+            }
         ));
     }
     (!sentences.is_empty()).then(|| sentences.join(" "))

@@ -557,6 +557,30 @@ fn a_rule_that_cannot_be_evaluated_is_listed_as_not_checked_never_passed() {
         "{lines}"
     );
     assert!(lines.contains("constraint K8sX/broken"), "{lines}");
+    // The Deployment's own summary says Pod Security's answer, then that the rule is unknown.
+    let summary = &answer.objects[0].summary;
+    assert!(
+        summary.ends_with(
+            "The cluster's rule \"np\" could not be checked here, so what it says about it is not known."
+        ) && !summary.starts_with("The cluster's rule"),
+        "{summary}"
+    );
+
+    // An object only that rule applies to is not checked, not accepted.
+    let config = json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "c" } });
+    let answer = answer_with(
+        &[document(config)],
+        restricted(),
+        &Unknown,
+        Target::default(),
+        &Platform::default(),
+    );
+    let object = &answer.objects[0];
+    assert_eq!(object.verdict, Verdict::NotChecked, "{object:#?}");
+    assert_eq!(
+        object.summary,
+        "The cluster's rule \"np\" could not be checked here, so what it says about it is not known."
+    );
 }
 
 #[test]
