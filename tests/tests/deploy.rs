@@ -462,6 +462,23 @@ async fn the_production_install_is_accepted_by_the_api_server_and_fits_welkin() 
     let installed = install("chart-production", &["ci/production-values.yaml"]).await;
     check_what_welkin_admits(&installed).await;
 
+    // The inventory kind it names is readable, and no more than readable.
+    let ingresses: Vec<&Value> = installed
+        .all("ClusterRole")
+        .into_iter()
+        .flat_map(|role| role["rules"].as_array().into_iter().flatten())
+        .filter(|rule| rule["resources"] == serde_json::json!(["ingresses"]))
+        .collect();
+    assert_eq!(ingresses.len(), 1, "{ingresses:#?}");
+    assert_eq!(
+        ingresses[0]["apiGroups"],
+        serde_json::json!(["networking.k8s.io"])
+    );
+    assert_eq!(
+        ingresses[0]["verbs"],
+        serde_json::json!(["get", "list", "watch"])
+    );
+
     // Three replicas on PostgreSQL, rolled one at a time, spread over zones and nodes.
     let deployment = installed.one("Deployment");
     assert_eq!(deployment["spec"]["replicas"], 3);
@@ -628,6 +645,23 @@ fn bad_values_fail_rendering_with_a_message_that_says_what_to_do() {
             &minimal,
             &["replica=2"],
             "additional properties 'replica' not allowed",
+        ),
+        (
+            &minimal,
+            &[
+                "preflight.inventoryKinds[0].apiGroups={\"\"}",
+                "preflight.inventoryKinds[0].resources={pods}",
+                "preflight.inventoryKinds[0].verbs={create}",
+            ],
+            "additional properties 'verbs' not allowed",
+        ),
+        (
+            &minimal,
+            &[
+                "preflight.inventoryKinds[0].apiGroups={\"\"}",
+                "preflight.inventoryKinds[0].resources={*}",
+            ],
+            "/preflight/inventoryKinds/0/resources/0",
         ),
         (
             &["ci/production-values.yaml"],

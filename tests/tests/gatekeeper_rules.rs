@@ -14,6 +14,7 @@ use serde_json::Value;
 use server::preflight::gatekeeper::{
     Constraint, ConstraintTemplate, Review, Rules, admission_messages,
 };
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 const TEMPLATES: &str = include_str!("../gatekeeper/preflight/templates.yaml");
@@ -84,6 +85,7 @@ async fn real_answer(client: &kube::Client, object: &Value) -> Answer {
         Some("Deployment") => format!("/apis/apps/v1/namespaces/{namespace}/deployments"),
         Some("StatefulSet") => format!("/apis/apps/v1/namespaces/{namespace}/statefulsets"),
         Some("Job") => format!("/apis/batch/v1/namespaces/{namespace}/jobs"),
+        Some("ConfigMap") => format!("/api/v1/namespaces/{namespace}/configmaps"),
         Some("PodDisruptionBudget") => {
             format!("/apis/policy/v1/namespaces/{namespace}/poddisruptionbudgets")
         }
@@ -130,12 +132,27 @@ async fn rules_from_cluster(client: &kube::Client) -> Rules {
     Rules::new(&templates, constraints).with_inventory(Ok(inventory(client).await.value))
 }
 
-/// `data.inventory` as the portal builds it from Gatekeeper's Config and the NetworkPolicies.
+/// `data.inventory` as the portal builds it from Gatekeeper's Config and the objects of each
+/// kind it syncs.
 async fn inventory(client: &kube::Client) -> server::preflight::inventory::Inventory {
+    use server::preflight::inventory::{Held, SyncedKind};
     let configs = list(client, "/apis/config.gatekeeper.sh/v1alpha1/configs").await;
     let synced = server::preflight::inventory::synced_kinds(&configs, &[]);
-    let policies = list(client, "/apis/networking.k8s.io/v1/networkpolicies").await;
-    server::preflight::inventory::inventory(&synced, &policies).expect("only NetworkPolicies")
+    let mut held = BTreeMap::new();
+    for kind in &synced {
+        let path = match kind.kind.as_str() {
+            "NetworkPolicy" => "/apis/networking.k8s.io/v1/networkpolicies",
+            "Namespace" => "/api/v1/namespaces",
+            other => panic!("the test Config syncs {other}, which this test does not list"),
+        };
+        held.insert(kind.clone(), list(client, path).await);
+    }
+    server::preflight::inventory::inventory(&synced, |kind: &SyncedKind| {
+        held.get(kind)
+            .cloned()
+            .map_or_else(|| Held::Unknown("not listed".into()), Held::Objects)
+    })
+    .expect("every synced kind listed")
 }
 
 /// Server-side apply of `yaml` at the object's own `path`.
@@ -253,7 +270,14 @@ async fn the_portal_evaluates_gatekeeper_rules_exactly_as_gatekeeper_does() {
     let gatekeeper = TestGatekeeper::start(cluster, 5);
     let admin = cluster.admin_client().await;
     for namespace in [corpus::DEMO, corpus::EXCLUDED, corpus::NP] {
-        let yaml = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n");
+        // Only preflight-np names its owner, which the namespace-owner rule reads.
+        let labels = if namespace == corpus::NP {
+            "\n  labels:\n    owner: team-np"
+        } else {
+            ""
+        };
+        let yaml =
+            format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}{labels}\n");
         helm::apply(&admin, &helm::documents(&yaml)[0], false)
             .await
             .expect("create the namespace");
@@ -332,6 +356,29 @@ async fn the_portal_evaluates_gatekeeper_rules_exactly_as_gatekeeper_does() {
         not_yet(
             start,
             &format!("the inventory synced ({alone:?}, {selected:?})"),
+            &gatekeeper,
+        )
+        .await;
+    }
+    // And the Namespaces: a ConfigMap in preflight-demo is warned, one in preflight-np is not.
+    let start = Instant::now();
+    loop {
+        let (demo, np) = (
+            real_answer(&admin, &corpus::config_map("probe", corpus::DEMO)).await,
+            real_answer(&admin, &corpus::config_map("probe", corpus::NP)).await,
+        );
+        let warned = |answer: &Answer| {
+            answer
+                .warned
+                .iter()
+                .any(|warning| warning.starts_with("[namespace-names-owner]"))
+        };
+        if warned(&demo) && !warned(&np) {
+            break;
+        }
+        not_yet(
+            start,
+            &format!("the Namespaces synced ({demo:?}, {np:?})"),
             &gatekeeper,
         )
         .await;

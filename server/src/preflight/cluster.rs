@@ -8,13 +8,17 @@
 //! again. A cluster without Gatekeeper answers 404 for the templates; the answer then says it
 //! has no such rules. When the API server stops answering, the last rules stay in use and the
 //! answer says since when.
+//!
+//! The kinds Gatekeeper syncs into its inventory (its `Config` and `SyncSet`s say which) are
+//! followed the same way: each newly synced kind is looked up in the API server's discovery and
+//! watched, so a rule that reads the inventory sees what Gatekeeper sees.
 
 use super::gatekeeper::mutation::{self, Mutator};
 use super::gatekeeper::{
     Constraint, ConstraintReport, ConstraintTemplate, EnforcementAction, NO_INVENTORY, Outcome,
     Review, Rules,
 };
-use super::inventory::Inventory;
+use super::inventory::{Held, Inventory, SyncedKind};
 use app::domain::preflight::rules::{
     AppliedMutation, AuditViolation, ClusterRules, Mutated, NamespaceAudit, RuleAction,
     RuleFinding, RuleOutcome, RulesStatus, Target,
@@ -23,7 +27,7 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use kube::{
     Api,
-    api::{ApiResource, DynamicObject},
+    api::{ApiResource, DynamicObject, GroupVersionKind},
     runtime::{
         WatchStreamExt,
         reflector::{self, Store},
@@ -73,6 +77,8 @@ fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource
 struct Followed {
     store: Store<DynamicObject>,
     ready: Arc<std::sync::atomic::AtomicBool>,
+    /// Why the objects cannot be read now (the portal may not read them), for the answer.
+    problem: Arc<Mutex<Option<String>>>,
 }
 
 impl Followed {
@@ -83,15 +89,82 @@ impl Followed {
         tasks: &mut Vec<JoinHandle<()>>,
     ) -> Self {
         let what = resource.plural.clone();
-        let (store, stream) = watch_all(client, resource, false);
-        let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (store, stream) = watch_all(client, resource, Keep::Annotations);
+        let followed = Self {
+            store,
+            ready: Arc::default(),
+            problem: Arc::default(),
+        };
         tasks.push(tokio::spawn(drive_followed(
             stream,
             what,
-            ready.clone(),
+            followed.clone(),
             shared.clone(),
         )));
-        Self { store, ready }
+        followed
+    }
+
+    /// Follows a kind Gatekeeper syncs: its resource is looked up in discovery first (a kind
+    /// the cluster does not serve has no objects, in Gatekeeper's inventory too), and its
+    /// objects are kept whole, as Gatekeeper keeps them.
+    fn start_synced(
+        client: &kube::Client,
+        kind: &SyncedKind,
+        shared: &Arc<Shared>,
+    ) -> (Self, JoinHandle<()>) {
+        let gvk = GroupVersionKind::gvk(&kind.group, &kind.version, &kind.kind);
+        let writer = reflector::store::Writer::<DynamicObject>::new(ApiResource::from_gvk(&gvk));
+        let followed = Self {
+            store: writer.as_reader(),
+            ready: Arc::default(),
+            problem: Arc::default(),
+        };
+        let (client, shared, what) = (client.clone(), shared.clone(), kind.to_string());
+        let task = {
+            let followed = followed.clone();
+            tokio::spawn(async move {
+                let resource = loop {
+                    match kube::discovery::pinned_kind(&client, &gvk).await {
+                        Ok((resource, _)) => break resource,
+                        Err(kube::Error::Api(status)) if status.code == 404 => {
+                            followed.set_ready_and_empty(&shared);
+                            return;
+                        }
+                        Err(kube::Error::Discovery(_)) => {
+                            followed.set_ready_and_empty(&shared);
+                            return;
+                        }
+                        Err(error) => {
+                            tracing::debug!(%what, error = %error, "discovery not answering now");
+                            tokio::time::sleep(Duration::from_secs(2)).await;
+                        }
+                    }
+                };
+                let stream = watch_with(&client, &resource, Keep::Everything).reflect(writer);
+                drive_followed(stream, what, followed, shared).await;
+            })
+        };
+        (followed, task)
+    }
+
+    fn set_ready_and_empty(&self, shared: &Shared) {
+        if !self.ready.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            shared.changed.notify_one();
+        }
+    }
+
+    /// What the inventory holds of this kind now.
+    fn held(&self) -> Held {
+        if let Some(problem) = self
+            .problem
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            return Held::Unknown(problem);
+        }
+        self.objects()
+            .map_or_else(|| Held::Unknown("not read yet".into()), Held::Objects)
     }
 
     /// The objects, once the first list is done.
@@ -191,16 +264,62 @@ impl Others {
         Ok(mutators)
     }
 
-    /// `data.inventory` as Gatekeeper holds it now, or why it is not known.
-    fn inventory(&self) -> Result<Inventory, String> {
-        let unknown = || {
+    /// The kinds Gatekeeper syncs now; `None` until its Config and SyncSets are read.
+    fn synced(&self) -> Option<std::collections::BTreeSet<SyncedKind>> {
+        Some(super::inventory::synced_kinds(
+            &self.configs.objects()?,
+            &self.syncsets.objects()?,
+        ))
+    }
+
+    /// `data.inventory` as Gatekeeper holds it now (`synced` watching the kinds it syncs
+    /// besides NetworkPolicies), or why it is not known.
+    fn inventory(&self, synced: &SyncedWatches) -> Result<Inventory, String> {
+        let kinds = self.synced().ok_or_else(|| {
             "its rule reads the objects Gatekeeper syncs (data.inventory), which the portal has not read yet".to_owned()
-        };
-        let configs = self.configs.objects().ok_or_else(unknown)?;
-        let syncsets = self.syncsets.objects().ok_or_else(unknown)?;
-        let synced = super::inventory::synced_kinds(&configs, &syncsets);
-        let networkpolicies = self.networkpolicies.objects().ok_or_else(unknown)?;
-        super::inventory::inventory(&synced, &networkpolicies)
+        })?;
+        super::inventory::inventory(&kinds, |kind| {
+            if *kind == SyncedKind::networkpolicy() {
+                self.networkpolicies.held()
+            } else {
+                synced
+                    .get(kind)
+                    .map_or_else(|| Held::Unknown("not read yet".into()), |(f, _)| f.held())
+            }
+        })
+    }
+}
+
+/// The watches of the kinds Gatekeeper syncs besides NetworkPolicies (always followed).
+type SyncedWatches = BTreeMap<SyncedKind, (Followed, Task)>;
+
+/// A spawned task that stops when dropped, so a map of watches stops them all with it.
+#[derive(Debug)]
+struct Task(JoinHandle<()>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts a watch for each kind Gatekeeper now syncs and stops those it no longer does.
+fn follow_synced(
+    others: &Others,
+    watches: &mut SyncedWatches,
+    client: &kube::Client,
+    shared: &Arc<Shared>,
+) {
+    let Some(mut kinds) = others.synced() else {
+        return;
+    };
+    kinds.remove(&SyncedKind::networkpolicy());
+    watches.retain(|kind, _| kinds.contains(kind));
+    for kind in kinds {
+        if let std::collections::btree_map::Entry::Vacant(entry) = watches.entry(kind) {
+            let (followed, task) = Followed::start_synced(client, entry.key(), shared);
+            entry.insert((followed, Task(task)));
+        }
     }
 }
 
@@ -584,7 +703,7 @@ impl GatekeeperCache {
             changed: Notify::new(),
         });
         // A template's status is Gatekeeper's bookkeeping; nothing here reads it.
-        let (templates, stream) = watch_all(&client, template_resource(), false);
+        let (templates, stream) = watch_all(&client, template_resource(), Keep::Neither);
         let mut tasks = vec![tokio::spawn(drive_templates(stream, shared.clone()))];
         let others = Others::start(&client, &shared, &mut tasks);
 
@@ -610,13 +729,16 @@ impl GatekeeperCache {
         let rebuild_shared = shared.clone();
         tasks.push(tokio::spawn(async move {
             let mut kinds: HashMap<String, (Store<DynamicObject>, JoinHandle<()>)> = HashMap::new();
+            let mut synced = SyncedWatches::new();
             let mut compiled: Option<(Vec<ConstraintTemplate>, Arc<Rules>)> = None;
             loop {
                 rebuild_shared.changed.notified().await;
                 tokio::time::sleep(DEBOUNCE).await;
+                follow_synced(&others, &mut synced, &client, &rebuild_shared);
                 let snapshot = rebuild(
                     &templates,
                     &others,
+                    &synced,
                     &mut kinds,
                     &mut compiled,
                     &client,
@@ -650,41 +772,61 @@ impl Drop for GatekeeperCache {
     }
 }
 
-/// A watcher on every object of `resource`, kept in the returned store; managed fields and
-/// annotations are dropped, and `status` too unless `keep_status`.
+/// What a watch keeps of each object besides its spec and the rest of its metadata (managed
+/// fields are always dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Neither annotations nor `status`.
+    Neither,
+    /// Annotations, not `status`.
+    Annotations,
+    /// `status`, not annotations.
+    Status,
+    /// Annotations and `status`: the object as Gatekeeper syncs it.
+    Everything,
+}
+
+/// A watcher on every object of `resource`, kept in the returned store.
 fn watch_all(
     client: &kube::Client,
     resource: ApiResource,
-    keep_status: bool,
+    keep: Keep,
 ) -> (
     Store<DynamicObject>,
     impl Stream<Item = watcher::Result<Event<DynamicObject>>> + Send + use<>,
 ) {
     let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
     let reader = writer.as_reader();
-    let stream = watcher::watcher(
-        Api::<DynamicObject>::all_with(client.clone(), &resource),
+    let stream = watch_with(client, &resource, keep).reflect(writer);
+    (reader, stream)
+}
+
+/// The watch events of every object of `resource`, trimmed as `keep` says.
+fn watch_with(
+    client: &kube::Client,
+    resource: &ApiResource,
+    keep: Keep,
+) -> impl Stream<Item = watcher::Result<Event<DynamicObject>>> + Send + use<> {
+    watcher::watcher(
+        Api::<DynamicObject>::all_with(client.clone(), resource),
         watcher::Config::default(),
     )
     .modify(move |object| {
         object.metadata.managed_fields = None;
-        object.metadata.annotations = None;
-        if !keep_status && let Some(map) = object.data.as_object_mut() {
+        if matches!(keep, Keep::Neither | Keep::Status) {
+            object.metadata.annotations = None;
+        }
+        if matches!(keep, Keep::Neither | Keep::Annotations)
+            && let Some(map) = object.data.as_object_mut()
+        {
             map.remove("status");
         }
     })
     .default_backoff()
-    .reflect(writer);
-    (reader, stream)
 }
 
 fn is_not_found(error: &watcher::Error) -> bool {
-    match error {
-        watcher::Error::InitialListFailed(kube::Error::Api(status))
-        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
-        | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.code == 404,
-        _ => false,
-    }
+    status_code(error) == Some(404)
 }
 
 async fn drive_templates(
@@ -732,30 +874,56 @@ async fn drive_templates(
     }
 }
 
-/// Follows the watcher of one of the [`Others`], waking the rebuild on every change. A kind the
-/// cluster does not serve (404) has no objects: ready, and empty.
+/// Follows the watcher of a [`Followed`] kind, waking the rebuild on every change. A kind the
+/// cluster does not serve (404) has no objects: ready, and empty. One the portal may not read
+/// (403) says so until it may.
 async fn drive_followed(
     stream: impl Stream<Item = watcher::Result<Event<DynamicObject>>> + Send,
     what: String,
-    ready: Arc<std::sync::atomic::AtomicBool>,
+    followed: Followed,
     shared: Arc<Shared>,
 ) {
+    let set_problem = |problem: Option<String>| {
+        let mut held = followed
+            .problem
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let changed = *held != problem;
+        *held = problem;
+        changed
+    };
     let mut stream = std::pin::pin!(stream);
     while let Some(item) = stream.next().await {
         match item {
             Ok(Event::InitDone) => {
-                ready.store(true, std::sync::atomic::Ordering::Release);
+                set_problem(None);
+                followed
+                    .ready
+                    .store(true, std::sync::atomic::Ordering::Release);
                 shared.changed.notify_one();
             }
             Ok(Event::Apply(_) | Event::Delete(_)) => shared.changed.notify_one(),
             Ok(_) => {}
-            Err(error) if is_not_found(&error) => {
-                if !ready.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            Err(error) if is_not_found(&error) => followed.set_ready_and_empty(&shared),
+            Err(error) if status_code(&error) == Some(403) => {
+                let problem = "the portal may not read them (its ClusterRole needs get, list and watch on them)";
+                if set_problem(Some(problem.to_owned())) {
+                    tracing::warn!(%what, "{problem}");
                     shared.changed.notify_one();
                 }
             }
             Err(error) => tracing::debug!(%what, error = %error, "not readable now"),
         }
+    }
+}
+
+/// The API server's status code in a watch error, if it answered with one.
+fn status_code(error: &watcher::Error) -> Option<u16> {
+    match error {
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status)) => Some(status.code),
+        _ => None,
     }
 }
 
@@ -780,6 +948,7 @@ async fn drive_constraints(
 fn rebuild(
     templates: &Store<DynamicObject>,
     others: &Others,
+    synced: &SyncedWatches,
     kinds: &mut HashMap<String, (Store<DynamicObject>, JoinHandle<()>)>,
     compiled: &mut Option<(Vec<ConstraintTemplate>, Arc<Rules>)>,
     client: &kube::Client,
@@ -837,7 +1006,7 @@ fn rebuild(
             continue;
         }
         // A constraint's status holds the audit's violations, for the namespace pages.
-        let (reader, stream) = watch_all(client, constraint_resource(&template.kind), true);
+        let (reader, stream) = watch_all(client, constraint_resource(&template.kind), Keep::Status);
         let task = tokio::spawn(drive_constraints(
             stream,
             template.kind.clone(),
@@ -880,7 +1049,7 @@ fn rebuild(
         Some((templates, rules)) if *templates == parsed => rules.with_constraints(constraints),
         _ => Rules::new(&parsed, constraints),
     };
-    let inventory = others.inventory();
+    let inventory = others.inventory(synced);
     let rules = rules.with_inventory(
         inventory
             .as_ref()

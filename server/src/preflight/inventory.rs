@@ -2,9 +2,9 @@
 //!
 //! Gatekeeper copies the kinds its `Config` (`spec.sync.syncOnly`) and its `SyncSet`s
 //! (`spec.gvks`) name into `data.inventory`, where a template such as "every Pod is selected
-//! by a NetworkPolicy" reads them. The portal watches NetworkPolicies only: when Gatekeeper
-//! syncs nothing else, the portal's inventory is Gatekeeper's, and such rules are checked; when
-//! it syncs a kind the portal does not hold, they are reported as not checked, never guessed.
+//! by a NetworkPolicy" reads them. The portal watches every kind Gatekeeper syncs, so its
+//! inventory is Gatekeeper's and such rules are checked; while a kind is not read yet, or the
+//! portal may not read it, they are reported as not checked, never guessed.
 
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
@@ -18,11 +18,21 @@ pub struct SyncedKind {
 }
 
 impl SyncedKind {
-    fn networkpolicy() -> Self {
+    /// NetworkPolicies, which the portal watches in any case (for its own advice too).
+    pub fn networkpolicy() -> Self {
         Self {
             group: "networking.k8s.io".into(),
             version: "v1".into(),
             kind: "NetworkPolicy".into(),
+        }
+    }
+
+    /// `group/version`, or `version` for the core group: the key of the inventory's tree.
+    pub fn group_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
         }
     }
 
@@ -78,66 +88,122 @@ impl Inventory {
         if !self.networkpolicies || policy.get("kind") != Some(&json!("NetworkPolicy")) {
             return None;
         }
-        let mut value = self.value.clone();
-        let namespaces = value.get_mut("namespace")?.as_object_mut()?;
-        insert(namespaces, policy).then_some(Inventory {
-            value,
-            networkpolicies: true,
-        })
+        policy.pointer("/metadata/namespace")?.as_str()?;
+        let mut tree = Tree::from_value(&self.value)?;
+        tree.insert(&SyncedKind::networkpolicy(), policy)
+            .then(|| Inventory {
+                value: tree.into_value(),
+                networkpolicies: true,
+            })
     }
 }
 
-/// `data.inventory` as Gatekeeper holds it for `synced`, built from `networkpolicies` (every
-/// NetworkPolicy of the cluster, as watched): `namespace.<ns>.<group/version>.<kind>.<name>`.
-/// `Err` with the reason when Gatekeeper syncs a kind the portal does not hold.
+/// What the portal holds of one synced kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Held {
+    /// Every object of the kind, as watched.
+    Objects(Vec<Value>),
+    /// Not known, with the reason in words (not read yet, or the portal may not read it).
+    Unknown(String),
+}
+
+/// `data.inventory` as Gatekeeper holds it for `synced`, from what the portal `held` of each
+/// kind: namespaced objects at `namespace.<ns>.<group/version>.<kind>.<name>`, cluster-scoped
+/// ones at `cluster.<group/version>.<kind>.<name>`. `Err` with the reason when a synced kind
+/// is not known.
 pub fn inventory(
     synced: &BTreeSet<SyncedKind>,
-    networkpolicies: &[Value],
+    held: impl Fn(&SyncedKind) -> Held,
 ) -> Result<Inventory, String> {
-    let networkpolicy = SyncedKind::networkpolicy();
-    let others: Vec<String> = synced
-        .iter()
-        .filter(|kind| **kind != networkpolicy)
-        .map(ToString::to_string)
-        .collect();
-    if !others.is_empty() {
-        return Err(format!(
-            "its rule reads the objects Gatekeeper syncs (data.inventory), and Gatekeeper syncs {}, which the portal does not hold",
-            others.join(", ")
-        ));
-    }
-    let mut namespaces = Map::new();
-    let synced_policies = synced.contains(&networkpolicy);
-    if synced_policies {
-        for policy in networkpolicies {
-            insert(&mut namespaces, policy);
+    let mut tree = Tree::default();
+    let mut unknown = Vec::new();
+    for kind in synced {
+        match held(kind) {
+            Held::Objects(objects) => {
+                for object in &objects {
+                    tree.insert(kind, object);
+                }
+            }
+            Held::Unknown(reason) => unknown.push(format!("{kind}: {reason}")),
         }
     }
+    if !unknown.is_empty() {
+        return Err(format!(
+            "its rule reads the objects Gatekeeper syncs (data.inventory), and the portal does not know them all ({})",
+            unknown.join("; ")
+        ));
+    }
     Ok(Inventory {
-        value: json!({ "cluster": {}, "namespace": namespaces }),
-        networkpolicies: synced_policies,
+        value: tree.into_value(),
+        networkpolicies: synced.contains(&SyncedKind::networkpolicy()),
     })
 }
 
-/// Puts one NetworkPolicy where Gatekeeper keeps it; `false` without a namespace and a name.
-fn insert(namespaces: &mut Map<String, Value>, policy: &Value) -> bool {
-    let (Some(namespace), Some(name)) = (
-        policy
+/// `data.inventory`'s two trees, as they are filled.
+#[derive(Default)]
+struct Tree {
+    cluster: Map<String, Value>,
+    namespace: Map<String, Value>,
+}
+
+impl Tree {
+    /// Puts `object` (of `kind`) where Gatekeeper keeps it; `false` without a name.
+    fn insert(&mut self, kind: &SyncedKind, object: &Value) -> bool {
+        let Some(name) = object.pointer("/metadata/name").and_then(Value::as_str) else {
+            return false;
+        };
+        let group_version = kind.group_version();
+        let mut copy = object.clone();
+        // Items of a list carry no kind; Gatekeeper's copies do.
+        copy["apiVersion"] = json!(group_version);
+        copy["kind"] = json!(kind.kind);
+        let root = match object
             .pointer("/metadata/namespace")
-            .and_then(Value::as_str),
-        policy.pointer("/metadata/name").and_then(Value::as_str),
-    ) else {
-        return false;
-    };
-    let mut object = policy.clone();
-    // Items of a list carry no kind; Gatekeeper's copies do.
-    object["apiVersion"] = json!("networking.k8s.io/v1");
-    object["kind"] = json!("NetworkPolicy");
-    let tree = namespaces
-        .entry(namespace.to_owned())
-        .or_insert_with(|| json!({ "networking.k8s.io/v1": { "NetworkPolicy": {} } }));
-    tree["networking.k8s.io/v1"]["NetworkPolicy"][name] = object;
-    true
+            .and_then(Value::as_str)
+        {
+            Some(namespace) if !namespace.is_empty() => self
+                .namespace
+                .entry(namespace.to_owned())
+                .or_insert_with(|| json!({})),
+            _ => return Self::place(&mut self.cluster, &group_version, &kind.kind, name, copy),
+        };
+        let Some(root) = root.as_object_mut() else {
+            return false;
+        };
+        Self::place(root, &group_version, &kind.kind, name, copy)
+    }
+
+    fn place(
+        root: &mut Map<String, Value>,
+        group_version: &str,
+        kind: &str,
+        name: &str,
+        object: Value,
+    ) -> bool {
+        let kinds = root
+            .entry(group_version.to_owned())
+            .or_insert_with(|| json!({}));
+        let Some(names) = kinds
+            .as_object_mut()
+            .map(|kinds| kinds.entry(kind.to_owned()).or_insert_with(|| json!({})))
+            .and_then(Value::as_object_mut)
+        else {
+            return false;
+        };
+        names.insert(name.to_owned(), object);
+        true
+    }
+
+    fn into_value(self) -> Value {
+        json!({ "cluster": self.cluster, "namespace": self.namespace })
+    }
+
+    fn from_value(value: &Value) -> Option<Self> {
+        Some(Self {
+            cluster: value.get("cluster")?.as_object()?.clone(),
+            namespace: value.get("namespace")?.as_object()?.clone(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -176,11 +242,39 @@ mod tests {
         );
     }
 
+    fn service() -> SyncedKind {
+        SyncedKind {
+            group: String::new(),
+            version: "v1".into(),
+            kind: "Service".into(),
+        }
+    }
+
+    fn namespace_kind() -> SyncedKind {
+        SyncedKind {
+            group: String::new(),
+            version: "v1".into(),
+            kind: "Namespace".into(),
+        }
+    }
+
+    /// What a watch holds: NetworkPolicies and Namespaces, nothing of any other kind.
+    fn watched(kind: &SyncedKind) -> Held {
+        if *kind == SyncedKind::networkpolicy() {
+            Held::Objects(vec![policy("shop", "deny-all"), policy("blog", "dns")])
+        } else if *kind == namespace_kind() {
+            Held::Objects(vec![
+                json!({ "metadata": { "name": "shop", "labels": { "owner": "team-a" } } }),
+            ])
+        } else {
+            Held::Unknown("not read yet".into())
+        }
+    }
+
     #[test]
-    fn networkpolicies_are_held_and_anything_else_makes_the_inventory_unknown() {
-        let np: BTreeSet<SyncedKind> = [SyncedKind::networkpolicy()].into();
-        let held = inventory(&np, &[policy("shop", "deny-all"), policy("blog", "dns")])
-            .expect("the portal holds NetworkPolicies");
+    fn every_synced_kind_is_held_where_gatekeeper_keeps_it() {
+        let synced: BTreeSet<SyncedKind> = [SyncedKind::networkpolicy(), namespace_kind()].into();
+        let held = inventory(&synced, watched).expect("both kinds are held");
         assert!(held.networkpolicies);
         let held = held.value;
         assert_eq!(
@@ -190,27 +284,38 @@ mod tests {
         assert!(
             held["namespace"]["blog"]["networking.k8s.io/v1"]["NetworkPolicy"]["dns"].is_object()
         );
+        // A cluster-scoped kind is under `cluster`, keyed by its core group's version.
+        let shop = &held["cluster"]["v1"]["Namespace"]["shop"];
+        assert_eq!(shop["metadata"]["labels"]["owner"], "team-a");
+        assert_eq!(
+            (&shop["apiVersion"], &shop["kind"]),
+            (&json!("v1"), &json!("Namespace"))
+        );
+    }
+
+    #[test]
+    fn only_what_gatekeeper_syncs_is_in_it_and_a_kind_not_held_makes_it_unknown() {
         // Nothing synced: Gatekeeper's inventory is empty, and so is the portal's.
-        let empty = inventory(&BTreeSet::new(), &[policy("shop", "deny-all")]).expect("known");
+        let empty = inventory(&BTreeSet::new(), watched).expect("known");
         assert_eq!(empty.value, json!({ "cluster": {}, "namespace": {} }));
         // And a policy a fix offers would not be in it either.
         let mut offered = policy("shop", "web-traffic");
         offered["kind"] = json!("NetworkPolicy");
         assert_eq!(empty.with_networkpolicy(&offered), None);
-        let mut more = np.clone();
-        more.insert(SyncedKind {
-            group: String::new(),
-            version: "v1".into(),
-            kind: "Service".into(),
-        });
-        let error = inventory(&more, &[]).expect_err("Services are not held");
-        assert!(error.contains("Gatekeeper syncs Service (v1)"), "{error}");
+        let namespaces_only: BTreeSet<SyncedKind> = [namespace_kind()].into();
+        let held = inventory(&namespaces_only, watched).expect("known");
+        assert!(!held.networkpolicies);
+        assert_eq!(held.value["namespace"], json!({}));
+
+        let synced: BTreeSet<SyncedKind> = [SyncedKind::networkpolicy(), service()].into();
+        let error = inventory(&synced, watched).expect_err("Services are not held");
+        assert!(error.contains("Service (v1): not read yet"), "{error}");
     }
 
     #[test]
     fn a_policy_a_fix_offers_joins_the_inventory_where_gatekeeper_would_hold_it() {
         let np: BTreeSet<SyncedKind> = [SyncedKind::networkpolicy()].into();
-        let held = inventory(&np, &[policy("shop", "deny-all")]).expect("held");
+        let held = inventory(&np, watched).expect("held");
         let mut offered = policy("shop", "web-traffic");
         offered["kind"] = json!("NetworkPolicy");
         let more = held.with_networkpolicy(&offered).expect("synced");

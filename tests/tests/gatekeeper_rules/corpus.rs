@@ -553,7 +553,24 @@ pub fn objects() -> Vec<(&'static str, Value)> {
             "a PodDisruptionBudget that keeps two available",
             budget("two", json!({ "minAvailable": 2 })),
         ),
+        (
+            "a ConfigMap in a namespace that names no owner",
+            config_map("settings", DEMO),
+        ),
+        (
+            "a ConfigMap in a namespace that names its owner",
+            config_map("settings", NP),
+        ),
     ]
+}
+
+/// A ConfigMap, which only the namespace-owner rule (reading synced Namespaces) looks at.
+pub fn config_map(name: &str, namespace: &str) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": { "name": name, "namespace": namespace },
+        "data": { "LOG_LEVEL": "info" }
+    })
 }
 
 /// A Deployment with `init` as its template's init container.

@@ -181,16 +181,16 @@ pub async fn answers_with_the_live_rules_and_follows_them(
     let kubeconfig = cluster.portal_kubeconfig(&cluster.server);
     let app = TestApp::spawn_with_login_and(|config| config.kubeconfig = Some(kubeconfig)).await;
 
-    // The portal reads the rules as its ServiceAccount: seven constraints of six templates.
+    // The portal reads the rules as its ServiceAccount: eight constraints of seven templates.
     let answer = answer_until(
         &app,
         ROOT_LATEST_NO_REQUESTS,
         "the portal reads the cluster's rules",
         gatekeeper,
-        |answer| answer["rules"]["state"] == "current" && answer["rules"]["constraints"] == 7,
+        |answer| answer["rules"]["state"] == "current" && answer["rules"]["constraints"] == 8,
     )
     .await;
-    assert_eq!(answer["rules"]["templates"], 6, "{answer:#}");
+    assert_eq!(answer["rules"]["templates"], 7, "{answer:#}");
     assert_eq!(answer["verdict"], "refused");
     let deployment = &answer["objects"][0];
     // The four specific answers: registry (warn), tag and requests (deny) on the Deployment
@@ -424,7 +424,84 @@ pub async fn answers_with_the_live_rules_and_follows_them(
     checks_for_a_namespace_of_the_developers_own(&app, admin, gatekeeper).await;
     applies_the_mutators_before_pod_security(&app, admin, gatekeeper).await;
     follows_the_networkpolicies_gatekeeper_syncs(&app, admin, gatekeeper).await;
+    reads_every_kind_gatekeeper_syncs(&app, admin, gatekeeper).await;
     app.stop().await;
+}
+
+/// The Namespaces Gatekeeper syncs (found in discovery and watched once its Config names them)
+/// are in the portal's inventory, where `namespace-names-owner` reads them; a kind it syncs that
+/// the portal's ServiceAccount may not read (Secrets) makes such rules not checked, naming the
+/// kind, until Gatekeeper no longer syncs it.
+async fn reads_every_kind_gatekeeper_syncs(
+    app: &TestApp,
+    admin: &kube::Client,
+    gatekeeper: &TestGatekeeper,
+) {
+    let in_demo = serde_json::to_string(&super::corpus::config_map("settings", "preflight-demo"))
+        .expect("JSON");
+    let in_np = serde_json::to_string(&super::corpus::config_map("settings", "preflight-np"))
+        .expect("JSON");
+    let owner_rule = |answer: &Value| -> Vec<String> {
+        answer["objects"][0]["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|finding| finding["name"] == "namespace-names-owner")
+            .map(|finding| finding["outcome"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let answer = answer_until(app, &in_demo, "the Namespaces are read", gatekeeper, |a| {
+        owner_rule(a) == ["violated"]
+    })
+    .await;
+    assert!(
+        answer["objects"][0]["rules"]
+            .to_string()
+            .contains("goes into namespace <preflight-demo>, which names no owner"),
+        "{answer:#}"
+    );
+    assert_eq!(answer["objects"][0]["verdict"], "warned", "{answer:#}");
+    let answer = preflight(app, &in_np).await;
+    assert_eq!(owner_rule(&answer), ["passes"], "{answer:#}");
+
+    // Gatekeeper now syncs Secrets too, which the chart's ClusterRole does not let the portal read.
+    let syncset = "/apis/syncset.gatekeeper.sh/v1alpha1/syncsets/secrets";
+    let yaml = "apiVersion: syncset.gatekeeper.sh/v1alpha1\nkind: SyncSet\nmetadata:\n  name: secrets\n\
+                spec:\n  gvks:\n  - group: \"\"\n    version: v1\n    kind: Secret\n";
+    super::apply_at(admin, syncset, yaml)
+        .await
+        .expect("apply the SyncSet");
+    let answer = answer_until(
+        app,
+        &in_demo,
+        "Secrets named as not readable",
+        gatekeeper,
+        |a| owner_rule(a) == ["not-checked"],
+    )
+    .await;
+    let not_checked = answer["notChecked"].to_string();
+    assert!(
+        not_checked.contains("Secret (v1): the portal may not read them"),
+        "{not_checked}"
+    );
+    // Not checked is not passed.
+    assert_eq!(answer["objects"][0]["verdict"], "not-checked", "{answer:#}");
+
+    let request = http::Request::delete(syncset)
+        .body(Vec::new())
+        .expect("request");
+    admin
+        .request_text(request)
+        .await
+        .expect("delete the SyncSet");
+    answer_until(
+        app,
+        &in_demo,
+        "checked again without Secrets",
+        gatekeeper,
+        |a| owner_rule(a) == ["violated"],
+    )
+    .await;
 }
 
 /// The mutators of `tests/gatekeeper/preflight/mutators.yaml` fill in a bare Pod's
