@@ -43,3 +43,5 @@ pub mod state;
 pub mod store;
 /// Logging set-up.
 pub mod telemetry;
+/// "Would this traffic be allowed?" over the cluster's live Pods and NetworkPolicies.
+pub mod traffic;

@@ -45,6 +45,8 @@ pub struct Application {
     access: Option<AccessCache>,
     /// The watchers of the cluster's Gatekeeper rules, for preflight; stopped at shutdown.
     gatekeeper: Option<crate::preflight::cluster::GatekeeperCache>,
+    /// The watches of the cluster's Pods and NetworkPolicies, for the traffic check.
+    traffic: Option<crate::traffic::cache::TrafficCache>,
     shutdown: serve::Shutdown,
     header_read_timeout: std::time::Duration,
     /// `/metrics`, on its own listener; `None` with `metrics_addr = "off"`.
@@ -136,6 +138,11 @@ impl Application {
             .map(cluster::watch_client)
             .transpose()?
             .map(crate::preflight::cluster::GatekeeperCache::spawn);
+        let traffic = connection
+            .as_ref()
+            .map(cluster::watch_client)
+            .transpose()?
+            .map(crate::traffic::cache::TrafficCache::spawn);
         let preflight_rules = match &gatekeeper {
             Some(cache) => cache.rules(),
             None => crate::preflight::cluster::LiveRules::fixed(
@@ -173,6 +180,12 @@ impl Application {
                     allowed_registries: config.allowed_registries.clone(),
                 },
                 preflight_rules,
+                access_view.clone(),
+            )),
+            traffic: Arc::new(crate::traffic::service::TrafficService::new(
+                traffic
+                    .as_ref()
+                    .map(crate::traffic::cache::TrafficCache::objects),
                 access_view,
             )),
         };
@@ -227,6 +240,7 @@ impl Application {
             worker,
             access: access_cache,
             gatekeeper,
+            traffic,
             shutdown,
             header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_seconds),
             metrics,
@@ -294,6 +308,9 @@ impl Application {
         }
         if let Some(mut gatekeeper) = self.gatekeeper {
             gatekeeper.stop();
+        }
+        if let Some(mut traffic) = self.traffic {
+            traffic.stop();
         }
         // Prometheus may scrape until here; a scrape in flight does not hold the exit.
         let _ = stop_metrics.send(());

@@ -127,3 +127,172 @@ async fn the_api_server_accepts_the_run_recipe_policy() {
         "blah"
     );
 }
+
+/// `POST /api/v1/networkpolicies/check` for a `namespace`: the connection is decided over the
+/// cluster's live Pods and NetworkPolicies, read by the running portal as its ServiceAccount
+/// (the chart's RBAC); a policy created afterwards changes the answer without a restart; a
+/// namespace the caller may not use is refused in the same words as one that does not exist.
+#[tokio::test]
+async fn the_traffic_check_reads_the_live_pods_and_policies_and_follows_them() {
+    use portal_tests::{TestApp, helm, login};
+    use serde_json::json;
+    use std::time::{Duration, Instant};
+
+    let cluster = TestCluster::shared();
+    let admin = cluster.admin_client().await;
+    let mut yaml = String::new();
+    for (namespace, group) in [("traffic-a", "team-a"), ("traffic-b", "team-b")] {
+        yaml.push_str(&format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n---\n\
+             apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  \
+             name: workload-admin\n  namespace: {namespace}\nroleRef:\n  \
+             apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit\nsubjects:\n\
+             - apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: {group}\n---\n"
+        ));
+    }
+    // Pods as objects: no kubelet runs them, and the engine needs no more.
+    for (namespace, name, app, port) in [
+        ("traffic-a", "web", "web", None),
+        ("traffic-a", "api", "api", Some(("http", 8080))),
+        ("traffic-b", "db", "db", Some(("postgres", 5432))),
+    ] {
+        let ports = port.map_or_else(String::new, |(port, number)| {
+            format!("\n    ports:\n    - name: {port}\n      containerPort: {number}")
+        });
+        yaml.push_str(&format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {namespace}\n  \
+             labels:\n    app: {app}\nspec:\n  containers:\n  - name: {name}\n    \
+             image: harbor.example.com/shop/{name}:1.0{ports}\n---\n"
+        ));
+    }
+    yaml.push_str(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  \
+         namespace: traffic-a\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n",
+    );
+    for manifest in helm::documents(&yaml) {
+        helm::apply(&admin, &manifest, false)
+            .await
+            .unwrap_or_else(|error| panic!("apply {} {}: {error}", manifest.kind, manifest.name));
+    }
+
+    cluster.install_portal_rbac().await;
+    let kubeconfig = cluster.portal_kubeconfig(&cluster.server);
+    let app = TestApp::spawn_with_login_and(|config| config.kubeconfig = Some(kubeconfig)).await;
+    let alice = login::logged_in(&app, "alice").await;
+    let ask = |client: reqwest::Client, body: serde_json::Value| {
+        let url = app.url("/api/v1/networkpolicies/check");
+        async move {
+            let response = client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("the portal answers");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.expect("JSON"))
+        }
+    };
+    let pod = |namespace: &str, name: &str| json!({ "kind": "pod", "namespace": namespace, "name": name });
+    let web_to_api = json!({
+        "namespace": "traffic-a",
+        "connection": { "source": pod("traffic-a", "web"), "destination": pod("traffic-a", "api"),
+                        "port": "http" }
+    });
+    let until = |what: &'static str, done: fn(u16, &Value) -> bool| {
+        let (alice, body) = (alice.clone(), web_to_api.clone());
+        let ask = &ask;
+        async move {
+            let start = Instant::now();
+            loop {
+                let (status, answer) = ask(alice.clone(), body.clone()).await;
+                if done(status, &answer) {
+                    return answer;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "{what} within 60 s; last answer {status}: {answer:#}"
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    };
+
+    // The deny-all isolates the API Pod: denied, and the policy is named.
+    let answer = until("the deny-all read", |status, answer| {
+        status == 200 && answer["answer"]["allowed"] == false
+    })
+    .await;
+    let ingress = &answer["answer"]["ingress"];
+    assert_eq!(ingress["decision"]["kind"], "denied", "{answer:#}");
+    assert_eq!(
+        ingress["isolatedBy"],
+        json!([{ "namespace": "traffic-a", "name": "default-deny" }])
+    );
+    // The named port was resolved through the live Pod's container ports.
+    assert_eq!(answer["answer"]["port"]["number"], 8080, "{answer:#}");
+
+    // A policy that lets web reach the API, created now: the answer follows without a restart.
+    let allow = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  \
+                 name: api-from-web\n  namespace: traffic-a\nspec:\n  podSelector:\n    \
+                 matchLabels:\n      app: api\n  policyTypes: [Ingress]\n  ingress:\n  - from:\n    \
+                 - podSelector:\n        matchLabels:\n          app: web\n    ports:\n    \
+                 - port: 8080\n";
+    helm::apply(&admin, &helm::documents(allow)[0], false)
+        .await
+        .expect("apply the allowing policy");
+    let answer = until("the new policy read", |status, answer| {
+        status == 200 && answer["answer"]["allowed"] == true
+    })
+    .await;
+    assert_eq!(
+        answer["answer"]["ingress"]["decision"]["by"]["policy"]["name"], "api-from-web",
+        "{answer:#}"
+    );
+
+    // Another team's namespace, as an end of the connection or as the namespace asked in, and
+    // one that does not exist: the same refusal.
+    let to_db = |namespace: &str| {
+        json!({ "namespace": namespace,
+                "connection": { "source": pod("traffic-a", "web"), "destination": pod("traffic-b", "db"),
+                                "port": 5432 } })
+    };
+    for (body, named) in [
+        (to_db("traffic-a"), "traffic-b"),
+        (to_db("traffic-b"), "traffic-b"),
+        (to_db("traffic-nowhere"), "traffic-nowhere"),
+    ] {
+        let (status, answer) = ask(alice.clone(), body).await;
+        assert_eq!(status, 404, "{answer:#}");
+        assert_eq!(
+            answer["error"],
+            format!(
+                "\"{named}\" is not one of your namespaces: log in, and check connections of Pods in namespaces you may use"
+            )
+        );
+    }
+    let (status, _) = ask(reqwest::Client::new(), web_to_api.clone()).await;
+    assert_eq!(status, 404, "nobody logged in");
+    // An administrator may check any namespace: nothing isolates db.
+    let root = login::logged_in(&app, "root").await;
+    let (status, answer) = ask(root, to_db("traffic-a")).await;
+    assert_eq!(status, 200, "{answer:#}");
+    assert_eq!(answer["answer"]["allowed"], true, "{answer:#}");
+
+    // A Pod the namespace does not hold, and objects sent with a namespace: 422, saying which.
+    let mut missing = web_to_api.clone();
+    missing["connection"]["destination"] = pod("traffic-a", "nope");
+    let (status, answer) = ask(alice.clone(), missing).await;
+    assert_eq!(status, 422, "{answer:#}");
+    assert!(
+        answer
+            .to_string()
+            .contains("there is no Pod nope in traffic-a"),
+        "{answer:#}"
+    );
+    let mut both = web_to_api.clone();
+    both["pods"] = json!([{ "namespace": "traffic-a", "name": "web" }]);
+    let (status, answer) = ask(alice.clone(), both).await;
+    assert_eq!(status, 422, "{answer:#}");
+    assert!(answer.to_string().contains("not both"), "{answer:#}");
+    app.stop().await;
+}

@@ -1,7 +1,7 @@
 //! The ports: what the UI's server functions need from the outside world, as traits.
 //!
 //! One file per capability the pages use: namespace requests, the FAQ, who has access, the audit
-//! trail, preflight. Each is a trait in the pages' own terms (who asks, what they see, errors that are safe to
+//! trail, preflight, the traffic check. Each is a trait in the pages' own terms (who asks, what they see, errors that are safe to
 //! show); how it is stored or fetched is the server's business (its storage traits live in
 //! `server::store`). The server implements them and hands one [`ServerContext`] to
 //! [`provide_server_context`], which both the page renderer and the server-function handler call,
@@ -12,12 +12,14 @@ mod audit;
 mod faq;
 mod namespaces;
 mod preflight;
+mod traffic;
 
 pub use access::{AccessContext, AccessView, GroupsSeen};
 pub use audit::Audit;
 pub use faq::{Faq, FaqContext, VoterId};
 pub use namespaces::Namespaces;
 pub use preflight::{Preflight, PreflightError, PreflightTarget};
+pub use traffic::{Traffic, TrafficError};
 
 use crate::AppConfig;
 use leptos::prelude::{provide_context, use_context};
@@ -36,6 +38,8 @@ pub struct ServerContext {
     pub namespaces: Arc<dyn Namespaces>,
     pub access: AccessContext,
     pub preflight: Arc<dyn Preflight>,
+    /// "Would this traffic be allowed?" over the cluster's live objects.
+    pub traffic: Arc<dyn Traffic>,
 }
 
 /// The portal's one Content-Security-Policy, for pages and every other response alike: scripts
@@ -81,6 +85,7 @@ pub fn provide_server_context(context: &ServerContext) {
     provide_context(context.namespaces.clone());
     provide_context(context.access.clone());
     provide_context(context.preflight.clone());
+    provide_context(context.traffic.clone());
 }
 
 /// The namespace requests, from inside a server function.

@@ -394,7 +394,7 @@ async fn a_connection_the_objects_cannot_answer_is_refused_with_its_field() {
     // Not the schema: an unknown field, a protocol that is none, no connection at all.
     let mut unknown = objects_with(none.clone());
     unknown["connection"] = connection("web", ("team-a-shop", "api"), "TCP", json!(80));
-    unknown["namespace"] = json!("team-a-shop");
+    unknown["namespaceName"] = json!("team-a-shop");
     let mut bad_protocol = objects_with(none.clone());
     bad_protocol["connection"] = connection("web", ("team-a-shop", "api"), "ICMP", json!(80));
     for body in [unknown, bad_protocol, objects_with(none.clone())] {
@@ -407,6 +407,29 @@ async fn a_connection_the_objects_cannot_answer_is_refused_with_its_field() {
             "{answer}"
         );
     }
+}
+
+/// Live checks need a cluster: without one the answer says so and how to check offline; a
+/// namespace given with objects is refused, naming the field.
+#[tokio::test]
+async fn a_live_check_without_a_cluster_says_to_send_the_objects() {
+    let app = app().await;
+    let live = json!({
+        "namespace": "team-a-shop",
+        "connection": connection("web", ("team-a-shop", "api"), "TCP", json!(80)),
+    });
+    let (status, answer) = post(&app, "/api/v1/networkpolicies/check", &live).await;
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(
+        answer["error"],
+        "the portal is not connected to a cluster, so it holds no live objects: send the NetworkPolicies, namespaces and Pods to check over"
+    );
+    let mut both = objects_with(json!([]));
+    both["connection"] = live["connection"].clone();
+    both["namespace"] = json!("team-a-shop");
+    let (status, answer) = post(&app, "/api/v1/networkpolicies/check", &both).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["errors"][0]["path"], "namespace", "{answer}");
 }
 
 /// A broken policy does not break the check: its bad part matches nothing and is reported.

@@ -62,6 +62,36 @@ impl PodInfo {
     pub fn reference(&self) -> PodRef {
         PodRef::new(&self.namespace, &self.name)
     }
+
+    /// The Pod as the cluster holds it, as the engine needs it: its labels and the ports its
+    /// containers declare (a port number outside 1–65535, which the API server refuses, is left
+    /// out). `None` without a name or a namespace.
+    pub fn from_pod(pod: &k8s_openapi::api::core::v1::Pod) -> Option<Self> {
+        let metadata = &pod.metadata;
+        let ports = pod
+            .spec
+            .iter()
+            .flat_map(|spec| &spec.containers)
+            .flat_map(|container| container.ports.iter().flatten())
+            .filter_map(|port| {
+                Some(ContainerPort {
+                    name: port.name.clone().filter(|name| !name.is_empty()),
+                    number: u16::try_from(port.container_port).ok().filter(|n| *n > 0)?,
+                    protocol: match port.protocol.as_deref() {
+                        Some("UDP") => Protocol::Udp,
+                        Some("SCTP") => Protocol::Sctp,
+                        _ => Protocol::Tcp,
+                    },
+                })
+            })
+            .collect();
+        Some(Self {
+            namespace: metadata.namespace.clone()?,
+            name: metadata.name.clone()?,
+            labels: metadata.labels.clone().unwrap_or_default(),
+            ports,
+        })
+    }
 }
 
 /// One entry of a container's `ports`.

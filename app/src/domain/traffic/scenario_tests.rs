@@ -349,3 +349,39 @@ fn the_safer_kubectl_run_recipe_allows_only_dns() {
     assert!(!world.allows(&tcp(debug.clone(), web(), 8080)));
     assert!(!world.allows(&tcp(pod("team-b", "api-1"), debug, 8080)));
 }
+
+#[test]
+fn a_pod_from_the_cluster_is_read_with_its_labels_and_container_ports() {
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "api-1", "namespace": SHOP, "labels": { "app": "api" } },
+        "spec": { "containers": [
+            { "name": "api", "ports": [
+                { "name": "http", "containerPort": 8080 },
+                { "containerPort": 9090, "protocol": "UDP" },
+                { "name": "", "containerPort": 70000 } ] },
+            { "name": "sidecar", "ports": [{ "name": "metrics", "containerPort": 9102, "protocol": "SCTP" }] }
+        ] }
+    }))
+    .expect("a Pod");
+    let info = PodInfo::from_pod(&pod).expect("named, in a namespace");
+    assert_eq!(
+        info.labels,
+        BTreeMap::from([("app".to_owned(), "api".to_owned())])
+    );
+    assert_eq!(
+        info.ports,
+        [
+            ContainerPort::tcp("http", 8080),
+            ContainerPort {
+                name: None,
+                number: 9090,
+                protocol: Protocol::Udp
+            },
+            ContainerPort::named("metrics", 9102, Protocol::Sctp),
+        ],
+        "a port beyond 65535 is left out"
+    );
+    let mut nameless = pod;
+    nameless.metadata.namespace = None;
+    assert_eq!(PodInfo::from_pod(&nameless), None);
+}

@@ -28,7 +28,7 @@ fn fixture() -> Value {
 fn the_shape_agrees_with_serde_on_the_test_bodies() {
     let mut bodies = vec![fixture()];
     let mut unknown = fixture();
-    unknown["namespace"] = json!("team-a-shop");
+    unknown["namespaceName"] = json!("team-a-shop");
     bodies.push(unknown);
     let mut bad_protocol = fixture();
     bad_protocol["connection"]["protocol"] = json!("ICMP");

@@ -1,0 +1,83 @@
+//! The traffic port: a connection between Pods of namespaces the caller may use, decided over
+//! those namespaces' live NetworkPolicies and Pods.
+//!
+//! Only the namespaces of the connection's own Pods go into the engine: a policy decides for
+//! the Pods it selects, and a peer's namespace is one of the connection's ends, so nothing of
+//! any other namespace can change the answer, and nothing of one the caller may not use is ever
+//! in it.
+
+use super::cache::LiveObjects;
+use app::domain::access::Viewer;
+use app::domain::traffic::{
+    Answer, Connection, Destination, NamespaceInfo, PodInfo, Source, TrafficModel,
+};
+use app::ports::{AccessView, Traffic, TrafficError};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct TrafficService {
+    /// `None` without a cluster.
+    objects: Option<LiveObjects>,
+    /// Who may use which namespace, and the namespaces' labels.
+    access: Arc<dyn AccessView>,
+}
+
+impl TrafficService {
+    pub fn new(objects: Option<LiveObjects>, access: Arc<dyn AccessView>) -> Self {
+        Self { objects, access }
+    }
+}
+
+/// The namespaces of the connection's Pods, each once, source first.
+fn namespaces_of(connection: &Connection) -> Vec<&str> {
+    let mut namespaces = Vec::new();
+    if let Source::Pod(pod) = &connection.source {
+        namespaces.push(pod.namespace.as_str());
+    }
+    if let Destination::Pod(pod) = &connection.destination
+        && !namespaces.contains(&pod.namespace.as_str())
+    {
+        namespaces.push(pod.namespace.as_str());
+    }
+    namespaces
+}
+
+impl Traffic for TrafficService {
+    fn check(
+        &self,
+        namespace: &str,
+        connection: &Connection,
+        viewer: Option<&Viewer>,
+    ) -> Result<Answer, TrafficError> {
+        let objects = self.objects.as_ref().ok_or(TrafficError::NoCluster)?;
+        let snapshot = self.access.snapshot();
+        let usable = |name: &str| {
+            viewer
+                .and_then(|viewer| snapshot.usable_namespace(viewer, name))
+                .ok_or_else(|| TrafficError::Namespace(name.to_owned()))
+        };
+        // The namespace asked in first, so a question about another team's namespace is
+        // refused in the same words whether or not its Pods exist.
+        usable(namespace)?;
+        let ends = namespaces_of(connection);
+        let mut namespaces = Vec::with_capacity(ends.len());
+        for name in &ends {
+            namespaces.push(NamespaceInfo {
+                name: (*name).to_owned(),
+                labels: usable(name)?,
+            });
+        }
+        if !objects.ready() {
+            return Err(TrafficError::Starting);
+        }
+        let pods: Vec<PodInfo> = objects
+            .pods_in(&ends)
+            .iter()
+            .filter_map(|pod| PodInfo::from_pod(pod))
+            .collect();
+        let policies = objects.policies_in(&ends);
+        TrafficModel::new(policies, namespaces, pods)
+            .check(connection)
+            .map_err(TrafficError::Connection)
+    }
+}
