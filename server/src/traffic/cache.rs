@@ -43,6 +43,26 @@ pub struct LiveObjects {
 }
 
 impl LiveObjects {
+    /// These objects and no watch (benchmarks, and tests without a cluster): listed, and
+    /// trimmed as a watch trims them.
+    pub fn fixed(pods: Vec<Pod>, policies: Vec<NetworkPolicy>) -> Self {
+        let (pod_store, mut pod_writer) = reflector::store::<Pod>();
+        for mut pod in pods {
+            trimmed(&mut pod);
+            pod_writer.apply_watcher_event(&Event::Apply(pod));
+        }
+        let (policy_store, mut policy_writer) = reflector::store::<NetworkPolicy>();
+        for policy in policies {
+            policy_writer.apply_watcher_event(&Event::Apply(policy));
+        }
+        Self {
+            pods: pod_store,
+            policies: policy_store,
+            pods_listed: Arc::new(AtomicBool::new(true)),
+            policies_listed: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
     /// Whether both kinds have been listed once.
     pub fn ready(&self) -> bool {
         self.pods_listed.load(Ordering::Acquire) && self.policies_listed.load(Ordering::Acquire)
