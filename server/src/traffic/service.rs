@@ -11,6 +11,7 @@ use app::domain::access::Viewer;
 use app::domain::traffic::{
     Answer, Connection, Destination, NamespaceInfo, PodInfo, Source, TrafficModel,
 };
+use app::features::access::model::ClusterStatus;
 use app::ports::{AccessView, Traffic, TrafficError};
 use std::sync::Arc;
 
@@ -50,6 +51,11 @@ impl Traffic for TrafficService {
         viewer: Option<&Viewer>,
     ) -> Result<Answer, TrafficError> {
         let objects = self.objects.as_ref().ok_or(TrafficError::NoCluster)?;
+        // Until the first reads are done, nobody's namespaces are known: "not yours" would be
+        // wrong.
+        if !objects.ready() || self.access.cluster_status() == ClusterStatus::Starting {
+            return Err(TrafficError::Starting);
+        }
         let snapshot = self.access.snapshot();
         let usable = |name: &str| {
             viewer
@@ -66,9 +72,6 @@ impl Traffic for TrafficService {
                 name: (*name).to_owned(),
                 labels: usable(name)?,
             });
-        }
-        if !objects.ready() {
-            return Err(TrafficError::Starting);
         }
         let pods: Vec<PodInfo> = objects
             .pods_in(&ends)
