@@ -48,6 +48,9 @@ const DEBOUNCE: Duration = Duration::from_millis(50);
 struct Health {
     synced: Vec<bool>,
     failing_since: Vec<Option<DateTime<Utc>>>,
+    /// Whether a snapshot was built after every watcher had listed once: until then the
+    /// snapshot readers see may still be the empty first one, so the view is not connected yet.
+    built_after_sync: bool,
 }
 
 impl Health {
@@ -56,7 +59,7 @@ impl Health {
             ClusterStatus::Unreachable {
                 since: since.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             }
-        } else if self.synced.iter().all(|synced| *synced) {
+        } else if self.built_after_sync && self.synced.iter().all(|synced| *synced) {
             ClusterStatus::Connected
         } else {
             ClusterStatus::Starting
@@ -83,6 +86,20 @@ impl Shared {
         }
         let connected = health.failing_since.iter().all(Option::is_none);
         crate::metrics::cluster_watch(connected, true);
+    }
+
+    /// Whether every watcher has listed once.
+    fn all_synced(&self) -> bool {
+        let health = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        health.synced.iter().all(|synced| *synced)
+    }
+
+    /// A snapshot built from every watcher's first list is now what readers see.
+    fn built_after_sync(&self) {
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .built_after_sync = true;
     }
 
     fn any_failing(&self) -> bool {
@@ -132,6 +149,7 @@ impl AccessCache {
             health: Mutex::new(Health {
                 synced: vec![false; sources],
                 failing_since: vec![None; sources],
+                built_after_sync: false,
             }),
             changed: Notify::new(),
             primary_binding: settings.binding_names.first().cloned().unwrap_or_default(),
@@ -196,6 +214,7 @@ impl AccessCache {
             loop {
                 rebuild_shared.changed.notified().await;
                 tokio::time::sleep(DEBOUNCE).await;
+                let synced = rebuild_shared.all_synced();
                 let snapshot = Arc::new(build_snapshot(
                     &namespaces,
                     &bindings,
@@ -206,6 +225,9 @@ impl AccessCache {
                     .snapshot
                     .write()
                     .unwrap_or_else(PoisonError::into_inner) = snapshot;
+                if synced {
+                    rebuild_shared.built_after_sync();
+                }
             }
         }));
         Self { shared, tasks }
