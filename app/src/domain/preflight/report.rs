@@ -579,12 +579,7 @@ fn rules_verdict(object: &[RuleFinding], pods: &[RuleFinding]) -> Verdict {
         Verdict::Refused
     } else if all().any(RuleFinding::warns) {
         Verdict::Warned
-    } else if all().all(|finding| {
-        matches!(
-            finding.outcome,
-            super::rules::RuleOutcome::NotChecked { .. }
-        )
-    }) {
+    } else if all().all(RuleFinding::not_checked) {
         // No rule applies, or none that does could be checked here: never "accepted" for it.
         Verdict::NotChecked
     } else {
@@ -616,15 +611,17 @@ fn rules_summary(what: &str, object: &[RuleFinding], pods: &[RuleFinding]) -> Op
         .into_iter()
         .filter(|name| !refused.contains(name))
         .collect();
-    let warned: Vec<&str> = names(object, RuleFinding::warns)
-        .into_iter()
-        .chain(names(pods, RuleFinding::warns))
-        .fold(Vec::new(), |mut all, name| {
+    // The rules `pick` finds for the object or its Pods, each once.
+    let on_either = |pick: fn(&RuleFinding) -> bool| -> Vec<&str> {
+        let mut all = names(object, pick);
+        for name in names(pods, pick) {
             if !all.contains(&name) {
                 all.push(name);
             }
-            all
-        });
+        }
+        all
+    };
+    let warned = on_either(RuleFinding::warns);
     let mut sentences = Vec::new();
     if !refused.is_empty() {
         sentences.push(format!("{what} will be refused by {}.", list(&refused)));
@@ -642,21 +639,7 @@ fn rules_summary(what: &str, object: &[RuleFinding], pods: &[RuleFinding]) -> Op
             if warned.len() == 1 { "s" } else { "" }
         ));
     }
-    let not_checked = |finding: &RuleFinding| {
-        matches!(
-            finding.outcome,
-            super::rules::RuleOutcome::NotChecked { .. }
-        )
-    };
-    let unknown: Vec<&str> = names(object, not_checked)
-        .into_iter()
-        .chain(names(pods, not_checked))
-        .fold(Vec::new(), |mut all, name| {
-            if !all.contains(&name) {
-                all.push(name);
-            }
-            all
-        });
+    let unknown = on_either(RuleFinding::not_checked);
     if !unknown.is_empty() {
         sentences.push(format!(
             "{} could not be checked here, so what {} about it is not known.",

@@ -105,6 +105,11 @@ impl RuleFinding {
         matches!(self.outcome, RuleOutcome::Violated { .. })
     }
 
+    /// Whether the rule could not be evaluated here (its answer is unknown, not passed).
+    pub fn not_checked(&self) -> bool {
+        matches!(self.outcome, RuleOutcome::NotChecked { .. })
+    }
+
     /// The FAQ entry that explains this kind of rule.
     pub fn faq_slug(&self) -> &'static str {
         faq_slug(&self.kind)
