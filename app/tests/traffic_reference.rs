@@ -364,6 +364,7 @@ fn case() -> impl Strategy<Value = Case> {
             let destination = prop_oneof![
                 6 => select(refs).prop_map(Destination::Pod),
                 2 => address.prop_map(|address| Destination::Ip { address }),
+                1 => Just(Destination::Outside),
             ];
             let (namespaces, pods, policies) = (namespaces.clone(), pods.clone(), policies.clone());
             (source, destination, protocol()).prop_flat_map(move |(source, destination, protocol)| {
@@ -374,7 +375,7 @@ fn case() -> impl Strategy<Value = Case> {
                         .find(|p| p.namespace == r.namespace && p.name == r.name)
                         .map(|p| p.ports.clone())
                         .unwrap_or_default(),
-                    Destination::Ip { .. } => Vec::new(),
+                    Destination::Ip { .. } | Destination::Outside => Vec::new(),
                 };
                 let any_port = prop_oneof![
                     3 => select(&NUMBERS[..]).prop_map(Port::Number),
@@ -888,6 +889,7 @@ fn agree(case: &Case) -> Result<Answer, TestCaseError> {
     let destination = match &case.connection.destination {
         Destination::Pod(r) => Party::Pod(reference.pod_index(r)),
         Destination::Ip { address } => Party::Address(*address),
+        Destination::Outside => Party::Outside,
     };
     let protocol = spell(case.connection.protocol);
     let token = reference.port_token(destination);

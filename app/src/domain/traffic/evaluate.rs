@@ -231,6 +231,7 @@ impl TrafficModel {
                 (Some(pod), self.endpoint(pod))
             }
             Destination::Ip { address } => (None, Endpoint::Ip(*address)),
+            Destination::Outside => (None, Endpoint::Outside),
         };
 
         let mut problems = Vec::new();

@@ -93,6 +93,7 @@ fn destination_words(destination: &Destination) -> String {
     match destination {
         Destination::Pod(pod) => pod.to_string(),
         Destination::Ip { address } => address.to_string(),
+        Destination::Outside => "an address outside the cluster".into(),
     }
 }
 

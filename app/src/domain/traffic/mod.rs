@@ -5,7 +5,9 @@
 //! as a watch delivers them) and small types for the rest ([`PodInfo`], [`NamespaceInfo`]).
 //! [`TrafficModel::new`] reads them once; [`TrafficModel::check`] answers one [`Connection`]
 //! with an [`Answer`]; [`explain`] turns the answer into sentences. [`check`] does the first two
-//! in one call.
+//! in one call. [`question`] asks in a developer's terms (a Pod by name or labels, the ingress
+//! controller, DNS, the internet) over one namespace, with a what-if, and [`suggest`] writes
+//! the smallest policy that would allow a denied connection.
 //!
 //! # Semantics
 //!
@@ -45,9 +47,10 @@
 //!   so rather than guess). So a Pod never matches an `ipBlock` peer here and an address never
 //!   matches a selector; when that decides a denial, the answer lists the rules concerned in
 //!   [`DirectionAnswer::ip_block_caveats`] and the explanation says so.
-//! - **"Outside the cluster", address unknown**, is in an `ipBlock` only if the block covers a
-//!   whole address family (`0.0.0.0/0` or `::/0`) without `except`: for anything narrower the
-//!   answer depends on the address, so ask with the address ([`Source::Ip`]).
+//! - **"Outside the cluster", address unknown** (a client on the internet, or the internet as a
+//!   destination), is in an `ipBlock` only if the block covers a whole address family
+//!   (`0.0.0.0/0` or `::/0`) without `except`: for anything narrower the answer depends on the
+//!   address, so ask with the address ([`Source::Ip`], [`Destination::Ip`]).
 //! - **A Pod can always reach itself** (`domain-facts.md`), whatever its policies say; the
 //!   answer still shows what they say.
 //! - IPv4 and IPv6 never mix: an IPv4 address is not in an IPv6 block, IPv4-mapped or not.
@@ -65,7 +68,9 @@ mod compile;
 pub mod evaluate;
 pub mod explain;
 pub mod model;
+pub mod question;
 pub mod shape;
+pub mod suggest;
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 
@@ -88,6 +93,8 @@ pub fn check(
     TrafficModel::new(policies, namespaces.to_vec(), pods.to_vec()).check(connection)
 }
 
+#[cfg(test)]
+mod question_tests;
 #[cfg(test)]
 mod rule_tests;
 #[cfg(test)]

@@ -197,6 +197,8 @@ pub enum Destination {
     Pod(PodRef),
     /// An address that is not a Pod's.
     Ip { address: IpAddr },
+    /// Somewhere outside the cluster (the internet), address unknown.
+    Outside,
 }
 
 /// The connection to check: who opens it, to whom, over which protocol and port.

@@ -16,7 +16,7 @@ const SHOP: &str = "team-a-shop";
 
 /// What approving a request for `team-a-shop` creates, with the default configuration: the
 /// Namespace (with its labels) and the three baseline policies.
-fn provisioned() -> (NamespaceInfo, Vec<NetworkPolicy>) {
+pub(super) fn provisioned() -> (NamespaceInfo, Vec<NetworkPolicy>) {
     let request = ApprovedRequest {
         id: 7,
         name: NamespaceName::parse(SHOP, &NamingPolicy::default()).expect("valid"),

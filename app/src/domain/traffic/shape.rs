@@ -47,6 +47,7 @@ impl JsonShape for Connection {
             variants: vec![
                 ("pod", Object::lenient(pod_ref_fields())),
                 ("ip", Object::lenient([ip_address()])),
+                ("outside", Object::lenient([])),
             ],
         };
         Object::lenient([
