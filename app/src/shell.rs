@@ -11,6 +11,7 @@ use crate::features::{
     networkpolicies::{PolicyPage, RunRecipePage},
     not_found::NotFound,
     preflight::PreflightPage,
+    traffic::TrafficCheckPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("faq"), ParamSegment("slug")) view=FaqEntryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("networkpolicies") view=PolicyPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("networkpolicies"), StaticSegment("check")) view=TrafficCheckPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("preflight") view=PreflightPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("kubeconfig") view=KubeconfigPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminHome ssr=SsrMode::Async/>
@@ -108,6 +110,7 @@ fn Header() -> impl IntoView {
         ("/access", "Access"),
         ("/faq", "FAQ"),
         ("/networkpolicies", "NetworkPolicies"),
+        ("/networkpolicies/check", "Traffic"),
         ("/preflight", "Will it run?"),
     ];
     // The Admin entry is shown to administrators only (the pages check again on the server).

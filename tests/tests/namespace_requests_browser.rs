@@ -239,6 +239,10 @@ fn pages_for(who: &str, id: i64) -> Vec<String> {
             "/networkpolicies?preset=default-deny&ns=team-a-shop".into(),
             "/networkpolicies/run".into(),
             "/preflight".into(),
+            "/networkpolicies/check".into(),
+            "/networkpolicies/check?ns=team-a-shop&from=labels&from_labels=app%3Dweb&to=internet&port=443"
+                .into(),
+            "/networkpolicies/check?ns=team-a-shop&from=internet&to=internet&port=0".into(),
             "/kubeconfig".into(),
             "/no-such-page".into(),
         ],

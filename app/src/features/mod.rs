@@ -23,3 +23,5 @@ pub mod not_found;
 pub mod preflight;
 /// Small helpers shared by pages (HTTP status of the rendered page).
 pub mod shared;
+/// "Would this traffic be allowed?": a connection decided over a namespace's live policies.
+pub mod traffic;

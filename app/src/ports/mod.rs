@@ -108,6 +108,11 @@ pub fn use_preflight() -> Option<Arc<dyn Preflight>> {
     use_context::<Arc<dyn Preflight>>()
 }
 
+/// The traffic check, from inside a server function. `None` if the server forgot it.
+pub fn use_traffic() -> Option<Arc<dyn Traffic>> {
+    use_context::<Arc<dyn Traffic>>()
+}
+
 /// The access view, from inside a server function. `None` if the server forgot to provide it.
 pub fn use_access() -> Option<AccessContext> {
     use_context::<AccessContext>()

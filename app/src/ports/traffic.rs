@@ -2,6 +2,7 @@
 //! connection and who asks in, the engine's answer out.
 
 use crate::domain::access::Viewer;
+use crate::domain::traffic::question::NamespaceObjects;
 use crate::domain::traffic::{Answer, Connection, ConnectionError};
 use std::fmt;
 
@@ -52,4 +53,16 @@ pub trait Traffic: Send + Sync + fmt::Debug {
         connection: &Connection,
         viewer: Option<&Viewer>,
     ) -> Result<Answer, TrafficError>;
+
+    /// What the check page reads of `namespace` (which `viewer` must be allowed to use): its
+    /// labels, its Pods and its NetworkPolicies, as last read.
+    fn objects(
+        &self,
+        namespace: &str,
+        viewer: Option<&Viewer>,
+    ) -> Result<NamespaceObjects, TrafficError>;
+
+    /// `text` read as `kubectl apply -f` reads manifests (YAML or JSON, several documents), for
+    /// a what-if; the error says which document and line.
+    fn read_manifests(&self, text: &str) -> Result<Vec<serde_json::Value>, String>;
 }

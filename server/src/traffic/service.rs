@@ -8,6 +8,7 @@
 
 use super::cache::LiveObjects;
 use app::domain::access::Viewer;
+use app::domain::traffic::question::NamespaceObjects;
 use app::domain::traffic::{
     Answer, Connection, Destination, NamespaceInfo, PodInfo, Source, TrafficModel,
 };
@@ -43,19 +44,69 @@ fn namespaces_of(connection: &Connection) -> Vec<&str> {
     namespaces
 }
 
-impl Traffic for TrafficService {
-    fn check(
-        &self,
-        namespace: &str,
-        connection: &Connection,
-        viewer: Option<&Viewer>,
-    ) -> Result<Answer, TrafficError> {
+impl TrafficService {
+    /// The live objects once everything is read, or why not.
+    fn ready_objects(&self) -> Result<&LiveObjects, TrafficError> {
         let objects = self.objects.as_ref().ok_or(TrafficError::NoCluster)?;
         // Until the first reads are done, nobody's namespaces are known: "not yours" would be
         // wrong.
         if !objects.ready() || self.access.cluster_status() == ClusterStatus::Starting {
             return Err(TrafficError::Starting);
         }
+        Ok(objects)
+    }
+}
+
+impl Traffic for TrafficService {
+    fn objects(
+        &self,
+        namespace: &str,
+        viewer: Option<&Viewer>,
+    ) -> Result<NamespaceObjects, TrafficError> {
+        let objects = self.ready_objects()?;
+        let labels = viewer
+            .and_then(|viewer| self.access.snapshot().usable_namespace(viewer, namespace))
+            .ok_or_else(|| TrafficError::Namespace(namespace.to_owned()))?;
+        let mut pods: Vec<PodInfo> = objects
+            .pods_in(&[namespace])
+            .iter()
+            .filter_map(|pod| PodInfo::from_pod(pod))
+            .collect();
+        pods.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut policies: Vec<_> = objects
+            .policies_in(&[namespace])
+            .iter()
+            .map(|policy| (**policy).clone())
+            .collect();
+        policies.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        Ok(NamespaceObjects {
+            namespace: NamespaceInfo {
+                name: namespace.to_owned(),
+                labels,
+            },
+            pods,
+            policies,
+        })
+    }
+
+    fn read_manifests(&self, text: &str) -> Result<Vec<serde_json::Value>, String> {
+        crate::preflight::manifests::read(text)
+            .map(|documents| {
+                documents
+                    .into_iter()
+                    .map(|document| document.value)
+                    .collect()
+            })
+            .map_err(|error| error.to_string())
+    }
+
+    fn check(
+        &self,
+        namespace: &str,
+        connection: &Connection,
+        viewer: Option<&Viewer>,
+    ) -> Result<Answer, TrafficError> {
+        let objects = self.ready_objects()?;
         let snapshot = self.access.snapshot();
         let usable = |name: &str| {
             viewer

@@ -748,6 +748,7 @@ pub fn isolating(answer: &Answer) -> Vec<&PolicyRef> {
         .filter(|side| side.decision == Decision::Denied)
         .flat_map(|side| &side.isolated_by)
         .collect();
+    policies.sort();
     policies.dedup();
     policies
 }

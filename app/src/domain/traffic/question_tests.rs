@@ -107,6 +107,11 @@ fn frontend_to_api_is_denied_by_the_baseline_and_the_suggestion_allows_it() {
     assert!(ingress.yaml.contains("port: 8080"), "{}", ingress.yaml);
     assert!(ingress.apply_command.starts_with("kubectl apply -f -"));
     assert!(ingress.notes.is_empty(), "{:?}", ingress.notes);
+    assert!(
+        denied.suggestions.iter().all(|s| s.warnings.is_empty()),
+        "the Pods already have their DNS rule: {:?}",
+        denied.suggestions
+    );
 
     let allowed = asking(&question, &applied(&denied));
     assert!(allowed.answer.allowed, "{:?}", allowed.explanation);

@@ -20,7 +20,7 @@ use crate::domain::networkpolicy::model::{
     Label, NamespaceSelection, Peer, PolicySpec, PolicyTypes, PortSpec, Rule, Target,
 };
 use crate::domain::networkpolicy::names::is_dns1123_label;
-use crate::domain::networkpolicy::{LintConfig, generate};
+use crate::domain::networkpolicy::{LintCode, LintConfig, generate};
 
 /// Labels that controllers set to a different value on each Pod or each rollout: selecting by
 /// them would select one Pod, or only today's.
@@ -267,9 +267,12 @@ pub fn suggest(
                 .sentences()
                 .map(str::to_owned)
                 .collect(),
+            // The Pod is already isolated for egress, so whether it can look up names is
+            // what the policies it has say; this one adds to them and takes nothing away.
             warnings: generated
                 .warnings
                 .iter()
+                .filter(|warning| warning.code != LintCode::EgressWithoutDns)
                 .map(|warning| warning.message.clone())
                 .collect(),
             yaml: generated.yaml,

@@ -36,6 +36,10 @@ pub fn HomePage() -> impl IntoView {
                 "Build a policy with a live preview, a plain-words explanation and warnings for "
                 "the classic mistakes, plus a safe recipe for kubectl run."
             </Capability>
+            <Capability href="/networkpolicies/check" title="Would this traffic be allowed?">
+                "Ask whether one Pod can reach another, DNS or the internet under your namespace's "
+                "live policies: the policy that blocks it, and the one that would allow it."
+            </Capability>
         </section>
         <NameChecker/>
     }

@@ -1,0 +1,113 @@
+//! The check page's server function: the guard, the namespace's live objects from the port,
+//! then the domain's question.
+
+use super::model::{TrafficPage, TrafficPageError};
+use crate::domain::traffic::question::CheckForm;
+use leptos::prelude::*;
+
+/// The page for `form` (`None`: a plain visit; the first of the user's namespaces is chosen).
+#[server(endpoint = "traffic/check")]
+pub async fn check_page(form: Option<CheckForm>) -> Result<TrafficPage, TrafficPageError> {
+    #[cfg(feature = "ssr")]
+    {
+        let result = server::page(form);
+        if let Err(error) = &result {
+            crate::status::set_status(crate::status::HttpStatus::http_status(error));
+        }
+        result
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = form;
+        Err(TrafficPageError::Unavailable)
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::super::model::{Outcome, TrafficPage, TrafficPageError, WhatIf};
+    use crate::domain::traffic::PolicyRef;
+    use crate::domain::traffic::question::{
+        CheckField, CheckForm, FieldProblem, Platform, ask, what_if_policies,
+    };
+    use crate::ports::TrafficError;
+
+    fn traffic_error(error: &TrafficError) -> TrafficPageError {
+        TrafficPageError::Traffic {
+            status: crate::status::HttpStatus::http_status(error),
+            message: error.to_string(),
+        }
+    }
+
+    pub(super) fn page(form: Option<CheckForm>) -> Result<TrafficPage, TrafficPageError> {
+        let user = crate::auth::current_user().ok_or(TrafficPageError::NotLoggedIn)?;
+        let viewer = user.viewer();
+        let access = crate::ports::use_access().ok_or(TrafficPageError::Unavailable)?;
+        let traffic = crate::ports::use_traffic().ok_or(TrafficPageError::Unavailable)?;
+        let config = crate::page_context::config().ok_or(TrafficPageError::Unavailable)?;
+        let namespaces = access.view.snapshot().usable_namespaces(&viewer);
+        let submitted = form.is_some();
+        let mut form = form.unwrap_or_default();
+        form.namespace = form.namespace.trim().to_owned();
+        if form.namespace.is_empty() {
+            form.namespace = namespaces
+                .first()
+                .cloned()
+                .ok_or(TrafficPageError::NoNamespaces)?;
+        }
+        let objects = traffic
+            .objects(&form.namespace, Some(&viewer))
+            .map_err(|error| traffic_error(&error))?;
+        let outcome = if !submitted {
+            Outcome::NotAsked
+        } else {
+            match form.question(&form.namespace, &objects.pods) {
+                Err(problems) => Outcome::Problems(problems),
+                Ok(question) => {
+                    let platform = Platform {
+                        ingress_namespace: config.presets.ingress_controller_namespace.clone(),
+                    };
+                    let checked = |what_if: &[_]| {
+                        ask(&objects, what_if, &question, &platform, &config.lint)
+                            .map(Box::new)
+                            .map_err(|error| error.to_string())
+                    };
+                    match checked(&[]) {
+                        Err(message) => Outcome::Problems(vec![FieldProblem {
+                            field: CheckField::Port,
+                            message,
+                        }]),
+                        Ok(now) => {
+                            let what_if = (!form.what_if.trim().is_empty()).then(|| match traffic
+                                .read_manifests(&form.what_if)
+                                .and_then(|documents| what_if_policies(&documents, &form.namespace))
+                            {
+                                Err(message) => WhatIf {
+                                    policies: Vec::new(),
+                                    result: Err(message),
+                                },
+                                Ok(policies) => WhatIf {
+                                    policies: policies
+                                        .iter()
+                                        .map(|policy| PolicyRef {
+                                            namespace: form.namespace.clone(),
+                                            name: policy.metadata.name.clone().unwrap_or_default(),
+                                        })
+                                        .collect(),
+                                    result: checked(&policies),
+                                },
+                            });
+                            Outcome::Checked { now, what_if }
+                        }
+                    }
+                }
+            }
+        };
+        Ok(TrafficPage {
+            namespaces,
+            form,
+            pods: objects.pods,
+            outcome,
+        })
+    }
+}

@@ -1,0 +1,17 @@
+//! `/networkpolicies/check`, "Would this traffic be allowed?": a developer picks where a
+//! connection comes from and goes to in one of their namespaces and learns, from the live
+//! NetworkPolicies, whether each side lets it through, which rule decides (quoted from its
+//! YAML), and, when it is denied, the smallest policy that would allow it. A what-if adds
+//! pasted policies and shows the verdict with them.
+//!
+//! The page is a GET form: without JavaScript, submitting renders the answer on the server, and
+//! every answer is a link that can be shared.
+
+/// The server function the page calls.
+pub mod api;
+/// What the page and its server function exchange.
+pub mod model;
+/// The page.
+mod view;
+
+pub use view::TrafficCheckPage;
