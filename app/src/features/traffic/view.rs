@@ -217,9 +217,14 @@ fn Verdict(checked: Checked, form: CheckForm, heading: &'static str) -> impl Int
                         .collect::<Vec<_>>()
                         .join("&")
                 );
+                let lead = if checked.suggestions.len() == 1 {
+                    "Apply this, the smallest policy that lets exactly this connection through:"
+                } else {
+                    "Apply these, the smallest policies that let exactly this connection through (one for each side that blocks it):"
+                };
                 view! {
                     <h3>"To allow it"</h3>
-                    <p>"Apply this, the smallest policy that lets exactly this connection through:"</p>
+                    <p>{lead}</p>
                     {checked.suggestions.into_iter().map(|s| view! { <SuggestionView suggestion=s/> }).collect_view()}
                     <p><a href=href id="try-suggestion">"Check again with it (what-if)"</a></p>
                 }
