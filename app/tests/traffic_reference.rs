@@ -19,6 +19,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+use app::domain::traffic::map::{MapEnd, map};
+use app::domain::traffic::question::{NamespaceObjects, Platform};
 use app::domain::traffic::{
     Answer, Connection, ContainerPort, Decision, Destination, Direction, DirectionAnswer,
     NamespaceInfo, PodInfo, PodRef, Port, Protocol, Source, TrafficModel, explain,
@@ -1022,6 +1024,136 @@ fn engine_agrees_with_the_reference() {
 #[ignore = "takes a while; run with --ignored"]
 fn engine_agrees_with_the_reference_100k() {
     run_against_the_reference(100_000);
+}
+
+/// The policy map of each namespace against the reference: for every two Pods of the
+/// namespace (the map draws their groups), every protocol and number of the universe, and the
+/// internet both ways, a flow holds the port exactly when the reference allows it. This also
+/// checks the grouping: the map computes a group's flows with one of its Pods, the reference
+/// with each.
+fn map_agrees(case: &Case) -> Result<u32, TestCaseError> {
+    let reference = Reference { case };
+    let mut namespaces: Vec<&str> = case.pods.iter().map(|p| p.namespace.as_str()).collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    let mut allowed = 0;
+    for namespace in namespaces {
+        let info = case
+            .namespaces
+            .iter()
+            .find(|n| n.name == namespace)
+            .cloned()
+            .unwrap_or_else(|| NamespaceInfo::new(namespace, []));
+        let objects = NamespaceObjects {
+            namespace: info,
+            pods: case
+                .pods
+                .iter()
+                .filter(|p| p.namespace == namespace)
+                .cloned()
+                .collect(),
+            policies: case.policies.clone(),
+        };
+        let drawn = map(
+            &objects,
+            &Platform {
+                ingress_namespace: "ingress-nginx".into(),
+            },
+        );
+        let group = |pod: &PodInfo| -> Result<MapEnd, TestCaseError> {
+            let found: Vec<usize> = (0..drawn.groups.len())
+                .filter(|i| drawn.groups[*i].pods.contains(&pod.name))
+                .collect();
+            prop_assert_eq!(found.len(), 1, "{} is in one group", &pod.name);
+            Ok(MapEnd::Group { index: found[0] })
+        };
+        let allows = |direction, subject: usize, tuple: Tuple| {
+            let expected = reference.side(direction, subject, tuple);
+            expected.isolating.is_empty() || !expected.matching.is_empty()
+        };
+        let in_namespace: Vec<usize> = (0..case.pods.len())
+            .filter(|i| case.pods[*i].namespace == namespace)
+            .collect();
+        for protocol in [Protocol::Tcp, Protocol::Udp, Protocol::Sctp] {
+            let spelled = spell(protocol);
+            for number in NUMBERS {
+                let holds = |from: MapEnd, to: MapEnd| {
+                    drawn
+                        .flow(from, to)
+                        .is_some_and(|flow| flow.ports.contains(protocol, number))
+                };
+                for &s in &in_namespace {
+                    let from = group(reference.pod(s))?;
+                    for &d in &in_namespace {
+                        if s == d {
+                            continue;
+                        }
+                        let to = group(reference.pod(d))?;
+                        let expected =
+                            allows(Direction::Egress, s, (Party::Pod(d), spelled, Some(number)))
+                                && allows(
+                                    Direction::Ingress,
+                                    d,
+                                    (Party::Pod(s), spelled, Some(number)),
+                                );
+                        prop_assert_eq!(
+                            holds(from, to),
+                            expected,
+                            "pod-{} to pod-{} {} {}",
+                            s,
+                            d,
+                            spelled,
+                            number
+                        );
+                        allowed += u32::from(expected);
+                    }
+                    let out = allows(
+                        Direction::Egress,
+                        s,
+                        (Party::Outside, spelled, Some(number)),
+                    );
+                    prop_assert_eq!(
+                        holds(from, MapEnd::Internet),
+                        out,
+                        "pod-{} to the internet {} {}",
+                        s,
+                        spelled,
+                        number
+                    );
+                    let inside = allows(
+                        Direction::Ingress,
+                        s,
+                        (Party::Outside, spelled, Some(number)),
+                    );
+                    prop_assert_eq!(
+                        holds(MapEnd::Internet, from),
+                        inside,
+                        "the internet to pod-{} {} {}",
+                        s,
+                        spelled,
+                        number
+                    );
+                }
+            }
+        }
+    }
+    Ok(allowed)
+}
+
+/// The policy map agrees with the reference on every generated case.
+#[test]
+fn policy_map_agrees_with_the_reference() {
+    let mut runner = proptest::test_runner::TestRunner::new(config(1_000));
+    let allowed = std::cell::Cell::new(0u32);
+    let result = runner.run(&case(), |case| {
+        allowed.set(allowed.get() + map_agrees(&case)?);
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+    // Flows between Pods came up allowed, not only denied.
+    assert!(allowed.get() > 1_000, "{} allowed pairs", allowed.get());
 }
 
 // ---------------------------------------------------------------------------------------------

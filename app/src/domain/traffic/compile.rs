@@ -116,6 +116,16 @@ enum Operator {
 }
 
 impl Selector {
+    /// The label keys the selector looks at: two label sets that agree on these keys are
+    /// selected alike.
+    pub(super) fn keys(&self) -> impl Iterator<Item = &str> {
+        let requirements = match self {
+            Selector::All(requirements) => requirements.as_slice(),
+            Selector::Nothing => &[],
+        };
+        requirements.iter().map(|r| r.key.as_str())
+    }
+
     /// Whether `labels` satisfy the selector, as Kubernetes' `labels.Selector` decides: `NotIn`
     /// and `DoesNotExist` also hold when the key is absent.
     pub(super) fn matches(&self, labels: &BTreeMap<String, String>) -> bool {

@@ -44,7 +44,7 @@ pub struct TrafficModel {
 
 /// One side of a connection as the other side's policies see it.
 #[derive(Debug, Clone, Copy)]
-enum Endpoint<'a> {
+pub(super) enum Endpoint<'a> {
     Pod {
         pod: &'a PodInfo,
         namespace_labels: &'a BTreeMap<String, String>,
@@ -290,7 +290,7 @@ impl TrafficModel {
             })
     }
 
-    fn endpoint<'a>(&'a self, pod: &'a PodInfo) -> Endpoint<'a> {
+    pub(super) fn endpoint<'a>(&'a self, pod: &'a PodInfo) -> Endpoint<'a> {
         static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
         Endpoint::Pod {
             pod,
@@ -321,7 +321,7 @@ impl TrafficModel {
         isolation
     }
 
-    fn policies_in(&self, namespace: &str) -> &[CompiledPolicy] {
+    pub(super) fn policies_in(&self, namespace: &str) -> &[CompiledPolicy] {
         match self.policy_ranges.get(namespace) {
             Some(&(start, end)) => self.policies.get(start..end).unwrap_or_default(),
             None => &[],
@@ -465,7 +465,7 @@ fn ports_match(rule: &CompiledRule, context: PortContext<'_>) -> bool {
 }
 
 /// A rule without peers matches every peer; otherwise some peer must.
-fn peers_match(rule: &CompiledRule, policy_namespace: &str, peer: Endpoint<'_>) -> bool {
+pub(super) fn peers_match(rule: &CompiledRule, policy_namespace: &str, peer: Endpoint<'_>) -> bool {
     let Some(peers) = &rule.peers else {
         return true;
     };

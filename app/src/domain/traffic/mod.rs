@@ -7,7 +7,9 @@
 //! with an [`Answer`]; [`explain`] turns the answer into sentences. [`check`] does the first two
 //! in one call. [`question`] asks in a developer's terms (a Pod by name or labels, the ingress
 //! controller, DNS, the internet) over one namespace, with a what-if, and [`suggest`] writes
-//! the smallest policy that would allow a denied connection.
+//! the smallest policy that would allow a denied connection. [`map`] draws a namespace's
+//! policy map: its Pods grouped by what the policies tell apart, and the flows allowed between
+//! them and the platform's ends.
 //!
 //! # Semantics
 //!
@@ -67,7 +69,9 @@
 mod compile;
 pub mod evaluate;
 pub mod explain;
+pub mod map;
 pub mod model;
+pub mod portset;
 pub mod question;
 pub mod shape;
 pub mod suggest;
@@ -93,6 +97,8 @@ pub fn check(
     TrafficModel::new(policies, namespaces.to_vec(), pods.to_vec()).check(connection)
 }
 
+#[cfg(test)]
+mod map_tests;
 #[cfg(test)]
 mod question_tests;
 #[cfg(test)]

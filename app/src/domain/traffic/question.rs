@@ -557,7 +557,12 @@ pub fn with_what_if(policies: &[NetworkPolicy], what_if: &[NetworkPolicy]) -> Ve
 ///
 /// `another` names the Pod "another Pod labelled …": the destination, when both ends are given
 /// by the same labels, is a second Pod, not the source talking to itself.
-fn end_pod(end: &End, namespace: &str, platform: &Platform, another: bool) -> Option<PodInfo> {
+pub(super) fn end_pod(
+    end: &End,
+    namespace: &str,
+    platform: &Platform,
+    another: bool,
+) -> Option<PodInfo> {
     match end {
         End::Pod { .. } | End::Internet | End::Ip { .. } => None,
         End::Labels { labels } => {
