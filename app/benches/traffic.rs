@@ -9,13 +9,15 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use app::domain::traffic::{Connection, TrafficModel, explain};
+use app::domain::traffic::map::map;
+use app::domain::traffic::question::{NamespaceObjects, Platform};
+use app::domain::traffic::{Connection, NamespaceInfo, TrafficModel, explain};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[path = "common/traffic_fixtures.rs"]
 mod fixtures;
 
-use fixtures::{connection, namespaces, pods, policies};
+use fixtures::{NAMESPACE, connection, namespaces, pod, pods, policies, policy};
 
 /// p50, p99 and max of `run` over `rounds` calls, each on the next of `connections`.
 fn percentiles(label: &str, rounds: usize, mut run: impl FnMut(usize)) {
@@ -95,5 +97,56 @@ fn traffic(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, traffic);
+/// The policy map of one namespace: `pod_count` Pods (in the 100-Pod one every Pod is its own
+/// group: the policies select by app and tier, and no two of these Pods share both) and
+/// `policy_count` of the fixture's policies, those that select every Pod without their egress
+/// rules (with them, every Pod may only leave the namespace, and the map has no flow at all).
+fn map_objects(pod_count: usize, policy_count: usize) -> NamespaceObjects {
+    NamespaceObjects {
+        namespace: NamespaceInfo::new(NAMESPACE, [("team", "a")]),
+        pods: (0..pod_count).map(|i| pod(NAMESPACE, i)).collect(),
+        policies: (0..policy_count)
+            .map(|k| {
+                let mut policy = policy(k);
+                if k % 10 == 0
+                    && let Some(spec) = policy.spec.as_mut()
+                {
+                    spec.egress = None;
+                    spec.policy_types = None;
+                }
+                policy
+            })
+            .collect(),
+    }
+}
+
+fn policy_map(c: &mut Criterion) {
+    let platform = Platform {
+        ingress_namespace: "ingress-nginx".into(),
+    };
+    for (pods, policies) in [(100, 50), (1000, 200)] {
+        let objects = map_objects(pods, policies);
+        let drawn = map(&objects, &platform);
+        eprintln!(
+            "traffic/map/{pods}-pods-{policies}-policies: {} groups, {} flows",
+            drawn.groups.len(),
+            drawn.flows.len()
+        );
+        percentiles(
+            &format!("traffic/map/{pods}-pods-{policies}-policies"),
+            if pods > 100 { 5 } else { 200 },
+            |_| {
+                black_box(map(&objects, &platform));
+            },
+        );
+        if pods == 100 {
+            c.bench_function(
+                &format!("traffic/map/{pods}-pods-{policies}-policies"),
+                |b| b.iter(|| map(black_box(&objects), &platform)),
+            );
+        }
+    }
+}
+
+criterion_group!(benches, traffic, policy_map);
 criterion_main!(benches);

@@ -390,10 +390,33 @@ pub fn map(objects: &NamespaceObjects, platform: &Platform) -> PolicyMap {
 
     // One side: (its ports, what it says), from the rules of the policies that isolate
     // `group` in that direction whose peers match the other end.
+    // For each group, the rules (by index) of the policies that select it, per direction.
+    let rules_selecting = |rules: &[RuleAt<'_>]| -> Vec<Vec<usize>> {
+        (0..group_count)
+            .map(|group| {
+                (0..rules.len())
+                    .filter(|index| {
+                        rules.get(*index).is_some_and(|at| {
+                            selects
+                                .get(at.policy)
+                                .and_then(|row| row.get(group))
+                                .copied()
+                                .unwrap_or(false)
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let ingress_selecting = rules_selecting(&ingress_rules);
+    let egress_selecting = rules_selecting(&egress_rules);
+
+    // One side: (its ports, what it says), from `candidates` (the rules of the policies that
+    // select the group in that direction) whose peers match the other end.
     let side = |rules: &[RuleAt<'_>],
+                candidates: Option<&Vec<usize>>,
                 peers: &[Vec<bool>],
                 ports: &[Vec<PortSet>],
-                group: usize,
                 other: usize,
                 ports_at: usize,
                 isolated: bool|
@@ -403,22 +426,19 @@ pub fn map(objects: &NamespaceObjects, platform: &Platform) -> PolicyMap {
         }
         let mut allowed = PortSet::default();
         let mut by = Vec::new();
-        for (index, at) in rules.iter().enumerate() {
-            let selected = selects
-                .get(at.policy)
-                .and_then(|row| row.get(group))
-                .copied()
-                .unwrap_or(false);
+        for &index in candidates.into_iter().flatten() {
             let matches = peers
                 .get(index)
                 .and_then(|row| row.get(other))
                 .copied()
                 .unwrap_or(false);
-            if !(selected && matches) {
+            if !matches {
                 continue;
             }
-            if let Some(set) = ports.get(index).and_then(|row| row.get(ports_at))
-                && !set.is_empty()
+            if let (Some(at), Some(set)) = (
+                rules.get(index),
+                ports.get(index).and_then(|row| row.get(ports_at)),
+            ) && !set.is_empty()
             {
                 allowed.add_all(set);
                 by.push(at.reference.clone());
@@ -433,9 +453,9 @@ pub fn map(objects: &NamespaceObjects, platform: &Platform) -> PolicyMap {
             let (egress_ports_set, egress) = match from {
                 MapEnd::Group { index } => side(
                     &egress_rules,
+                    egress_selecting.get(index),
                     &egress_peers,
                     &egress_ports,
-                    index,
                     destination_index,
                     destination_index,
                     groups
@@ -448,9 +468,9 @@ pub fn map(objects: &NamespaceObjects, platform: &Platform) -> PolicyMap {
             let (ingress_ports_set, ingress) = match to {
                 MapEnd::Group { index } => side(
                     &ingress_rules,
+                    ingress_selecting.get(index),
                     &ingress_peers,
                     &ingress_ports,
-                    index,
                     source_index,
                     index,
                     groups
