@@ -11,7 +11,7 @@ use crate::features::{
     networkpolicies::{PolicyPage, RunRecipePage},
     not_found::NotFound,
     preflight::PreflightPage,
-    traffic::TrafficCheckPage,
+    traffic::{PolicyMapPage, TrafficCheckPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("networkpolicies") view=PolicyPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("networkpolicies"), StaticSegment("run")) view=RunRecipePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("networkpolicies"), StaticSegment("check")) view=TrafficCheckPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("networkpolicies"), StaticSegment("map")) view=PolicyMapPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("preflight") view=PreflightPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("kubeconfig") view=KubeconfigPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminHome ssr=SsrMode::Async/>

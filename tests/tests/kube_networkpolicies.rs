@@ -686,6 +686,203 @@ async fn the_check_page_finds_the_blocking_policy_and_the_suggestion_unblocks_it
     assert!(html.contains("is not one of your namespaces"), "{html}");
     let (status, html) = page(reqwest::Client::new(), question.clone()).await;
     assert_eq!(status, 401, "{html}");
-    assert!(html.contains("log in to check connections"), "{html}");
+    assert!(html.contains("log in to see the connections"), "{html}");
     app.stop().await;
 }
+
+/// The policy map of a live namespace: the baseline groups every Pod together, lets in only
+/// the ingress controller and out only DNS; two policies applied split the Pods by the label
+/// they select, and the flow between them appears, without a restart. The picture is SVG in
+/// the page itself, and the same flows are a table.
+#[tokio::test]
+async fn the_policy_map_draws_the_live_flows_and_follows_a_change() {
+    use app::domain::provisioning::{ApprovedRequest, ProvisioningConfig, ProvisioningPlan};
+    use app::domain::{NamespaceName, NamingPolicy};
+    use portal_tests::{TestApp, helm, login};
+    use std::time::{Duration, Instant};
+
+    const NS: &str = "traffic-map";
+    let cluster = TestCluster::shared();
+    let admin = cluster.admin_client().await;
+    let request = ApprovedRequest {
+        id: 3,
+        name: NamespaceName::parse(NS, &NamingPolicy::default()).expect("a valid name"),
+        requester: "alice@example.com".into(),
+        groups: vec!["team-a".into()],
+        labels: Default::default(),
+    };
+    let plan =
+        ProvisioningPlan::for_request(&request, &ProvisioningConfig::default()).expect("a plan");
+    let mut yaml = app::domain::networkpolicy::yaml::to_yaml(
+        &serde_json::to_value(&plan.namespace).expect("JSON"),
+    );
+    yaml.push_str(&format!(
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  \
+         name: workload-admin\n  namespace: {NS}\nroleRef:\n  \
+         apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit\nsubjects:\n\
+         - apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: team-a\n"
+    ));
+    for policy in &plan.network_policies {
+        yaml.push_str("---\n");
+        yaml.push_str(&app::domain::networkpolicy::to_yaml(policy));
+    }
+    for (name, app_label) in [("frontend", "frontend"), ("api", "api"), ("api-2", "api")] {
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {NS}\n  \
+             labels:\n    app: {app_label}\nspec:\n  containers:\n  - name: {name}\n    \
+             image: harbor.example.com/shop/{app_label}:1.0\n    \
+             ports:\n    - name: http\n      containerPort: 8080\n    \
+             securityContext:\n      allowPrivilegeEscalation: false\n      \
+             runAsNonRoot: true\n      capabilities:\n        drop: [ALL]\n      \
+             seccompProfile:\n        type: RuntimeDefault\n"
+        ));
+    }
+    for manifest in helm::documents(&yaml) {
+        helm::apply(&admin, &manifest, false)
+            .await
+            .unwrap_or_else(|error| panic!("apply {} {}: {error}", manifest.kind, manifest.name));
+    }
+
+    cluster.install_portal_rbac().await;
+    let kubeconfig = cluster.portal_kubeconfig(&cluster.server);
+    let app = TestApp::spawn_with_login_and(|config| config.kubeconfig = Some(kubeconfig)).await;
+    let alice = login::logged_in(&app, "alice").await;
+    let page = |client: reqwest::Client, query: String| {
+        let url = app.url(&format!("/networkpolicies/map?{query}"));
+        async move {
+            let start = Instant::now();
+            loop {
+                let response = client.get(&url).send().await.expect("the portal answers");
+                let status = response.status().as_u16();
+                let html = response
+                    .text()
+                    .await
+                    .expect("a page")
+                    .replace("<!>", "")
+                    .replace("<!---->", "");
+                if status == 503 && start.elapsed() < Duration::from_secs(60) {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    continue;
+                }
+                return (status, html);
+            }
+        }
+    };
+    // Waits until the Pods are all listed (the watches start with the portal).
+    let until = |query: String, wanted: &'static str| {
+        let page = &page;
+        let alice = alice.clone();
+        async move {
+            let start = Instant::now();
+            loop {
+                let (status, html) = page(alice.clone(), query.clone()).await;
+                if html.contains(wanted) || start.elapsed() > Duration::from_secs(30) {
+                    return (status, html);
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    };
+    let row = |from: &str, to: &str, ports: &str| {
+        format!("<tr><td>{from}</td><td>{to}</td><td>{ports}</td>")
+    };
+    // Any flow from `from` to `to`, whatever its ports.
+    let pair = |from: &str, to: &str| format!("<tr><td>{from}</td><td>{to}</td><td>");
+
+    let (status, html) = until(format!("ns={NS}"), "api, api-2, frontend").await;
+    assert_eq!(status, 200, "{html}");
+    // One group: the baseline selects no Pod by a label.
+    assert!(
+        html.contains(
+            "<td>Pods with no label a policy selects by</td><td>api, api-2, frontend</td>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("3 Pods in 1 group, 3 policies, 2 allowed flows."),
+        "{html}"
+    );
+    let everyone = "Pods with no label a policy selects by";
+    assert!(
+        html.contains(&row("the ingress controller", everyone, "every port")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&row(everyone, "the cluster DNS", "TCP 53; UDP 53")),
+        "{html}"
+    );
+    assert!(!html.contains(&pair(everyone, everyone)), "{html}");
+    // The picture, in the page as served: no script draws it.
+    let svg = html
+        .split("<svg")
+        .nth(1)
+        .and_then(|rest| rest.split("</svg>").next())
+        .expect("an SVG picture");
+    assert!(
+        svg.contains(r#"role="img""#) && svg.contains("<desc id=\"map-desc\">"),
+        "{svg}"
+    );
+    assert_eq!(svg.matches("<path").count(), 2, "one line per flow: {svg}");
+    assert!(
+        svg.contains("<title>From the ingress controller to Pods with no label a policy selects by: every port</title>"),
+        "{svg}"
+    );
+
+    // Let the frontend reach the API on its http port: both sides, as the check page suggests.
+    let allow = format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-from-frontend\n  \
+         namespace: {NS}\nspec:\n  podSelector:\n    matchLabels:\n      app: api\n  \
+         ingress:\n  - from:\n    - podSelector:\n        matchLabels:\n          app: frontend\n    \
+         ports:\n    - port: http\n\
+         ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: frontend-to-api\n  \
+         namespace: {NS}\nspec:\n  podSelector:\n    matchLabels:\n      app: frontend\n  \
+         policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector:\n        matchLabels:\n          \
+         app: api\n    ports:\n    - port: 8080\n"
+    );
+    for manifest in helm::documents(&allow) {
+        helm::apply(&admin, &manifest, false)
+            .await
+            .unwrap_or_else(|error| panic!("apply {}: {error}", manifest.name));
+    }
+    let (status, html) = until(format!("ns={NS}"), "5 policies").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("<td>app=api</td><td>api, api-2</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>app=frontend</td><td>frontend</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&row("app=frontend", "app=api", "TCP 8080")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("ingress: {NS}/api-from-frontend spec.ingress[0]")),
+        "the rule that allows it is named: {html}"
+    );
+    assert!(!html.contains(&pair("app=api", "app=frontend")), "{html}");
+    assert!(html.contains(&format!(
+        "/networkpolicies/check?ns={NS}&amp;from=pod%3Afrontend&amp;to=pod%3Aapi&amp;protocol=TCP&amp;port=8080"
+    )), "each flow links to the check: {html}");
+
+    // Another team's namespace, a name that is not one, a very long one, and no login.
+    for query in [
+        "ns=kube-system".to_owned(),
+        "ns=..%2F..%2Fetc".to_owned(),
+        format!("ns={}", "a".repeat(1000)),
+    ] {
+        let (status, html) = page(alice.clone(), query.clone()).await;
+        assert_eq!(status, 404, "{query}: {html}");
+        assert!(
+            html.contains("is not one of your namespaces"),
+            "{query}: {html}"
+        );
+    }
+    let (status, html) = page(reqwest::Client::new(), format!("ns={NS}")).await;
+    assert_eq!(status, 401, "{html}");
+    assert!(html.contains("log in to see the connections"), "{html}");
+    app.stop().await;
+}
+

@@ -5,8 +5,12 @@
 //! them sees, with JavaScript on and off and in both colour schemes: no axe-core violation, and
 //! nothing scrolls sideways on a phone.
 
-use k8s_openapi::api::{core::v1::Namespace, networking::v1::NetworkPolicy, rbac::v1::RoleBinding};
-use kube::api::{Api, ListParams};
+use k8s_openapi::api::{
+    core::v1::{Namespace, Pod},
+    networking::v1::NetworkPolicy,
+    rbac::v1::RoleBinding,
+};
+use kube::api::{Api, ListParams, PostParams};
 use portal_tests::{Browser, JavaScript, Scheme, TestApp, TestCluster, TestIdp};
 
 #[tokio::test]
@@ -145,7 +149,7 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
             .iter()
             .any(|s| s.kind == "Group" && s.name == "team-a")
     );
-    let policies = Api::<NetworkPolicy>::namespaced(admin, "team-a-shop")
+    let policies = Api::<NetworkPolicy>::namespaced(admin.clone(), "team-a-shop")
         .list(&ListParams::default())
         .await?;
     anyhow::ensure!(
@@ -153,6 +157,26 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
         "{} policies",
         policies.items.len()
     );
+    // Two Pods, so that the policy map has boxes and lines for axe and the phone width.
+    let pods = Api::<Pod>::namespaced(admin, "team-a-shop");
+    for name in ["web", "api"] {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": name, "labels": { "app": name } },
+            "spec": { "containers": [{
+                "name": name,
+                "image": format!("harbor.example.com/shop/{name}:1.0"),
+                "ports": [{ "name": "http", "containerPort": 8080 }],
+                "resources": { "requests": { "cpu": "10m", "memory": "16Mi" },
+                               "limits": { "cpu": "100m", "memory": "64Mi" } },
+                "securityContext": {
+                    "allowPrivilegeEscalation": false, "runAsNonRoot": true,
+                    "capabilities": { "drop": ["ALL"] },
+                    "seccompProfile": { "type": "RuntimeDefault" }
+                }
+            }] }
+        }))?;
+        pods.create(&PostParams::default(), &pod).await?;
+    }
 
     root.check("namespace_request_audit", async |b| {
         b.goto(&format!("/admin/audit?subject=namespace_request/{id}"))
@@ -243,6 +267,8 @@ fn pages_for(who: &str, id: i64) -> Vec<String> {
             "/networkpolicies/check?ns=team-a-shop&from=labels&from_labels=app%3Dweb&to=internet&port=443"
                 .into(),
             "/networkpolicies/check?ns=team-a-shop&from=internet&to=internet&port=0".into(),
+            "/networkpolicies/map".into(),
+            "/networkpolicies/map?ns=team-a-shop".into(),
             "/kubeconfig".into(),
             "/no-such-page".into(),
         ],

@@ -40,6 +40,10 @@ pub fn HomePage() -> impl IntoView {
                 "Ask whether one Pod can reach another, DNS or the internet under your namespace's "
                 "live policies: the policy that blocks it, and the one that would allow it."
             </Capability>
+            <Capability href="/networkpolicies/map" title="Policy map">
+                "See which of a namespace's Pods may talk to which, to DNS and the internet, and "
+                "what the ingress controller reaches, drawn from the live policies."
+            </Capability>
         </section>
         <NameChecker/>
     }

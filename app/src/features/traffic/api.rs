@@ -1,7 +1,7 @@
-//! The check page's server function: the guard, the namespace's live objects from the port,
-//! then the domain's question.
+//! The check page's and the map page's server functions: the guard, the namespace's live
+//! objects from the port, then the domain's question or map.
 
-use super::model::{TrafficPage, TrafficPageError};
+use super::model::{MapPage, TrafficPage, TrafficPageError};
 use crate::domain::traffic::question::CheckForm;
 use leptos::prelude::*;
 
@@ -23,10 +23,29 @@ pub async fn check_page(form: Option<CheckForm>) -> Result<TrafficPage, TrafficP
     }
 }
 
+/// The policy map of `namespace` (`None` or empty: the first of the user's namespaces).
+#[server(endpoint = "traffic/map")]
+pub async fn load_policy_map(namespace: Option<String>) -> Result<MapPage, TrafficPageError> {
+    #[cfg(feature = "ssr")]
+    {
+        let result = server::map_page(namespace);
+        if let Err(error) = &result {
+            crate::status::set_status(crate::status::HttpStatus::http_status(error));
+        }
+        result
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = namespace;
+        Err(TrafficPageError::Unavailable)
+    }
+}
+
 #[cfg(feature = "ssr")]
 mod server {
-    use super::super::model::{Outcome, TrafficPage, TrafficPageError, WhatIf};
+    use super::super::model::{MapPage, Outcome, TrafficPage, TrafficPageError, WhatIf};
     use crate::domain::traffic::PolicyRef;
+    use crate::domain::traffic::map::map;
     use crate::domain::traffic::question::{
         CheckField, CheckForm, FieldProblem, Platform, ask, what_if_policies,
     };
@@ -108,6 +127,32 @@ mod server {
             form,
             pods: objects.pods,
             outcome,
+        })
+    }
+
+    pub(super) fn map_page(namespace: Option<String>) -> Result<MapPage, TrafficPageError> {
+        let user = crate::auth::current_user().ok_or(TrafficPageError::NotLoggedIn)?;
+        let viewer = user.viewer();
+        let access = crate::ports::use_access().ok_or(TrafficPageError::Unavailable)?;
+        let traffic = crate::ports::use_traffic().ok_or(TrafficPageError::Unavailable)?;
+        let config = crate::page_context::config().ok_or(TrafficPageError::Unavailable)?;
+        let namespaces = access.view.snapshot().usable_namespaces(&viewer);
+        let namespace = match namespace.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => name.to_owned(),
+            _ => namespaces
+                .first()
+                .cloned()
+                .ok_or(TrafficPageError::NoNamespaces)?,
+        };
+        let objects = traffic
+            .objects(&namespace, Some(&viewer))
+            .map_err(|error| traffic_error(&error))?;
+        let platform = Platform {
+            ingress_namespace: config.presets.ingress_controller_namespace.clone(),
+        };
+        Ok(MapPage {
+            namespaces,
+            map: map(&objects, &platform),
         })
     }
 }

@@ -6,12 +6,21 @@
 //!
 //! The page is a GET form: without JavaScript, submitting renders the answer on the server, and
 //! every answer is a link that can be shared.
+//!
+//! `/networkpolicies/map`, the policy map: a namespace's Pods grouped by what its policies
+//! select and the flows allowed between them and the platform's ends, drawn as SVG on the
+//! server with the same facts as tables; the hydrated page redraws when the cluster changes.
 
 /// The server function the page calls.
 pub mod api;
+/// Where the map's boxes and lines go.
+pub mod drawing;
+/// The map page.
+mod map_view;
 /// What the page and its server function exchange.
 pub mod model;
-/// The page.
+/// The check page.
 mod view;
 
+pub use map_view::PolicyMapPage;
 pub use view::TrafficCheckPage;

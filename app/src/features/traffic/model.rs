@@ -2,6 +2,7 @@
 
 use crate::domain::traffic::PodInfo;
 use crate::domain::traffic::PolicyRef;
+use crate::domain::traffic::map::PolicyMap;
 use crate::domain::traffic::question::{CheckForm, Checked, FieldProblem};
 use serde::{Deserialize, Serialize};
 
@@ -40,16 +41,23 @@ pub struct WhatIf {
     pub result: Result<Box<Checked>, String>,
 }
 
+/// Everything the policy map page renders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MapPage {
+    /// The namespaces the user may see the map of.
+    pub namespaces: Vec<String>,
+    /// The map of the chosen one.
+    pub map: PolicyMap,
+}
+
 /// Why the page has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum TrafficPageError {
     /// Nobody is logged in (401).
-    #[error("log in to check connections of your namespaces' Pods")]
+    #[error("log in to see the connections of your namespaces' Pods")]
     NotLoggedIn,
     /// The user may use no namespace yet (404).
-    #[error(
-        "you have no namespaces yet: request one, and check its connections once it is created"
-    )]
+    #[error("you have no namespaces yet: request one, and see its connections once it is created")]
     NoNamespaces,
     /// The namespace is not the user's, or the cluster cannot be read now (the port's words).
     #[error("{message}")]

@@ -106,7 +106,11 @@ fn CheckView(page: TrafficPage) -> impl IntoView {
                 <select id="ns" name="ns">
                     {namespaces.iter().map(|name| option(name.clone(), name.clone(), &form.namespace)).collect_view()}
                 </select>
-                <p class="muted">"Choosing another namespace? Check once to see its Pods."</p>
+                <p class="muted">
+                    "Choosing another namespace? Check once to see its Pods. "
+                    <a href=format!("/networkpolicies/map?ns={}", crate::links::query_value(&form.namespace)) id="map-link">"Its policy map"</a>
+                    " shows every allowed flow."
+                </p>
 
                 <label for="from">"From"</label>
                 <select id="from" name="from" aria-describedby="from-error">
