@@ -886,3 +886,117 @@ async fn the_policy_map_draws_the_live_flows_and_follows_a_change() {
     app.stop().await;
 }
 
+/// When the portal's RBAC lacks get/list/watch on Pods, the check and the map say which
+/// permission is missing (503) instead of "still reading" for ever. The portal runs as a user
+/// bound to the chart's ClusterRole with its rule on Pods taken out.
+#[tokio::test]
+async fn without_the_pods_rule_the_traffic_pages_name_the_missing_permission() {
+    use portal_tests::{TestApp, helm, login};
+    use std::time::{Duration, Instant};
+
+    const USER: &str = "portal-without-pods";
+    let cluster = TestCluster::shared();
+    cluster.install_portal_rbac().await;
+    let admin = cluster.admin_client().await;
+    let rendered = helm::render(
+        "welkin-portal",
+        "welkin-portal",
+        &["ci/minimal-values.yaml"],
+        &[],
+        &["--show-only", "templates/rbac.yaml"],
+    )
+    .unwrap_or_else(|error| panic!("helm template deploy/chart: {error}"));
+    let role = helm::documents(&rendered)
+        .into_iter()
+        .find(|m| m.kind == "ClusterRole" && m.name == "welkin-portal")
+        .expect("the chart's ClusterRole");
+    let lines: Vec<&str> = role.yaml.lines().collect();
+    let pods = lines
+        .iter()
+        .position(|line| line.trim() == r#"resources: ["pods"]"#)
+        .expect("the chart grants the portal Pods");
+    let without: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(pods - 1..=pods + 1).contains(i))
+        .map(|(_, line)| *line)
+        .collect();
+    let without = without
+        .join("\n")
+        .replacen("name: welkin-portal", &format!("name: {USER}"), 1);
+    assert!(!without.contains(r#"["pods"]"#), "{without}");
+    let binding = format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: {USER}\n\
+         roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {USER}\n\
+         subjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: {USER}\n"
+    );
+    for manifest in helm::documents(&without)
+        .into_iter()
+        .chain(helm::documents(&binding))
+    {
+        helm::apply(&admin, &manifest, false)
+            .await
+            .unwrap_or_else(|error| panic!("apply {} {}: {error}", manifest.kind, manifest.name));
+    }
+    // The admin's kubeconfig, acting as that user (kubectl's `as`).
+    let kubeconfig = cluster.portal_kubeconfig(&cluster.server);
+    let text = std::fs::read_to_string(&kubeconfig).expect("the kubeconfig");
+    let admin_text = std::fs::read_to_string(cluster.dir.join("kubeconfig")).expect("admin");
+    let token_line = admin_text
+        .lines()
+        .find(|line| line.trim_start().starts_with("token:"))
+        .expect("a token line");
+    let indent = &token_line[..token_line.len() - token_line.trim_start().len()];
+    let acting = text
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("token:") {
+                format!("{token_line}\n{indent}as: {USER}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&kubeconfig, acting).expect("write the kubeconfig");
+
+    let app = TestApp::spawn_with_login_and(|config| config.kubeconfig = Some(kubeconfig)).await;
+    let alice = login::logged_in(&app, "alice").await;
+    for path in [
+        "/networkpolicies/check?ns=team-a-shop&from=internet&to=pod:api&port=80",
+        "/networkpolicies/map?ns=team-a-shop",
+    ] {
+        let start = Instant::now();
+        let (status, html) = loop {
+            let response = alice.get(app.url(path)).send().await.expect("an answer");
+            let status = response.status().as_u16();
+            let html = response.text().await.expect("a page");
+            if html.contains("may not read") || start.elapsed() > Duration::from_secs(30) {
+                break (status, html);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        };
+        assert_eq!(status, 503, "{path}: {html}");
+        assert!(
+            html.contains("the portal may not read the cluster's pods: its ServiceAccount needs get, list and watch on them"),
+            "{path}: {html}"
+        );
+    }
+    // The API says the same, as JSON.
+    let response = alice
+        .post(app.url("/api/v1/networkpolicies/check"))
+        .json(&serde_json::json!({
+            "namespace": "team-a-shop",
+            "connection": {"source": {"kind": "outside"}, "destination": {"kind": "outside"}, "port": 80}
+        }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 503);
+    let body: Value = response.json().await.expect("JSON");
+    assert!(
+        body.to_string().contains("may not read the cluster's pods"),
+        "{body}"
+    );
+    app.stop().await;
+}

@@ -30,6 +30,11 @@ pub enum TrafficError {
         "the portal is still reading the cluster's Pods and NetworkPolicies; try again in a moment"
     )]
     Starting,
+    /// The API server refuses to let the portal read these kinds (503): its RBAC lacks them.
+    #[error(
+        "the portal may not read the cluster's {0}: its ServiceAccount needs get, list and watch on them, which the chart's RBAC grants; ask a platform administrator to apply it"
+    )]
+    Refused(String),
 }
 
 impl crate::status::HttpStatus for TrafficError {
@@ -37,7 +42,7 @@ impl crate::status::HttpStatus for TrafficError {
         match self {
             Self::Connection(_) => 422,
             Self::Namespace(_) => 404,
-            Self::NoCluster | Self::Starting => 503,
+            Self::NoCluster | Self::Starting | Self::Refused(_) => 503,
         }
     }
 }

@@ -40,6 +40,9 @@ pub struct LiveObjects {
     policies: Store<NetworkPolicy>,
     pods_listed: Arc<AtomicBool>,
     policies_listed: Arc<AtomicBool>,
+    /// The API server refuses the portal's list or watch (403): set until a read succeeds.
+    pods_refused: Arc<AtomicBool>,
+    policies_refused: Arc<AtomicBool>,
 }
 
 impl LiveObjects {
@@ -60,7 +63,22 @@ impl LiveObjects {
             policies: policy_store,
             pods_listed: Arc::new(AtomicBool::new(true)),
             policies_listed: Arc::new(AtomicBool::new(true)),
+            pods_refused: Arc::default(),
+            policies_refused: Arc::default(),
         }
+    }
+
+    /// The kinds the API server refuses to let the portal read (`pods`, `networkpolicies`), as
+    /// its last answer said; empty when both are read.
+    pub fn refused(&self) -> Vec<&'static str> {
+        [
+            ("pods", &self.pods_refused),
+            ("networkpolicies", &self.policies_refused),
+        ]
+        .into_iter()
+        .filter(|(_, refused)| refused.load(Ordering::Acquire))
+        .map(|(kind, _)| kind)
+        .collect()
     }
 
     /// Whether both kinds have been listed once.
@@ -129,6 +147,8 @@ impl TrafficCache {
             policies,
             pods_listed: Arc::default(),
             policies_listed: Arc::default(),
+            pods_refused: Arc::default(),
+            policies_refused: Arc::default(),
         };
         let pod_stream =
             watcher::watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
@@ -146,11 +166,17 @@ impl TrafficCache {
         .default_backoff()
         .reflect(policy_writer);
         let tasks = vec![
-            tokio::spawn(drive(pod_stream, "pods", objects.pods_listed.clone())),
+            tokio::spawn(drive(
+                pod_stream,
+                "pods",
+                objects.pods_listed.clone(),
+                objects.pods_refused.clone(),
+            )),
             tokio::spawn(drive(
                 policy_stream,
                 "networkpolicies",
                 objects.policies_listed.clone(),
+                objects.policies_refused.clone(),
             )),
         ];
         Self { objects, tasks }
@@ -175,21 +201,41 @@ impl Drop for TrafficCache {
     }
 }
 
-/// Follows one watcher; `listed` once its first list is done.
+/// Follows one watcher; `listed` once its first list is done, `refused` while the API server
+/// answers 403 (the portal's RBAC lacks the kind), so the check can say so instead of waiting.
 async fn drive<K>(
     stream: impl Stream<Item = watcher::Result<Event<K>>> + Send,
     what: &'static str,
     listed: Arc<AtomicBool>,
+    refused: Arc<AtomicBool>,
 ) {
     let mut stream = std::pin::pin!(stream);
     while let Some(item) = stream.next().await {
         match item {
-            Ok(Event::InitDone) => listed.store(true, Ordering::Release),
-            Ok(_) => {}
+            Ok(event) => {
+                refused.store(false, Ordering::Release);
+                if matches!(event, Event::InitDone) {
+                    listed.store(true, Ordering::Release);
+                }
+            }
             Err(error) => {
+                if is_forbidden(&error) {
+                    refused.store(true, Ordering::Release);
+                }
                 tracing::warn!(%what, error = %error, "the traffic check's watch is failing; it keeps the objects as last read")
             }
         }
+    }
+}
+
+/// Whether the API server refused the read for lack of permission.
+fn is_forbidden(error: &watcher::Error) -> bool {
+    match error {
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status))
+        | watcher::Error::WatchError(status) => status.code == 403,
+        _ => false,
     }
 }
 

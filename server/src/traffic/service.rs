@@ -48,6 +48,10 @@ impl TrafficService {
     /// The live objects once everything is read, or why not.
     fn ready_objects(&self) -> Result<&LiveObjects, TrafficError> {
         let objects = self.objects.as_ref().ok_or(TrafficError::NoCluster)?;
+        let refused = objects.refused();
+        if !refused.is_empty() {
+            return Err(TrafficError::Refused(refused.join(" and ")));
+        }
         // Until the first reads are done, nobody's namespaces are known: "not yours" would be
         // wrong.
         if !objects.ready() || self.access.cluster_status() == ClusterStatus::Starting {
