@@ -645,6 +645,26 @@ async fn the_check_page_finds_the_blocking_policy_and_the_suggestion_unblocks_it
         "{quoted:?}"
     );
 
+    // A long what-if (ten policies with comments, a 12 KB link) is a page like any other.
+    let long: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: try-{i}\n\
+                 spec:\n  podSelector:\n    matchLabels:\n      app: api\n  ingress:\n  - from:\n    \
+                 - podSelector:\n        matchLabels:\n          app: frontend\n{}",
+                "# a comment, as pasted policies carry them, to make the link long\n".repeat(12)
+            )
+        })
+        .collect();
+    let long_query = format!(
+        "{question}&whatif={}",
+        app::links::query_value(&long.join("---\n"))
+    );
+    assert!(long_query.len() > 12_000, "{}", long_query.len());
+    let (status, html) = page(alice.clone(), long_query).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("With your policies: allowed"), "{html}");
+
     // Bad input, named at its field; the page still answers 200 with the form kept.
     for (query, message) in [
         (

@@ -43,14 +43,39 @@ pub struct EndBox {
 pub struct FlowLine {
     /// An SVG path (a curve from the source's box to the destination's).
     pub path: String,
-    /// The ports, as they fit.
-    pub label: String,
-    pub label_x: u32,
-    pub label_y: u32,
+    /// The ports, where they fit without covering another line's; `None` for a line of every
+    /// port (solid says it) or when no free place is found (the tooltip and the table say it).
+    pub label: Option<LineLabel>,
     /// "From … to …: ports", for the tooltip.
     pub title: String,
     /// Every port (drawn solid), or some (dashed).
     pub every_port: bool,
+}
+
+/// The ports written on a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineLabel {
+    pub text: String,
+    /// Its centre.
+    pub x: u32,
+    pub y: u32,
+}
+
+/// Where along a curve a label may go, tried in this order (0 is the source, 1 the
+/// destination).
+const LABEL_AT: [f64; 7] = [0.5, 0.35, 0.65, 0.25, 0.75, 0.2, 0.8];
+/// How wide a character of the label is, about (11 px type), and how high a label is.
+const LABEL_CHAR_WIDTH: f64 = 6.2;
+const LABEL_HEIGHT: f64 = 13.0;
+
+/// The point at `t` of the curve the line draws (a cubic Bézier from `(x1, y1)` to `(x2, y2)`
+/// with both control points at the middle column).
+fn on_curve((x1, y1): (f64, f64), (x2, y2): (f64, f64), t: f64) -> (f64, f64) {
+    let middle = (x1 + x2) / 2.0;
+    let u = 1.0 - t;
+    let x = u * u * u * x1 + 3.0 * u * u * t * middle + 3.0 * u * t * t * middle + t * t * t * x2;
+    let y = u * u * u * y1 + 3.0 * u * u * t * y1 + 3.0 * u * t * t * y2 + t * t * t * y2;
+    (x, y)
 }
 
 /// The picture of one map.
@@ -124,6 +149,8 @@ pub fn draw(map: &PolicyMap) -> Drawing {
         .enumerate()
         .map(|(row, end)| end_box(map, *end, RIGHT_X, row))
         .collect();
+    // Labels already placed, as (centre x, centre y, half width), so that none covers another.
+    let mut placed: Vec<(f64, f64, f64)> = Vec::new();
     let flows = map
         .flows
         .iter()
@@ -141,13 +168,35 @@ pub fn draw(map: &PolicyMap) -> Drawing {
             let (x2, y2) = (to.x, to.y + to.height / 2);
             let middle = (x1 + x2) / 2;
             let ports = flow.ports.to_string();
+            let every_port = flow.ports.is_every();
+            let label = (!every_port)
+                .then(|| {
+                    let text = cut(&ports, PORTS_CHARS);
+                    let half = text.chars().count() as f64 * LABEL_CHAR_WIDTH / 2.0 + 3.0;
+                    let start = (f64::from(x1), f64::from(y1));
+                    let end = (f64::from(x2), f64::from(y2));
+                    LABEL_AT.iter().find_map(|t| {
+                        let (x, y) = on_curve(start, end, *t);
+                        let free = placed.iter().all(|(px, py, ph)| {
+                            (x - px).abs() >= half + ph || (y - py).abs() >= LABEL_HEIGHT
+                        });
+                        free.then(|| {
+                            placed.push((x, y, half));
+                            LineLabel {
+                                text: text.clone(),
+                                x: x.round() as u32,
+                                // The text's baseline, a little above the line.
+                                y: (y - 3.0).round().max(0.0) as u32,
+                            }
+                        })
+                    })
+                })
+                .flatten();
             Some(FlowLine {
                 path: format!("M{x1} {y1} C{middle} {y1} {middle} {y2} {x2} {y2}"),
-                label: cut(&ports, PORTS_CHARS),
-                label_x: middle,
-                label_y: (y1 + y2) / 2 - 3,
+                label,
                 title: format!("From {} to {}: {ports}", from.title, to.title),
-                every_port: flow.ports.is_every(),
+                every_port,
             })
         })
         .collect();
@@ -238,7 +287,14 @@ mod tests {
             )
         );
         assert!(from_controller.every_port && !web_to_api.every_port);
-        assert_eq!(web_to_api.label, "TCP 8080");
+        assert_eq!(from_controller.label, None, "solid says every port");
+        let label = web_to_api.label.as_ref().expect("room for it");
+        // Half way along the curve from row 0 to row 1: the middle column, between the rows.
+        assert_eq!(label.text, "TCP 8080");
+        assert_eq!(
+            (label.x, label.y),
+            (380, TOP + ROW / 2 + BOX_HEIGHT / 2 - 3)
+        );
         assert_eq!(
             web_to_api.title,
             "From app=web to app=a-very-long-application-name-indeed: TCP 8080"
@@ -271,5 +327,46 @@ mod tests {
         assert_eq!(drawing.flows.len(), MAX_LINES);
         assert_eq!(drawing.not_drawn, 400 - MAX_LINES);
         assert_eq!(drawing.sources.len(), 22);
+    }
+
+    #[test]
+    fn labels_that_would_cover_each_other_move_along_their_lines_or_are_left_out() {
+        let mut dns = PortSet::default();
+        dns.add(Protocol::Udp, 53, 53);
+        let groups: Vec<PodGroup> = (0..4)
+            .map(|i| group(&[("app", &format!("a{i}"))], &["p"]))
+            .collect();
+        // Four lines crossing at the same middle point: a0 to a3, a1 to a2, a2 to a1, a3 to a0.
+        let flows: Vec<Flow> = (0..4)
+            .map(|i| Flow {
+                from: MapEnd::Group { index: i },
+                to: MapEnd::Group { index: 3 - i },
+                ports: dns.clone(),
+                egress: FlowSide::NotIsolated,
+                ingress: FlowSide::NotIsolated,
+            })
+            .collect();
+        let map = PolicyMap {
+            namespace: "crossing".into(),
+            groups,
+            flows,
+            policies: Vec::new(),
+            problems: Vec::new(),
+        };
+        let drawing = draw(&map);
+        let labels: Vec<&LineLabel> = drawing
+            .flows
+            .iter()
+            .filter_map(|f| f.label.as_ref())
+            .collect();
+        assert!(labels.len() >= 2, "{labels:?}");
+        for (i, a) in labels.iter().enumerate() {
+            for b in labels.iter().skip(i + 1) {
+                let apart_x =
+                    a.x.abs_diff(b.x) as f64 >= 2.0 * (6.0 * LABEL_CHAR_WIDTH / 2.0 + 3.0);
+                let apart_y = a.y.abs_diff(b.y) as f64 >= LABEL_HEIGHT;
+                assert!(apart_x || apart_y, "{a:?} covers {b:?}");
+            }
+        }
     }
 }

@@ -175,7 +175,9 @@ fn MapPicture(drawing: Drawing, flows: usize, groups: usize) -> impl IntoView {
                         <g class=class>
                             <title>{line.title}</title>
                             <path d=line.path/>
-                            <text x=line.label_x.to_string() y=line.label_y.to_string() text-anchor="middle">{line.label}</text>
+                            {line.label.map(|label| view! {
+                                <text x=label.x.to_string() y=label.y.to_string() text-anchor="middle">{label.text}</text>
+                            })}
                         </g>
                     }
                 }).collect_view()}
