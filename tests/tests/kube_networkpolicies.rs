@@ -813,16 +813,14 @@ async fn the_policy_map_draws_the_live_flows_and_follows_a_change() {
     assert_eq!(status, 200, "{html}");
     // One group: the baseline selects no Pod by a label.
     assert!(
-        html.contains(
-            "<td>Pods with no label a policy selects by</td><td>api, api-2, frontend</td>"
-        ),
+        html.contains("<td>Pods no policy tells apart</td><td>api, api-2, frontend</td>"),
         "{html}"
     );
     assert!(
         html.contains("3 Pods in 1 group, 3 policies, 2 allowed flows."),
         "{html}"
     );
-    let everyone = "Pods with no label a policy selects by";
+    let everyone = "Pods no policy tells apart";
     assert!(
         html.contains(&row("the ingress controller", everyone, "every port")),
         "{html}"
@@ -844,7 +842,9 @@ async fn the_policy_map_draws_the_live_flows_and_follows_a_change() {
     );
     assert_eq!(svg.matches("<path").count(), 2, "one line per flow: {svg}");
     assert!(
-        svg.contains("<title>From the ingress controller to Pods with no label a policy selects by: every port</title>"),
+        svg.contains(
+            "<title>From the ingress controller to Pods no policy tells apart: every port</title>"
+        ),
         "{svg}"
     );
 

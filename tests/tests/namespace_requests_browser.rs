@@ -158,7 +158,7 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
         policies.items.len()
     );
     // Two Pods, so that the policy map has boxes and lines for axe and the phone width.
-    let pods = Api::<Pod>::namespaced(admin, "team-a-shop");
+    let pods = Api::<Pod>::namespaced(admin.clone(), "team-a-shop");
     for name in ["web", "api"] {
         let pod: Pod = serde_json::from_value(serde_json::json!({
             "metadata": { "name": name, "labels": { "app": name } },
@@ -177,6 +177,59 @@ async fn alice_requests_root_approves_and_alice_sees_it_ready() -> anyhow::Resul
         }))?;
         pods.create(&PostParams::default(), &pod).await?;
     }
+    // Hydrated, the check form asks through its server function (no page load) and answers.
+    alice
+        .check("traffic_check_hydrated", async |b| {
+            b.goto("/networkpolicies/check?ns=team-a-shop").await?;
+            b.wait_for_hydration().await?;
+            b.find("#from").await?.select_by_value("pod:web").await?;
+            b.find("#to").await?.select_by_value("pod:api").await?;
+            b.fill("#port", "http").await?;
+            b.find("#check").await?.click().await?;
+            let answer = b.wait_for_text("#traffic-answer", "Now: denied").await?;
+            anyhow::ensure!(answer.contains("default-deny-all"), "{answer}");
+            Ok(())
+        })
+        .await?;
+    // The hydrated map redraws when the cluster changes, with no reload: a policy applied
+    // while it is open splits the Pods into two groups.
+    alice
+        .check("policy_map_follows_the_cluster", async |b| {
+            b.goto("/networkpolicies/map?ns=team-a-shop").await?;
+            b.wait_for_hydration().await?;
+            b.wait_for_text("#map-summary", "2 Pods in 1 group, 3 policies")
+                .await?;
+            let policy: NetworkPolicy = serde_json::from_value(serde_json::json!({
+                "metadata": { "name": "web-from-api", "namespace": "team-a-shop" },
+                "spec": {
+                    "podSelector": { "matchLabels": { "app": "web" } },
+                    "ingress": [{ "from": [{ "podSelector": { "matchLabels": { "app": "api" } } }],
+                                  "ports": [{ "port": "http" }] }]
+                }
+            }))?;
+            Api::<NetworkPolicy>::namespaced(admin.clone(), "team-a-shop")
+                .create(&PostParams::default(), &policy)
+                .await?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                let summary = b.text("#map-summary").await?;
+                if summary.contains("2 Pods in 2 groups, 4 policies") {
+                    break;
+                }
+                if std::time::Instant::now() > deadline {
+                    let errors = b.console_errors().await?;
+                    anyhow::bail!("the map never redrew: {summary}; console: {errors:#?}");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            let groups = b.text("#groups").await?;
+            anyhow::ensure!(
+                groups.contains("app=web") && groups.contains("web-from-api"),
+                "{groups}"
+            );
+            Ok(())
+        })
+        .await?;
 
     root.check("namespace_request_audit", async |b| {
         b.goto(&format!("/admin/audit?subject=namespace_request/{id}"))

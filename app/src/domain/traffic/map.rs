@@ -68,7 +68,7 @@ impl PodGroup {
     /// `app=web, tier=front`, or a phrase when no label of theirs is looked at.
     pub fn title(&self) -> String {
         if self.labels.is_empty() {
-            return "Pods with no label a policy selects by".to_owned();
+            return "Pods no policy tells apart".to_owned();
         }
         self.labels
             .iter()

@@ -65,7 +65,7 @@ fn the_baseline_lets_in_only_the_ingress_controller_and_out_only_dns() {
     // No policy of the baseline selects by a label: one group.
     assert_eq!(map.groups.len(), 1);
     let everyone = map.groups.first().expect("a group");
-    assert_eq!(everyone.title(), "Pods with no label a policy selects by");
+    assert_eq!(everyone.title(), "Pods no policy tells apart");
     assert_eq!(everyone.pods, ["shop-1", "shop-2", "worker"]);
     let names = |list: &[PolicyRef]| list.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
     assert_eq!(

@@ -63,7 +63,10 @@ mod server {
         let viewer = user.viewer();
         let access = crate::ports::use_access().ok_or(TrafficPageError::Unavailable)?;
         let traffic = crate::ports::use_traffic().ok_or(TrafficPageError::Unavailable)?;
-        let config = crate::page_context::config().ok_or(TrafficPageError::Unavailable)?;
+        // Provided to every page and server function (the page context exists only while a
+        // page renders, not when the browser calls this function itself).
+        let config = leptos::prelude::use_context::<std::sync::Arc<crate::AppConfig>>()
+            .ok_or(TrafficPageError::Unavailable)?;
         let namespaces = access.view.snapshot().usable_namespaces(&viewer);
         let submitted = form.is_some();
         let mut form = form.unwrap_or_default();
@@ -135,7 +138,10 @@ mod server {
         let viewer = user.viewer();
         let access = crate::ports::use_access().ok_or(TrafficPageError::Unavailable)?;
         let traffic = crate::ports::use_traffic().ok_or(TrafficPageError::Unavailable)?;
-        let config = crate::page_context::config().ok_or(TrafficPageError::Unavailable)?;
+        // Provided to every page and server function (the page context exists only while a
+        // page renders, not when the browser calls this function itself).
+        let config = leptos::prelude::use_context::<std::sync::Arc<crate::AppConfig>>()
+            .ok_or(TrafficPageError::Unavailable)?;
         let namespaces = access.view.snapshot().usable_namespaces(&viewer);
         let namespace = match namespace.as_deref().map(str::trim) {
             Some(name) if !name.is_empty() => name.to_owned(),
