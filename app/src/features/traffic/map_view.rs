@@ -121,7 +121,11 @@ fn MapView(page: MapPage) -> impl IntoView {
         <p id="map-summary">{summary}</p>
         {problems}
         {drawing.map(|drawing| view! { <MapPicture drawing flows=map.flows.len() groups=map.groups.len()/> })}
-        {(!map.groups.is_empty()).then(|| view! { <FlowTable map=map.clone()/> <GroupTable map=map.clone()/> })}
+        {(!map.groups.is_empty()).then(|| {
+            // Shared, not copied: a busy namespace's map holds thousands of flows.
+            let map = std::sync::Arc::new(map);
+            view! { <FlowTable map=map.clone()/> <GroupTable map/> }
+        })}
         <p class="muted">
             "Pods of other namespaces are not on the map: what they may do depends on their labels. "
             <a href=format!("/networkpolicies/check?ns={}", crate::links::query_value(&chosen))>"Ask about one connection"</a>
@@ -260,7 +264,7 @@ fn side_words(side: &FlowSide, direction: &str) -> String {
 }
 
 #[component]
-fn FlowTable(map: PolicyMap) -> impl IntoView {
+fn FlowTable(map: std::sync::Arc<PolicyMap>) -> impl IntoView {
     let rows = map
         .flows
         .iter()
@@ -312,7 +316,7 @@ fn names(policies: &[PolicyRef]) -> String {
 }
 
 #[component]
-fn GroupTable(map: PolicyMap) -> impl IntoView {
+fn GroupTable(map: std::sync::Arc<PolicyMap>) -> impl IntoView {
     view! {
         <h2>"Groups"</h2>
         <div class="table-scroll">
