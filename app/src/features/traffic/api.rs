@@ -51,14 +51,15 @@ mod server {
     };
     use crate::ports::TrafficError;
 
-    fn traffic_error(error: &TrafficError) -> TrafficPageError {
-        TrafficPageError::Traffic {
-            status: crate::status::HttpStatus::http_status(error),
-            message: error.to_string(),
-        }
+    /// Who is asking, the namespaces they may use, and what both pages read.
+    struct Asking {
+        viewer: crate::domain::access::Viewer,
+        namespaces: Vec<String>,
+        traffic: std::sync::Arc<dyn crate::ports::Traffic>,
+        config: std::sync::Arc<crate::AppConfig>,
     }
 
-    pub(super) fn page(form: Option<CheckForm>) -> Result<TrafficPage, TrafficPageError> {
+    fn asking() -> Result<Asking, TrafficPageError> {
         let user = crate::auth::current_user().ok_or(TrafficPageError::NotLoggedIn)?;
         let viewer = user.viewer();
         let access = crate::ports::use_access().ok_or(TrafficPageError::Unavailable)?;
@@ -68,6 +69,28 @@ mod server {
         let config = leptos::prelude::use_context::<std::sync::Arc<crate::AppConfig>>()
             .ok_or(TrafficPageError::Unavailable)?;
         let namespaces = access.view.snapshot().usable_namespaces(&viewer);
+        Ok(Asking {
+            viewer,
+            namespaces,
+            traffic,
+            config,
+        })
+    }
+
+    fn traffic_error(error: &TrafficError) -> TrafficPageError {
+        TrafficPageError::Traffic {
+            status: crate::status::HttpStatus::http_status(error),
+            message: error.to_string(),
+        }
+    }
+
+    pub(super) fn page(form: Option<CheckForm>) -> Result<TrafficPage, TrafficPageError> {
+        let Asking {
+            viewer,
+            namespaces,
+            traffic,
+            config,
+        } = asking()?;
         let submitted = form.is_some();
         let mut form = form.unwrap_or_default();
         form.namespace = form.namespace.trim().to_owned();
@@ -134,15 +157,12 @@ mod server {
     }
 
     pub(super) fn map_page(namespace: Option<String>) -> Result<MapPage, TrafficPageError> {
-        let user = crate::auth::current_user().ok_or(TrafficPageError::NotLoggedIn)?;
-        let viewer = user.viewer();
-        let access = crate::ports::use_access().ok_or(TrafficPageError::Unavailable)?;
-        let traffic = crate::ports::use_traffic().ok_or(TrafficPageError::Unavailable)?;
-        // Provided to every page and server function (the page context exists only while a
-        // page renders, not when the browser calls this function itself).
-        let config = leptos::prelude::use_context::<std::sync::Arc<crate::AppConfig>>()
-            .ok_or(TrafficPageError::Unavailable)?;
-        let namespaces = access.view.snapshot().usable_namespaces(&viewer);
+        let Asking {
+            viewer,
+            namespaces,
+            traffic,
+            config,
+        } = asking()?;
         let namespace = match namespace.as_deref().map(str::trim) {
             Some(name) if !name.is_empty() => name.to_owned(),
             _ => namespaces
