@@ -505,19 +505,14 @@ fn yaml_blocks(html: &str) -> Vec<String> {
 /// the smallest policies that would allow it; the what-if link shows them allowing it; once
 /// they are applied to the cluster the page says allowed, quoting the rule, without a restart.
 /// Bad input is named at its field; another team's namespace and no login are refused.
-#[tokio::test]
-async fn the_check_page_finds_the_blocking_policy_and_the_suggestion_unblocks_it() {
+/// What approving request `id` for `namespace` creates with the default settings (the Namespace
+/// and its baseline policies), and team-a's `edit` binding there, as YAML to apply.
+fn baseline_namespace(namespace: &str, id: i64) -> String {
     use app::domain::provisioning::{ApprovedRequest, ProvisioningConfig, ProvisioningPlan};
     use app::domain::{NamespaceName, NamingPolicy};
-    use portal_tests::{TestApp, helm, login};
-    use std::time::{Duration, Instant};
-
-    const NS: &str = "traffic-page";
-    let cluster = TestCluster::shared();
-    let admin = cluster.admin_client().await;
     let request = ApprovedRequest {
-        id: 2,
-        name: NamespaceName::parse(NS, &NamingPolicy::default()).expect("a valid name"),
+        id,
+        name: NamespaceName::parse(namespace, &NamingPolicy::default()).expect("a valid name"),
         requester: "alice@example.com".into(),
         groups: vec!["team-a".into()],
         labels: Default::default(),
@@ -529,7 +524,7 @@ async fn the_check_page_finds_the_blocking_policy_and_the_suggestion_unblocks_it
     );
     yaml.push_str(&format!(
         "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  \
-         name: workload-admin\n  namespace: {NS}\nroleRef:\n  \
+         name: workload-admin\n  namespace: {namespace}\nroleRef:\n  \
          apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit\nsubjects:\n\
          - apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: team-a\n"
     ));
@@ -537,6 +532,18 @@ async fn the_check_page_finds_the_blocking_policy_and_the_suggestion_unblocks_it
         yaml.push_str("---\n");
         yaml.push_str(&app::domain::networkpolicy::to_yaml(policy));
     }
+    yaml
+}
+
+#[tokio::test]
+async fn the_check_page_finds_the_blocking_policy_and_the_suggestion_unblocks_it() {
+    use portal_tests::{TestApp, helm, login};
+    use std::time::{Duration, Instant};
+
+    const NS: &str = "traffic-page";
+    let cluster = TestCluster::shared();
+    let admin = cluster.admin_client().await;
+    let mut yaml = baseline_namespace(NS, 2);
     for (name, ports) in [
         ("frontend", String::new()),
         (
@@ -716,36 +723,13 @@ async fn the_check_page_finds_the_blocking_policy_and_the_suggestion_unblocks_it
 /// the page itself, and the same flows are a table.
 #[tokio::test]
 async fn the_policy_map_draws_the_live_flows_and_follows_a_change() {
-    use app::domain::provisioning::{ApprovedRequest, ProvisioningConfig, ProvisioningPlan};
-    use app::domain::{NamespaceName, NamingPolicy};
     use portal_tests::{TestApp, helm, login};
     use std::time::{Duration, Instant};
 
     const NS: &str = "traffic-map";
     let cluster = TestCluster::shared();
     let admin = cluster.admin_client().await;
-    let request = ApprovedRequest {
-        id: 3,
-        name: NamespaceName::parse(NS, &NamingPolicy::default()).expect("a valid name"),
-        requester: "alice@example.com".into(),
-        groups: vec!["team-a".into()],
-        labels: Default::default(),
-    };
-    let plan =
-        ProvisioningPlan::for_request(&request, &ProvisioningConfig::default()).expect("a plan");
-    let mut yaml = app::domain::networkpolicy::yaml::to_yaml(
-        &serde_json::to_value(&plan.namespace).expect("JSON"),
-    );
-    yaml.push_str(&format!(
-        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  \
-         name: workload-admin\n  namespace: {NS}\nroleRef:\n  \
-         apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit\nsubjects:\n\
-         - apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: team-a\n"
-    ));
-    for policy in &plan.network_policies {
-        yaml.push_str("---\n");
-        yaml.push_str(&app::domain::networkpolicy::to_yaml(policy));
-    }
+    let mut yaml = baseline_namespace(NS, 3);
     for (name, app_label) in [("frontend", "frontend"), ("api", "api"), ("api-2", "api")] {
         yaml.push_str(&format!(
             "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {NS}\n  \

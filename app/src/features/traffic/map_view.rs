@@ -3,7 +3,8 @@
 
 use super::api::load_policy_map;
 use super::drawing::{Drawing, EndBox, draw};
-use super::model::{MapPage, TrafficPageError};
+use super::model::MapPage;
+use super::view::PageError;
 use crate::domain::traffic::map::{Flow, FlowSide, MapEnd, PolicyMap};
 use crate::domain::traffic::question::pod_choice;
 use crate::domain::traffic::{PolicyRef, Protocol};
@@ -56,22 +57,9 @@ pub fn PolicyMapPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || page.get().map(|page| match page {
                 Ok(page) => view! { <MapView page/> }.into_any(),
-                Err(error) => view! { <MapError error/> }.into_any(),
+                Err(error) => view! { <PageError error page="/networkpolicies/map"/> }.into_any(),
             })}
         </Transition>
-    }
-}
-
-#[component]
-fn MapError(error: TrafficPageError) -> impl IntoView {
-    let login = matches!(error, TrafficPageError::NotLoggedIn)
-        .then(|| view! { <p><a href="/auth/login?next=/networkpolicies/map">"Log in"</a></p> });
-    let request = matches!(error, TrafficPageError::NoNamespaces)
-        .then(|| view! { <p><a href="/namespaces/new">"Request a namespace"</a></p> });
-    view! {
-        <p class="notice error" role="alert">{error.to_string()}</p>
-        {login}
-        {request}
     }
 }
 

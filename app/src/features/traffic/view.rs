@@ -28,16 +28,19 @@ pub fn TrafficCheckPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || page.get().map(|page| match page {
                 Ok(page) => view! { <CheckView page/> }.into_any(),
-                Err(error) => view! { <PageError error/> }.into_any(),
+                Err(error) => view! { <PageError error page="/networkpolicies/check"/> }.into_any(),
             })}
         </Suspense>
     }
 }
 
+/// Why a traffic page has no answer, with the way on: logging in (back to `page`), or
+/// requesting a namespace.
 #[component]
-fn PageError(error: TrafficPageError) -> impl IntoView {
-    let login = matches!(error, TrafficPageError::NotLoggedIn)
-        .then(|| view! { <p><a href="/auth/login?next=/networkpolicies/check">"Log in"</a></p> });
+pub(super) fn PageError(error: TrafficPageError, page: &'static str) -> impl IntoView {
+    let login = matches!(error, TrafficPageError::NotLoggedIn).then(|| {
+        view! { <p><a href=format!("/auth/login?next={page}")>"Log in"</a></p> }
+    });
     let request = matches!(error, TrafficPageError::NoNamespaces)
         .then(|| view! { <p><a href="/namespaces/new">"Request a namespace"</a></p> });
     view! {
