@@ -145,6 +145,29 @@ fn policy_map(c: &mut Criterion) {
                 |b| b.iter(|| map(black_box(&objects), &platform)),
             );
         }
+        // What the page adds on the server: the map drawn and tabled as HTML (built with
+        // `--features ssr`; the browser never draws it). Whole, and for one group's flows.
+        #[cfg(feature = "ssr")]
+        {
+            let first = drawn.groups[0].pods[0].clone();
+            for (what, focus) in [
+                ("map-html", None),
+                ("map-html-one-group", Some(first.as_str())),
+            ] {
+                let html = app::features::traffic::map_html(&drawn, focus);
+                eprintln!(
+                    "traffic/{what}/{pods}-pods-{policies}-policies: {} bytes",
+                    html.len()
+                );
+                percentiles(
+                    &format!("traffic/{what}/{pods}-pods-{policies}-policies"),
+                    if pods > 100 { 5 } else { 100 },
+                    |_| {
+                        black_box(app::features::traffic::map_html(&drawn, focus));
+                    },
+                );
+            }
+        }
     }
 }
 

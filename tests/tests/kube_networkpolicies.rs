@@ -832,6 +832,40 @@ async fn the_policy_map_draws_the_live_flows_and_follows_a_change() {
         "{svg}"
     );
 
+    // The drawn map is in the page once: the hydration data does not carry it again.
+    assert!(
+        !html.contains("ingressIsolatedBy") && !html.contains("namedPorts"),
+        "the map's data is in the page's hydration data: {html}"
+    );
+    // What the hydrated page polls: a number that stays while the map does.
+    let version = |client: reqwest::Client, namespace: String| {
+        let url = app.url("/api/traffic/map-version");
+        let origin = app.url("");
+        async move {
+            let response = client
+                .post(url)
+                .header(reqwest::header::ORIGIN, origin)
+                .form(&[("namespace", namespace)])
+                .send()
+                .await
+                .expect("the portal answers");
+            let status = response.status().as_u16();
+            (status, response.text().await.expect("a body"))
+        }
+    };
+    let (status, before) = version(alice.clone(), NS.to_owned()).await;
+    assert_eq!(status, 200, "{before}");
+    assert!(before.parse::<u64>().is_ok(), "{before}");
+    assert_eq!(
+        version(alice.clone(), NS.to_owned()).await,
+        (200, before.clone())
+    );
+    let (status, body) = version(alice.clone(), "kube-system".to_owned()).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("is not one of your namespaces"), "{body}");
+    let (status, body) = version(reqwest::Client::new(), NS.to_owned()).await;
+    assert_eq!(status, 401, "{body}");
+
     // Let the frontend reach the API on its http port: both sides, as the check page suggests.
     let allow = format!(
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-from-frontend\n  \
@@ -867,6 +901,42 @@ async fn the_policy_map_draws_the_live_flows_and_follows_a_change() {
         "the rule that allows it is named: {html}"
     );
     assert!(!html.contains(&pair("app=api", "app=frontend")), "{html}");
+    // One group's flows: those from and to the frontend's.
+    let (status, html) = page(alice.clone(), format!("ns={NS}&pod=frontend")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("Only the flows from and to the group of Pod frontend (app=frontend)."),
+        "{html}"
+    );
+    assert!(
+        html.contains(&row("app=frontend", "app=api", "TCP 8080")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&pair("the ingress controller", "app=frontend")),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&pair("the ingress controller", "app=api")),
+        "{html}"
+    );
+    // A Pod that is not there, or a name that is not one: the whole map, and a note saying so.
+    let (status, html) = page(alice.clone(), format!("ns={NS}&pod=%3Cb%3Eghost")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("No Pod &lt;b&gt;ghost is in this namespace now; this is the whole map."),
+        "{html}"
+    );
+    assert!(
+        html.contains(&pair("the ingress controller", "app=api")),
+        "{html}"
+    );
+    let (status, after) = version(alice.clone(), NS.to_owned()).await;
+    assert_eq!(status, 200, "{after}");
+    assert_ne!(
+        after, before,
+        "the new policies changed the map, and its version"
+    );
     assert!(html.contains(&format!(
         "/networkpolicies/check?ns={NS}&amp;from=pod%3Afrontend&amp;to=pod%3Aapi&amp;protocol=TCP&amp;port=8080"
     )), "each flow links to the check: {html}");

@@ -33,7 +33,7 @@ use super::portset::PortSet;
 use super::question::{End, NamespaceObjects, Platform, end_pod};
 
 /// The map of one namespace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyMap {
     pub namespace: String,
@@ -49,7 +49,7 @@ pub struct PolicyMap {
 }
 
 /// Pods the namespace's policies treat alike.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodGroup {
     /// The Pods' labels that some selector of the namespace's policies looks at.
@@ -92,7 +92,7 @@ pub enum MapEnd {
 }
 
 /// What one side of a flow says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum FlowSide {
     /// No policy isolates the group in this direction.
@@ -106,7 +106,7 @@ pub enum FlowSide {
 }
 
 /// An allowed flow.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Flow {
     pub from: MapEnd,
@@ -120,6 +120,15 @@ pub struct Flow {
 }
 
 impl PolicyMap {
+    /// A number that changes when the map does, and is the same for the same map in every
+    /// process of one build: what a page compares to learn whether to redraw.
+    pub fn version(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut hasher);
+        hasher.finish()
+    }
+
     /// The ends flows may come from: the groups, the ingress controller, the internet.
     pub fn sources(&self) -> Vec<MapEnd> {
         let mut ends = self.group_ends();

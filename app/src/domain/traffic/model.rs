@@ -95,7 +95,7 @@ impl PodInfo {
 }
 
 /// One entry of a container's `ports`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerPort {
     /// The port's `name`, which a policy may use instead of the number.
@@ -393,7 +393,7 @@ pub struct Answer {
 }
 
 /// Something wrong in a policy or the inputs that the engine worked around.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     /// The policy it is in, if any.
@@ -416,7 +416,7 @@ impl Problem {
 }
 
 /// What a [`Problem`] is, and (in its message) what the engine made of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum ProblemKind {
     #[error("'{value}': {reason}; this peer never matches")]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::model::Protocol;
 
 /// Port numbers per protocol, each list sorted, with no two ranges overlapping or touching.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PortSet {
     /// Inclusive ranges of TCP ports.

@@ -23,12 +23,35 @@ pub async fn check_page(form: Option<CheckForm>) -> Result<TrafficPage, TrafficP
     }
 }
 
-/// The policy map of `namespace` (`None` or empty: the first of the user's namespaces).
+/// The policy map of `namespace` (`None` or empty: the first of the user's namespaces), drawn;
+/// with `pod`, only the flows from and to that Pod's group.
 #[server(endpoint = "traffic/map")]
-pub async fn load_policy_map(namespace: Option<String>) -> Result<MapPage, TrafficPageError> {
+pub async fn load_policy_map(
+    namespace: Option<String>,
+    pod: Option<String>,
+) -> Result<MapPage, TrafficPageError> {
     #[cfg(feature = "ssr")]
     {
-        let result = server::map_page(namespace);
+        let result = server::map_page(namespace, pod);
+        if let Err(error) = &result {
+            crate::status::set_status(crate::status::HttpStatus::http_status(error));
+        }
+        result
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (namespace, pod);
+        Err(TrafficPageError::Unavailable)
+    }
+}
+
+/// The version of `namespace`'s policy map (see [`MapPage::version`]): what the hydrated page
+/// asks for every few seconds, a few bytes, to fetch the drawn map only when it changed.
+#[server(endpoint = "traffic/map-version")]
+pub async fn policy_map_version(namespace: String) -> Result<u64, TrafficPageError> {
+    #[cfg(feature = "ssr")]
+    {
+        let result = server::map_of(Some(namespace)).map(|(_, map)| map.version());
         if let Err(error) = &result {
             crate::status::set_status(crate::status::HttpStatus::http_status(error));
         }
@@ -45,7 +68,7 @@ pub async fn load_policy_map(namespace: Option<String>) -> Result<MapPage, Traff
 mod server {
     use super::super::model::{MapPage, Outcome, TrafficPage, TrafficPageError, WhatIf};
     use crate::domain::traffic::PolicyRef;
-    use crate::domain::traffic::map::map;
+    use crate::domain::traffic::map::{PolicyMap, map};
     use crate::domain::traffic::question::{
         CheckField, CheckForm, FieldProblem, Platform, ask, what_if_policies,
     };
@@ -156,7 +179,10 @@ mod server {
         })
     }
 
-    pub(super) fn map_page(namespace: Option<String>) -> Result<MapPage, TrafficPageError> {
+    /// The user's namespaces and the map of the one asked for (or of the first).
+    pub(super) fn map_of(
+        namespace: Option<String>,
+    ) -> Result<(Vec<String>, PolicyMap), TrafficPageError> {
         let Asking {
             viewer,
             namespaces,
@@ -176,9 +202,20 @@ mod server {
         let platform = Platform {
             ingress_namespace: config.presets.ingress_controller_namespace.clone(),
         };
+        Ok((namespaces, map(&objects, &platform)))
+    }
+
+    pub(super) fn map_page(
+        namespace: Option<String>,
+        pod: Option<String>,
+    ) -> Result<MapPage, TrafficPageError> {
+        let (namespaces, map) = map_of(namespace)?;
+        let pod = pod.as_deref().map(str::trim).filter(|pod| !pod.is_empty());
         Ok(MapPage {
             namespaces,
-            map: map(&objects, &platform),
+            namespace: map.namespace.clone(),
+            version: map.version(),
+            html: super::super::map_drawn::map_html(&map, pod),
         })
     }
 }

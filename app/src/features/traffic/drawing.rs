@@ -1,5 +1,5 @@
-//! The policy map as a picture: where each end's box and each flow's line go. Pure, so the
-//! server draws it into the page (readable without JavaScript) and hydration draws the same.
+//! The policy map as a picture: where each end's box and each flow's line go. Pure; the
+//! server draws it into the page, readable without JavaScript.
 //!
 //! Two columns: where flows come from on the left (the namespace's groups, the ingress
 //! controller, the internet), where they go on the right (the groups, the cluster DNS, the

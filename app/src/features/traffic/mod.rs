@@ -9,12 +9,17 @@
 //!
 //! `/networkpolicies/map`, the policy map: a namespace's Pods grouped by what its policies
 //! select and the flows allowed between them and the platform's ends, drawn as SVG on the
-//! server with the same facts as tables; the hydrated page redraws when the cluster changes.
+//! server with the same facts as tables; the hydrated page fetches it again when the cluster
+//! changes it.
 
 /// The server function the page calls.
 pub mod api;
 /// Where the map's boxes and lines go.
+#[cfg(feature = "ssr")]
 pub mod drawing;
+/// The map drawn, as HTML, on the server.
+#[cfg(feature = "ssr")]
+mod map_drawn;
 /// The map page.
 mod map_view;
 /// What the page and its server function exchange.
@@ -22,5 +27,7 @@ pub mod model;
 /// The check page.
 mod view;
 
+#[cfg(feature = "ssr")]
+pub use map_drawn::map_html;
 pub use map_view::PolicyMapPage;
 pub use view::TrafficCheckPage;

@@ -2,7 +2,6 @@
 
 use crate::domain::traffic::PodInfo;
 use crate::domain::traffic::PolicyRef;
-use crate::domain::traffic::map::PolicyMap;
 use crate::domain::traffic::question::{CheckForm, Checked, FieldProblem};
 use serde::{Deserialize, Serialize};
 
@@ -41,13 +40,52 @@ pub struct WhatIf {
     pub result: Result<Box<Checked>, String>,
 }
 
-/// Everything the policy map page renders.
+/// The policy map page as its server function sends it.
+///
+/// The map itself comes drawn: the server renders it to HTML once, and the browser only ever
+/// places that HTML. It holds no control, so nothing in it needs hydrating, and the map's data,
+/// the drawing code and the tables stay out of the WebAssembly and out of the page's hydration
+/// data (a busy namespace's map is thousands of flows).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MapPage {
     /// The namespaces the user may see the map of.
     pub namespaces: Vec<String>,
-    /// The map of the chosen one.
-    pub map: PolicyMap,
+    /// The one shown.
+    pub namespace: String,
+    /// Changes when, and only when, the map does: what the hydrated page polls for.
+    pub version: u64,
+    /// The map, drawn and tabled, as HTML made by the server from escaped text.
+    pub html: String,
+}
+
+/// The policy map page as the page keeps it: the same, except that its HTML is not written
+/// again into the page's hydration data. The server already wrote it as the page itself, and
+/// hydrating leaves it in place (an element's `inner_html` is not set when it comes from the
+/// server); a map fetched later in the browser carries its HTML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownMap {
+    pub namespaces: Vec<String>,
+    pub namespace: String,
+    pub version: u64,
+    #[serde(skip)]
+    pub html: String,
+}
+
+impl From<MapPage> for ShownMap {
+    fn from(page: MapPage) -> Self {
+        let MapPage {
+            namespaces,
+            namespace,
+            version,
+            html,
+        } = page;
+        Self {
+            namespaces,
+            namespace,
+            version,
+            html,
+        }
+    }
 }
 
 /// Why the page has no answer.
