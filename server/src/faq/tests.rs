@@ -27,7 +27,7 @@ fn every_shipped_entry_is_browsable_without_a_platform_version() {
     assert_eq!(overview.hidden, 0);
     assert_eq!(overview.platform_version, None);
     let count: usize = overview.categories.iter().map(|c| c.entries.len()).sum();
-    assert_eq!(count, 27);
+    assert_eq!(count, 28);
     let psa = library.entry("pod-security-restricted").expect("exists");
     assert_eq!(psa.summary.versions.as_deref(), Some(">=0.30"));
     assert_eq!(psa.does_not_apply_to, None);
@@ -190,7 +190,7 @@ fn helpfulness_lists_the_least_helpful_first_and_unvoted_last() {
     let rows = library.helpfulness(&tallies);
     let order: Vec<_> = rows.iter().take(3).map(|r| r.entry.slug.as_str()).collect();
     assert_eq!(order, ["namespace-names", "access-page", "node-reboots"]);
-    assert_eq!(rows.len(), 27);
+    assert_eq!(rows.len(), 28);
     assert!(rows[3..].iter().all(|r| r.helpful + r.not_helpful == 0));
 }
 
@@ -217,4 +217,21 @@ fn remembered_searches_are_bounded_and_the_same_as_fresh_ones() {
     recent.remember(query, &fresh);
     assert_eq!(recent.results.get(query), Some(&fresh));
     assert_eq!(recent.results.len(), REMEMBERED_SEARCHES);
+}
+
+#[test]
+fn connection_questions_find_the_traffic_check_entry() {
+    let library = shipped(None);
+    for query in [
+        "my frontend cannot reach the API, which policy drops it?",
+        "which networkpolicy blocks my traffic",
+        "test a network policy before I apply it",
+        "picture of allowed flows in my namespace",
+    ] {
+        assert_eq!(
+            first(&library, query).as_deref(),
+            Some("traffic-check"),
+            "{query}"
+        );
+    }
 }

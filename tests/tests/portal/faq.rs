@@ -1029,6 +1029,7 @@ const NEWER_THAN_THE_SET: &[&str] = &[
     "delegate-access-extra-workload-admins",
     "deny-all-silent-timeouts",
     "deployment-accepted-pods-refused",
+    "traffic-check",
 ];
 
 /// Top-1 and top-3 accuracy of the shipped FAQ's search on one half of the set.

@@ -49,7 +49,8 @@ pub fn PolicyMapPage() -> impl IntoView {
         <p class="lead">
             "Which Pods of a namespace may talk to which, to the cluster DNS and the internet, and "
             "what the ingress controller may reach, as the NetworkPolicies in the cluster say now. "
-            "Pods the policies treat alike are one box."
+            "Pods the policies treat alike are one box. "
+            <a href="/faq/traffic-check" id="traffic-faq">"How to read it, and how to check one connection"</a>
         </p>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || page.get().map(|page| match page {

@@ -23,7 +23,8 @@ pub fn TrafficCheckPage() -> impl IntoView {
             "Pick where a connection comes from and where it goes in one of your namespaces. "
             "The answer comes from the NetworkPolicies in the cluster now: whether each side lets "
             "it through, the rule that decides, and, when it is blocked, the smallest policy that "
-            "would allow it."
+            "would allow it. "
+            <a href="/faq/traffic-check" id="traffic-faq">"More about the answer and the what-if"</a>
         </p>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || page.get().map(|page| match page {
