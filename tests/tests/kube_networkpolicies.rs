@@ -602,6 +602,10 @@ async fn the_check_page_finds_the_blocking_policy_and_the_suggestion_unblocks_it
         html.contains(&format!("Isolated by: <strong>{NS}/allow-dns, {NS}/allow-from-ingress-controller, {NS}/default-deny-all</strong>")),
         "the policy that isolates the Pods is named: {html}"
     );
+    assert!(
+        html.contains(r#"<a href="/faq/traffic-check" id="traffic-faq">"#),
+        "no link to the FAQ entry: {html}"
+    );
     let suggested = yaml_blocks(&html);
     assert_eq!(
         suggested.len(),
@@ -832,6 +836,11 @@ async fn the_policy_map_draws_the_live_flows_and_follows_a_change() {
         "{svg}"
     );
 
+    // The page points at the FAQ entry that explains it.
+    assert!(
+        html.contains(r#"<a href="/faq/traffic-check" id="traffic-faq">"#),
+        "no link to the FAQ entry: {html}"
+    );
     // The drawn map is in the page once: the hydration data does not carry it again.
     assert!(
         !html.contains("ingressIsolatedBy") && !html.contains("namedPorts"),
