@@ -254,8 +254,32 @@ const ALIASES: &[(&[&str], &str)] = &[
             "eai again",
             "coredns",
             "kube dns",
+            "look up hostnames",
+            "look up host names",
+            "lookup hostnames",
         ],
         "dns",
+    ),
+    (
+        &[
+            "i o timeout",
+            "io timeout",
+            "hangs",
+            "just hangs",
+            "waits and",
+            "gives up",
+        ],
+        "timeouts",
+    ),
+    (
+        &[
+            "simulate",
+            "dry run",
+            "before deploying",
+            "before applying",
+            "would it be allowed",
+        ],
+        "what-if check",
     ),
     (&["outgoing", "outbound"], "egress"),
     (

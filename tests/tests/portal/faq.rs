@@ -1075,9 +1075,11 @@ fn recall_of(library: &server::faq::FaqLibrary, file: &str) -> (f64, f64, usize)
 #[test]
 fn the_faq_finds_the_answer_to_questions_asked_in_other_words() {
     let (tuning_1, tuning_3, tuning_n) = recall("tuning.tsv");
+    let (second_1, second_3, second_n) = recall("tuning-2.tsv");
     let (held_1, held_3, held_n) = recall("held-out.tsv");
     println!(
         "FAQ recall: tuning ({tuning_n}) top-1 {tuning_1:.3} top-3 {tuning_3:.3}; \
+         second tuning set ({second_n}) top-1 {second_1:.3} top-3 {second_3:.3}; \
          held-out ({held_n}) top-1 {held_1:.3} top-3 {held_3:.3}"
     );
     let (old_tuning_1, old_tuning_3, _) = recall_without_newer_entries("tuning.tsv");
@@ -1091,20 +1093,24 @@ fn the_faq_finds_the_answer_to_questions_asked_in_other_words() {
         "at least 150 queries in all"
     );
     // First measured (2026-12-01): held-out top-1 0.708, top-3 0.849. After questions,
-    // synonyms and reranking by the closest question (issue 17): 0.802 and 0.925.
-    assert!(held_1 >= 0.78, "held-out top-1 {held_1:.3}");
-    assert!(held_3 >= 0.90, "held-out top-3 {held_3:.3}");
+    // synonyms and reranking by the closest question (issue 17): 0.802 and 0.925. After
+    // tuning on the second set too (2026-12-04): 0.821 and 0.953.
+    assert!(held_1 >= 0.80, "held-out top-1 {held_1:.3}");
+    assert!(held_3 >= 0.93, "held-out top-3 {held_3:.3}");
 }
 
-/// A tuning aid, not a check: the tuning half's queries whose entry is not first, with the
+/// A tuning aid, not a check: the tuning sets' queries whose entry is not first, with the
 /// three entries that came first. It never reads the held-out half (`tests/faq-eval/README.md`).
-/// `cargo test -p portal-tests --test faq -- --ignored --nocapture tuning_misses`
+/// `cargo test -p app -p server -p portal-tests --test portal -- --ignored --nocapture tuning_misses`
 #[test]
 #[ignore = "prints the tuning half's misses for whoever tunes the search"]
 fn tuning_misses() {
     let library = server::faq::FaqLibrary::load(&server::config::Config::default())
         .expect("the shipped FAQ loads");
-    for (query, slug) in evaluation_set("tuning.tsv") {
+    let tuning = evaluation_set("tuning.tsv")
+        .into_iter()
+        .chain(evaluation_set("tuning-2.tsv"));
+    for (query, slug) in tuning {
         let hits = library.search(&query).hits;
         let rank = hits.iter().position(|hit| hit.entry.slug == slug);
         if rank != Some(0) {

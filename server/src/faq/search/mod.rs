@@ -89,6 +89,9 @@ const FIELD_TIE_BREAKER: Score = 0.3;
 /// The score an entry gets when the query contains one of its error messages: more than any
 /// word-based score can reach, so the entry that answers a pasted error comes first.
 const ERROR_MATCH_SCORE: Score = 1_000.0;
+/// Per character of the longest error message an entry's query contains: when a paste holds
+/// the messages of several entries, the most specific one comes first, whatever else matched.
+const ERROR_TIER: Score = 1_000_000.0;
 
 /// What the index needs of one entry.
 #[derive(Debug, Clone, Copy)]
@@ -325,11 +328,17 @@ impl SearchIndex {
     }
 
     fn stored(&self, segment: u32, doc: DocId) -> Option<&StoredEntry> {
+        let ordinal = self.ordinal(segment, doc)?;
+        self.entries.get(usize::try_from(ordinal).ok()?)
+    }
+
+    /// The ordinal in `entries` of a document of the index.
+    fn ordinal(&self, segment: u32, doc: DocId) -> Option<u64> {
         let ordinal = *self
             .ordinals
             .get(usize::try_from(segment).ok()?)?
             .get(usize::try_from(doc).ok()?)?;
-        self.entries.get(usize::try_from(ordinal).ok()?)
+        Some(u64::from(ordinal))
     }
 }
 

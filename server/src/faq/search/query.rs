@@ -91,7 +91,7 @@ impl SearchIndex {
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit.max(RERANKED)).order_by_score(),
         )?;
-        let top = self.rerank(candidates, &searched, &aliases, limit);
+        let top = self.rerank(candidates, &searched, &aliases, &pasted, limit);
         let mut spelled: BTreeMap<String, Score> = BTreeMap::new();
         for (stem, weight) in highlight {
             for spelling in self.spellings.get(&stem).into_iter().flatten() {
@@ -136,11 +136,16 @@ impl SearchIndex {
     /// Reorders the best-scoring candidates by how closely one of their questions (or the title)
     /// matches the query, and keeps `limit` of them. Word scores add up over all of an entry's
     /// questions; this rewards the entry with *one* question that says what the reader said.
+    ///
+    /// Entries whose error message the query contains stay above all others, the one with the
+    /// longest (most specific) message first; the closest question only orders entries that
+    /// contain messages of the same length.
     pub(super) fn rerank(
         &self,
         candidates: Vec<(Score, DocAddress)>,
         searched: &[Vec<String>],
         aliases: &[String],
+        pasted: &[(u64, usize)],
         limit: usize,
     ) -> Vec<(Score, DocAddress)> {
         // Each searched word as the ids of its spellings, weighted by rarity; synonyms only
@@ -181,7 +186,15 @@ impl SearchIndex {
                     .stored(address.segment_ord, address.doc_id)
                     .map(|entry| closest_question(&entry.questions, &groups, asked))
                     .unwrap_or(0.0);
-                (score * (1.0 + QUESTION_MATCH_WEIGHT * closeness), address)
+                // The length of the pasted message, in a tier far above any reranked score.
+                let tier = self
+                    .ordinal(address.segment_ord, address.doc_id)
+                    .and_then(|ordinal| pasted.iter().find(|(owner, _)| *owner == ordinal))
+                    .map_or(0.0, |&(_, length)| length as Score * ERROR_TIER);
+                (
+                    tier + score * (1.0 + QUESTION_MATCH_WEIGHT * closeness),
+                    address,
+                )
             })
             .collect();
         reranked.sort_by(|a, b| b.0.total_cmp(&a.0));

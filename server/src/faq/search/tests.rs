@@ -200,3 +200,42 @@ fn an_empty_index_finds_nothing() {
             .is_empty()
     );
 }
+
+#[test]
+fn of_two_pasted_messages_the_longer_decides_whatever_the_questions_say() {
+    let rbac = vec!["is forbidden: User".to_owned()];
+    let namespaces = vec!["cannot create resource \"namespaces\"".to_owned()];
+    // The group entry's question says almost exactly what the paste says; the namespace
+    // entry's message is the more specific one.
+    let questions =
+        vec!["Error from server: User cannot create resource at the cluster scope".to_owned()];
+    let index = SearchIndex::build([
+        IndexedEntry {
+            questions: &questions,
+            ..entry(
+                "groups",
+                "Why am I forbidden?",
+                &rbac,
+                "Refresh your token.",
+            )
+        },
+        entry(
+            "namespaces",
+            "How do I get a namespace?",
+            &namespaces,
+            "Request one.",
+        ),
+    ])
+    .expect("builds");
+    let paste = "Error from server (Forbidden): namespaces is forbidden: User \"bob\" cannot \
+                 create resource \"namespaces\" in API group \"\" at the cluster scope";
+    assert_eq!(slugs(&index, paste), ["namespaces", "groups"]);
+    // Either message alone still finds its own entry first.
+    assert_eq!(
+        slugs(
+            &index,
+            "pods is forbidden: User \"bob\" cannot list resource"
+        )[0],
+        "groups"
+    );
+}
