@@ -369,13 +369,25 @@ pub fn map(objects: &NamespaceObjects, platform: &Platform) -> PolicyMap {
                 .collect()
         })
         .collect();
+    // A rule's ports are read only where its policy selects the group (ingress) or its peers
+    // match the destination (egress); elsewhere they stay empty.
     let ingress_ports: Vec<Vec<PortSet>> = ingress_rules
         .iter()
         .map(|at| {
-            representatives
-                .iter()
-                .map(|pod| rule_ports(at.rule, Some(pod)))
-                .collect()
+            let needed = |group: usize| {
+                selects
+                    .get(at.policy)
+                    .and_then(|row| row.get(group))
+                    .copied()
+                    .unwrap_or(false)
+            };
+            ports_on(
+                at.rule,
+                representatives
+                    .iter()
+                    .enumerate()
+                    .map(|(group, pod)| needed(group).then_some(Some(*pod))),
+            )
         })
         .collect();
     let egress_peers: Vec<Vec<bool>> = egress_rules
@@ -389,11 +401,18 @@ pub fn map(objects: &NamespaceObjects, platform: &Platform) -> PolicyMap {
         .collect();
     let egress_ports: Vec<Vec<PortSet>> = egress_rules
         .iter()
-        .map(|at| {
-            map_destinations
-                .iter()
-                .map(|end| rule_ports(at.rule, end_pod(*end)))
-                .collect()
+        .zip(&egress_peers)
+        .map(|(at, peers)| {
+            ports_on(
+                at.rule,
+                map_destinations.iter().enumerate().map(|(index, end)| {
+                    peers
+                        .get(index)
+                        .copied()
+                        .unwrap_or(false)
+                        .then(|| end_pod(*end))
+                }),
+            )
         })
         .collect();
 
@@ -527,6 +546,31 @@ pub fn map(objects: &NamespaceObjects, platform: &Platform) -> PolicyMap {
 
 /// The ports a rule allows on `destination` (named ports resolved on it; an address declares
 /// none).
+/// `rule`'s ports on each of `destinations` (`None`: not needed, left empty); worked out once
+/// for a rule that names no port, since only named ports depend on the destination.
+fn ports_on<'a>(
+    rule: &CompiledRule,
+    destinations: impl Iterator<Item = Option<Option<&'a PodInfo>>>,
+) -> Vec<PortSet> {
+    let names_ports = rule.ports.iter().flatten().any(|entry| {
+        matches!(
+            entry,
+            CompiledPort::Match {
+                port: PortMatch::Name(_),
+                ..
+            }
+        )
+    });
+    let mut shared: Option<PortSet> = None;
+    destinations
+        .map(|destination| match destination {
+            None => PortSet::default(),
+            Some(pod) if names_ports => rule_ports(rule, pod),
+            Some(_) => shared.get_or_insert_with(|| rule_ports(rule, None)).clone(),
+        })
+        .collect()
+}
+
 fn rule_ports(rule: &CompiledRule, destination: Option<&PodInfo>) -> PortSet {
     let Some(entries) = &rule.ports else {
         return PortSet::every();
