@@ -383,8 +383,9 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/admin/audit.json", get(namespaces::http::export_json))
         .route("/admin/access.csv", get(access::csv::download))
         // Layers run outside-in from the last one added: log and count, compress, security headers,
-        // the time limit, refuse cross-site writes, refuse oversized cookies, load the session,
-        // find who is asking, then hand the form page its refused form.
+        // error pages, finish what a client that hung up started, the time limit, refuse
+        // cross-site writes, refuse oversized cookies, load the session, find who is asking, then
+        // hand the form page its refused form.
         .layer(middleware::from_fn(namespaces::http::refused_form_flash))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -400,6 +401,7 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
             state.clone(),
             security::time_limit,
         ))
+        .layer(middleware::from_fn(security::finish_when_client_leaves))
         .layer(middleware::from_fn_with_state(
             crate::page_error::Stylesheet(
                 crate::assets::stylesheet(&state.leptos_options.output_name).into(),
