@@ -1076,10 +1076,12 @@ fn recall_of(library: &server::faq::FaqLibrary, file: &str) -> (f64, f64, usize)
 fn the_faq_finds_the_answer_to_questions_asked_in_other_words() {
     let (tuning_1, tuning_3, tuning_n) = recall("tuning.tsv");
     let (second_1, second_3, second_n) = recall("tuning-2.tsv");
+    let (third_1, third_3, third_n) = recall("tuning-3.tsv");
     let (held_1, held_3, held_n) = recall("held-out.tsv");
     println!(
         "FAQ recall: tuning ({tuning_n}) top-1 {tuning_1:.3} top-3 {tuning_3:.3}; \
          second tuning set ({second_n}) top-1 {second_1:.3} top-3 {second_3:.3}; \
+         third tuning set ({third_n}) top-1 {third_1:.3} top-3 {third_3:.3}; \
          held-out ({held_n}) top-1 {held_1:.3} top-3 {held_3:.3}"
     );
     let (old_tuning_1, old_tuning_3, _) = recall_without_newer_entries("tuning.tsv");
@@ -1094,9 +1096,10 @@ fn the_faq_finds_the_answer_to_questions_asked_in_other_words() {
     );
     // First measured (2026-12-01): held-out top-1 0.708, top-3 0.849. After questions,
     // synonyms and reranking by the closest question (issue 17): 0.802 and 0.925. After
-    // tuning on the second set too (2026-12-04): 0.821 and 0.953.
-    assert!(held_1 >= 0.80, "held-out top-1 {held_1:.3}");
-    assert!(held_3 >= 0.93, "held-out top-3 {held_3:.3}");
+    // tuning on the second set too (2026-12-04): 0.821 and 0.953. After tuning on the third
+    // set (2026-12-06): 0.840 and 0.972.
+    assert!(held_1 >= 0.82, "held-out top-1 {held_1:.3}");
+    assert!(held_3 >= 0.95, "held-out top-3 {held_3:.3}");
 }
 
 /// A tuning aid, not a check: the tuning sets' queries whose entry is not first, with the
@@ -1109,7 +1112,8 @@ fn tuning_misses() {
         .expect("the shipped FAQ loads");
     let tuning = evaluation_set("tuning.tsv")
         .into_iter()
-        .chain(evaluation_set("tuning-2.tsv"));
+        .chain(evaluation_set("tuning-2.tsv"))
+        .chain(evaluation_set("tuning-3.tsv"));
     for (query, slug) in tuning {
         let hits = library.search(&query).hits;
         let rank = hits.iter().position(|hit| hit.entry.slug == slug);
