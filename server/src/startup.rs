@@ -29,6 +29,7 @@ use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time};
 
@@ -382,38 +383,43 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<SessionBackend>) ->
         .route("/admin/audit.csv", get(namespaces::http::export_csv))
         .route("/admin/audit.json", get(namespaces::http::export_json))
         .route("/admin/access.csv", get(access::csv::download))
-        // Layers run outside-in from the last one added: log and count, compress, security headers,
-        // error pages, finish what a client that hung up started, the time limit, refuse
-        // cross-site writes, refuse oversized cookies, load the session, find who is asking, then
-        // hand the form page its refused form.
-        .layer(middleware::from_fn(namespaces::http::refused_form_flash))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::load_user,
-        ))
-        .layer(sessions)
-        .layer(middleware::from_fn(security::limit_cookies))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            security::refuse_cross_site,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            security::time_limit,
-        ))
-        .layer(middleware::from_fn(security::finish_when_client_leaves))
-        .layer(middleware::from_fn_with_state(
-            crate::page_error::Stylesheet(
-                crate::assets::stylesheet(&state.leptos_options.output_name).into(),
-            ),
-            crate::page_error::render,
-        ))
-        .layer(security::response_headers(
-            &state.public_url,
-            &state.server_context.form_action_origins,
-        ))
-        .layer(CompressionLayer::new())
-        .layer(middleware::from_fn(crate::telemetry::request_log))
+        // One layer for the whole stack, not one per concern: `Router::layer` boxes each layer
+        // it is given around every route, and each box is cloned, allocated and dropped again on
+        // every request (about a third of `/healthz`'s instructions went there). Outside-in: log
+        // and count, compress, security headers, error pages, finish what a client that hung up
+        // started, the time limit, refuse cross-site writes, refuse oversized cookies, load the
+        // session, find who is asking, then hand the form page its refused form.
+        .layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn(crate::telemetry::request_log))
+                .layer(CompressionLayer::new())
+                .layer(security::response_headers(
+                    &state.public_url,
+                    &state.server_context.form_action_origins,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    crate::page_error::Stylesheet(
+                        crate::assets::stylesheet(&state.leptos_options.output_name).into(),
+                    ),
+                    crate::page_error::render,
+                ))
+                .layer(middleware::from_fn(security::finish_when_client_leaves))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    security::time_limit,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    security::refuse_cross_site,
+                ))
+                .layer(middleware::from_fn(security::limit_cookies))
+                .layer(sessions)
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    auth::load_user,
+                ))
+                .layer(middleware::from_fn(namespaces::http::refused_form_flash)),
+        )
         .with_state(state)
 }
 

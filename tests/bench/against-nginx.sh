@@ -25,6 +25,19 @@ pids=()
 trap 'kill ${pids[*]} 2>/dev/null; wait 2>/dev/null; [[ -n "${KEEP:-}" ]] || rm -rf "$work"' EXIT
 cd "$repo"
 
+# Its two tools come from Debian; installed here when missing, like .ci/setup.sh does.
+missing=()
+command -v nginx >/dev/null || missing+=(nginx-light)
+command -v wrk >/dev/null || missing+=(wrk)
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}" >&2
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
 env -u PORTAL_TEST_BINARY PORTAL_LISTEN_ADDR="127.0.0.1:$port" PORTAL_PUBLIC_URL="http://127.0.0.1:$port" \
   PORTAL_DATABASE_URL="sqlite://$work/portal.db" PORTAL_METRICS_ADDR=off \
   PORTAL_ALLOWED_REGISTRIES=harbor.example.com/ RUST_LOG=warn RUST_BACKTRACE="${RUST_BACKTRACE:-0}" "$binary" serve >"$work/portal.log" 2>&1 &
