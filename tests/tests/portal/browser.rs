@@ -119,3 +119,78 @@ async fn the_skip_link_skips_the_header_once_hydrated() -> anyhow::Result<()> {
         .await?;
     browser.close().await
 }
+
+/// A measurement, not a check (issue 19): what a first visit to each public page downloads, as
+/// headless Chromium counts it (the Resource Timing entries of the page, a fresh browser profile
+/// per page, so nothing comes from its cache). Prints one row per page; BENCHMARKS.md records
+/// the figures. Run after `.ci/build.sh --release` for the bundle that ships:
+/// `cargo test -p portal-tests --test portal -- --ignored --nocapture first_load`.
+#[tokio::test]
+#[ignore = "a report for BENCHMARKS.md, not a check"]
+async fn first_load_sizes_per_page() -> anyhow::Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        name: String,
+        transfer: f64,
+        encoded: f64,
+    }
+    let app = TestApp::spawn().await;
+    println!("| page | HTML | JavaScript + WebAssembly | CSS | all |");
+    println!("|---|---|---|---|---|");
+    for page in [
+        "/",
+        "/faq",
+        "/faq?q=why+cant+i+kubectl+run",
+        "/faq/kubectl-run-refused",
+        "/networkpolicies?preset=default-deny-all-except-dns",
+        "/networkpolicies/check",
+        "/preflight",
+    ] {
+        let browser = Browser::start(&app.url(""), JavaScript::On).await?;
+        let entries: Vec<Entry> = browser
+            .check("first_load_sizes", async |b| {
+                b.goto(page).await?;
+                b.wait_for_hydration().await?;
+                let found = b
+                    .client
+                    .execute(
+                        "return performance.getEntriesByType('navigation')
+                           .concat(performance.getEntriesByType('resource'))
+                           .map(e => ({ name: e.name, transfer: e.transferSize,
+                                        encoded: e.encodedBodySize }));",
+                        vec![],
+                    )
+                    .await?;
+                Ok(serde_json::from_value(found)?)
+            })
+            .await?;
+        browser.close().await?;
+        // Bytes on the wire: the body as sent (compressed) plus the headers.
+        let sum = |pick: &dyn Fn(&str) -> bool| -> f64 {
+            entries
+                .iter()
+                .filter(|entry| pick(&entry.name))
+                .map(|entry| entry.transfer)
+                .sum()
+        };
+        let path = |name: &str| name.split('?').next().unwrap_or(name).to_owned();
+        let code = sum(&|name| {
+            let name = path(name);
+            name.ends_with(".js") || name.ends_with(".wasm")
+        });
+        let css = sum(&|name| path(name).ends_with(".css"));
+        let html = entries.first().map_or(0.0, |entry| entry.transfer);
+        let all = sum(&|_| true);
+        let wasm = entries
+            .iter()
+            .find(|entry| path(&entry.name).ends_with(".wasm"))
+            .ok_or_else(|| anyhow::anyhow!("{page} loaded no WebAssembly"))?;
+        anyhow::ensure!(
+            wasm.transfer > 0.0 && wasm.encoded > 0.0,
+            "{page}: the browser reports no size for {}",
+            wasm.name
+        );
+        println!("| `{page}` | {html:.0} B | {code:.0} B | {css:.0} B | {all:.0} B |");
+    }
+    Ok(())
+}
